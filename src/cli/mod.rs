@@ -1,0 +1,217 @@
+//! The command line: clap definitions, one module per command group, and the entry point that
+//! owns the exit code.
+
+mod account;
+mod admin;
+mod docs;
+mod input;
+mod session;
+mod user;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::domain::accounts::Accounts;
+use crate::domain::password::Hasher;
+use crate::domain::session::SessionDurations;
+use crate::error::{Error, Result};
+use crate::output::Printer;
+use crate::settings::{Flags, Settings};
+use crate::store::sqlite::{SchemaCheck, SqliteStore};
+
+/// The exit codes, as shown at the end of `--help`.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  authentication failed (wrong credentials, locked or inactive account, invalid token)
+  2  invalid usage or input (bad arguments, malformed email, password rejected by policy, invalid setting)
+  3  not logged in (no session, expired, revoked, refused session file, session of another database)
+  4  no such user (or session)
+  5  conflict (email or username already registered)
+  6  mail could not be delivered
+  7  database or file error (unreadable, corrupt, locked past the busy timeout, schema too new)";
+
+/// Administer the accounts of a Flask-Login application from the command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "authctl",
+    version,
+    after_help = EXIT_CODES,
+    long_about = "Administer the accounts of a Flask-Login application from the command line: \
+create users, log in and out with a \"remember me\" session, change and reset passwords, \
+confirm accounts. Works directly on an SQLite user database; the login session is kept in a \
+local file.\n\nSettings come from flags, then AUTHCTL_* environment variables, then the config \
+file (TOML), then defaults."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options accepted by every command.
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// The SQLite user database (created and migrated when missing).
+    #[arg(long, global = true, value_name = "PATH", env = "AUTHCTL_DB")]
+    db: Option<PathBuf>,
+    /// Where the login session is kept.
+    #[arg(long, global = true, value_name = "PATH", env = "AUTHCTL_SESSION_FILE")]
+    session_file: Option<PathBuf>,
+    /// A TOML file of settings.
+    #[arg(long, global = true, value_name = "PATH", env = "AUTHCTL_CONFIG")]
+    config: Option<PathBuf>,
+    /// Print exactly one JSON value on stdout (errors as JSON on stderr).
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create and migrate the database (idempotent).
+    #[command(after_long_help = "Example:\n  authctl --db /srv/app/users.db init")]
+    Init,
+    /// Inspect or migrate the database schema.
+    #[command(subcommand)]
+    Db(admin::DbCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Log in and keep a session.
+    #[command(after_long_help = "Examples:\n  authctl login ada@example.com --remember\n  \
+printf '%s\\n' \"$PASSWORD\" | authctl login ada@example.com --password-stdin")]
+    Login(account::LoginArgs),
+    /// End the current session.
+    #[command(after_long_help = "Example:\n  authctl logout")]
+    Logout,
+    /// Show who is logged in (exit 3 when nobody is).
+    #[command(after_long_help = "Example:\n  authctl whoami --json")]
+    Whoami,
+    /// List or revoke your sessions.
+    #[command(subcommand)]
+    Session(session::SessionCommand),
+    /// Show the audit log.
+    #[command(after_long_help = "Examples:\n  authctl audit --since 1d\n  authctl audit --user ada@example.com --json")]
+    Audit(admin::AuditArgs),
+    /// Print a shell completion script.
+    #[command(after_long_help = "Example:\n  authctl completions bash > /etc/bash_completion.d/authctl")]
+    Completions(docs::CompletionsArgs),
+    /// Print the man page (roff).
+    #[command(after_long_help = "Example:\n  authctl man | man -l -")]
+    Man,
+}
+
+/// What every command handler gets: the settings, the printer and the moment of the command.
+pub struct Context {
+    settings: Settings,
+    printer: Printer,
+    hasher: Hasher,
+    now: DateTime<Utc>,
+}
+
+impl Context {
+    fn store(&self, check: SchemaCheck) -> Result<SqliteStore> {
+        SqliteStore::open(&self.settings.db, self.settings.busy_timeout, check)
+    }
+
+    /// Runs `operation` on the account service over the current database.
+    fn accounts<T>(&self, operation: impl FnOnce(&mut Accounts<'_, SqliteStore>) -> Result<T>) -> Result<T> {
+        let mut store = self.store(SchemaCheck::Current)?;
+        let durations = SessionDurations {
+            session: to_chrono(self.settings.session_duration),
+            remember: to_chrono(self.settings.remember_duration),
+        };
+        let mut accounts = Accounts::new(&mut store, &self.hasher, durations, self.now, os_user());
+        operation(&mut accounts)
+    }
+}
+
+fn to_chrono(duration: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}
+
+/// The name of the operating-system user running the command, for the audit log.
+fn os_user() -> String {
+    let uid = nix::unistd::geteuid();
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(user)) => user.name,
+        _ => format!("uid {uid}"),
+    }
+}
+
+/// Runs authctl with the process's arguments and environment; returns the exit code.
+pub fn main() -> ExitCode {
+    main_with(std::env::args_os())
+}
+
+fn main_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().collect();
+    if args.len() <= 1 {
+        // No arguments at all: the help, whatever AUTHCTL_* variables are set.
+        let _ = Cli::command().print_help();
+        return ExitCode::SUCCESS;
+    }
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(clap_error) => {
+            if clap_error.use_stderr() && args.iter().any(|arg| arg == "--json") {
+                let rendered = clap_error.render().to_string();
+                let message = rendered.trim().trim_start_matches("error: ");
+                Printer::new(true).error(&Error::Usage(message.to_owned()));
+            } else {
+                let _ = clap_error.print();
+            }
+            return ExitCode::from(clap_error.exit_code() as u8);
+        }
+    };
+    let printer = Printer::new(cli.global.json);
+    match run(cli, printer) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            printer.error(&error);
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli, printer: Printer) -> Result<()> {
+    // Every file authctl creates (database, WAL, session file, mail) is private to its owner.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    let global = cli.global;
+    let context = || -> Result<Context> {
+        let flags = Flags {
+            db: global.db.clone(),
+            session_file: global.session_file.clone(),
+            config: global.config.clone(),
+        };
+        let settings = Settings::load(&flags, &|name| std::env::var(name).ok())?;
+        Ok(Context {
+            hasher: Hasher::new(settings.hash_params)?,
+            settings,
+            printer,
+            now: Utc::now(),
+        })
+    };
+    match cli.command {
+        Command::Init => admin::init(&context()?),
+        Command::Db(command) => command.run(&context()?),
+        Command::User(command) => command.run(&context()?),
+        Command::Login(args) => args.run(&context()?),
+        Command::Logout => account::logout(&context()?),
+        Command::Whoami => account::whoami(&context()?),
+        Command::Session(command) => command.run(&context()?),
+        Command::Audit(args) => args.run(&context()?),
+        Command::Completions(args) => args.run(),
+        Command::Man => docs::man(),
+    }
+}
+
+/// The clap command, for completions and the man page.
+pub fn command() -> clap::Command {
+    Cli::command()
+}

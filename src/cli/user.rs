@@ -1,0 +1,167 @@
+//! `user add|list|show|remove|lock|unlock|set-password`.
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use crate::cli::Context;
+use crate::cli::input::{Secrets, confirm};
+use crate::domain::accounts::NewAccount;
+use crate::domain::email::Email;
+use crate::domain::user::{User, UserKey, Username};
+use crate::error::Result;
+use crate::output::{format_time, yes_no};
+
+/// `authctl user ...`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account and print its id.
+    #[command(after_long_help = "Examples:\n  authctl user add ada@example.com --username ada\n  \
+printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --password-stdin")]
+    Add(AddArgs),
+    /// List every account.
+    #[command(after_long_help = "Example:\n  authctl user list --json | jq -r '.[].email'")]
+    List,
+    /// Show one account.
+    #[command(after_long_help = "Example:\n  authctl user show ada@example.com")]
+    Show(UserArg),
+    /// Delete an account and its sessions (asks first on a terminal).
+    #[command(after_long_help = "Example:\n  authctl user remove ada@example.com --yes")]
+    Remove(RemoveArgs),
+    /// Lock an account: it cannot log in and its sessions end.
+    #[command(after_long_help = "Example:\n  authctl user lock ada@example.com")]
+    Lock(UserArg),
+    /// Unlock a locked account.
+    #[command(after_long_help = "Example:\n  authctl user unlock ada@example.com")]
+    Unlock(UserArg),
+    /// Set a user's password without knowing the old one; their sessions end.
+    #[command(after_long_help = "Example:\n  printf '%s\\n' \"$NEW_PASSWORD\" | authctl user set-password ada@example.com --password-stdin")]
+    SetPassword(SetPasswordArgs),
+}
+
+/// Arguments of `authctl user add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The new account's email address.
+    email: String,
+    /// An optional unique username.
+    #[arg(long, value_name = "NAME")]
+    username: Option<String>,
+    /// Mark the address as already confirmed.
+    #[arg(long)]
+    confirmed: bool,
+    /// Create the account inactive: it cannot log in.
+    #[arg(long)]
+    inactive: bool,
+    /// Read the password from the first line of stdin instead of prompting twice.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+/// One user, by email or id.
+#[derive(Debug, Args)]
+pub struct UserArg {
+    /// The user's email address or id.
+    #[arg(value_name = "EMAIL|ID")]
+    user: String,
+}
+
+/// Arguments of `authctl user remove`.
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    #[command(flatten)]
+    user: UserArg,
+    /// Do not ask for confirmation (needed when stdin is not a terminal).
+    #[arg(long, short)]
+    yes: bool,
+}
+
+/// Arguments of `authctl user set-password`.
+#[derive(Debug, Args)]
+pub struct SetPasswordArgs {
+    #[command(flatten)]
+    user: UserArg,
+    /// Read the password from the first line of stdin instead of prompting twice.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+impl UserCommand {
+    /// Runs the subcommand.
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        match self {
+            UserCommand::Add(args) => {
+                let email = Email::parse(&args.email)?;
+                let username = args.username.as_deref().map(Username::parse).transpose()?;
+                let password = Secrets::new(args.password_stdin)?.new_password("Password: ")?;
+                let account = NewAccount {
+                    email,
+                    username,
+                    password: Some(password),
+                    confirmed: args.confirmed,
+                    active: !args.inactive,
+                };
+                let user = ctx.accounts(|accounts| accounts.add_user(account))?;
+                ctx.printer.emit(&user, |w| writeln!(w, "{}", user.id))
+            }
+            UserCommand::List => ctx.printer.list(
+                &["ID", "EMAIL", "USERNAME", "CONFIRMED", "ACTIVE", "LOCKED", "CREATED"],
+                |user: &User| {
+                    vec![
+                        user.id.to_string(),
+                        user.email.clone(),
+                        user.username.clone().unwrap_or_default(),
+                        yes_no(user.confirmed),
+                        yes_no(user.active),
+                        yes_no(user.locked),
+                        format_time(user.created_at),
+                    ]
+                },
+                |sink| ctx.accounts(|accounts| accounts.for_each_user(sink)),
+            ),
+            UserCommand::Show(arg) => {
+                let user = ctx.accounts(|accounts| accounts.user(&UserKey::parse(&arg.user)))?;
+                ctx.printer.emit(&user, |w| {
+                    writeln!(w, "id:         {}", user.id)?;
+                    writeln!(w, "email:      {}", user.email)?;
+                    writeln!(w, "username:   {}", user.username.as_deref().unwrap_or("-"))?;
+                    writeln!(w, "confirmed:  {}", yes_no(user.confirmed))?;
+                    writeln!(w, "active:     {}", yes_no(user.active))?;
+                    writeln!(w, "locked:     {}", yes_no(user.locked))?;
+                    writeln!(w, "password:   {}", if user.password_hash.is_some() { "set" } else { "none" })?;
+                    writeln!(w, "created:    {}", format_time(user.created_at))
+                })
+            }
+            UserCommand::Remove(args) => {
+                let key = UserKey::parse(&args.user.user);
+                let user = ctx.accounts(|accounts| accounts.user(&key))?;
+                let question = format!("Remove the user {} and all their sessions?", user.email);
+                let refusal = format!(
+                    "Not removing {}: stdin is not a terminal to confirm on; pass --yes.",
+                    user.email
+                );
+                if !confirm(&question, args.yes, &refusal)? {
+                    return ctx.printer.message("Nothing removed.");
+                }
+                let removed = ctx.accounts(|accounts| accounts.remove_user(&UserKey::Id(user.id)))?;
+                ctx.printer
+                    .emit(&json!({ "removed": removed }), |w| writeln!(w, "Removed the user {}.", removed.email))
+            }
+            UserCommand::Lock(arg) => set_locked(ctx, &arg, true),
+            UserCommand::Unlock(arg) => set_locked(ctx, &arg, false),
+            UserCommand::SetPassword(args) => {
+                let key = UserKey::parse(&args.user.user);
+                ctx.accounts(|accounts| accounts.user(&key))?;
+                let password = Secrets::new(args.password_stdin)?.new_password("New password: ")?;
+                let user = ctx.accounts(|accounts| accounts.set_password(&key, &password))?;
+                ctx.printer
+                    .emit(&user, |w| writeln!(w, "The password of {} has been set.", user.email))
+            }
+        }
+    }
+}
+
+fn set_locked(ctx: &Context, arg: &UserArg, locked: bool) -> Result<()> {
+    let user = ctx.accounts(|accounts| accounts.set_locked(&UserKey::parse(&arg.user), locked))?;
+    let verb = if locked { "Locked" } else { "Unlocked" };
+    ctx.printer.emit(&user, |w| writeln!(w, "{verb} the user {}.", user.email))
+}

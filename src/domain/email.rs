@@ -1,0 +1,61 @@
+//! Email addresses: validated at the edge, compared case-insensitively.
+
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+
+/// A syntactically valid email address, kept as typed together with its normalised form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    typed: String,
+    normalized: String,
+}
+
+impl Email {
+    /// Validates `input` (RFC 5322 address syntax, no display name, no surrounding spaces).
+    pub fn parse(input: &str) -> Result<Self> {
+        let valid = email_address::EmailAddress::from_str(input)
+            .is_ok_and(|address| address.as_str() == input && address.display_part().is_empty());
+        if !valid {
+            return Err(Error::Usage(format!("'{input}' is not a valid email address.")));
+        }
+        Ok(Email {
+            typed: input.to_owned(),
+            normalized: normalize(input),
+        })
+    }
+
+    /// The address as the user typed it.
+    pub fn as_str(&self) -> &str {
+        &self.typed
+    }
+
+    /// The form used for uniqueness and look-ups.
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+}
+
+/// The case-insensitive comparison form of an email address or a username.
+pub fn normalize(value: &str) -> String {
+    value.to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_case_but_compares_lowercase() {
+        let email = Email::parse("Ada@Example.COM").unwrap();
+        assert_eq!(email.as_str(), "Ada@Example.COM");
+        assert_eq!(email.normalized(), "ada@example.com");
+    }
+
+    #[test]
+    fn rejects_malformed_addresses() {
+        for bad in ["", "ada", "ada@", "@example.com", " ada@example.com", "Ada <ada@example.com>"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+}

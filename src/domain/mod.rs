@@ -1,0 +1,12 @@
+//! The domain: accounts, passwords, sessions, tokens and their policies.
+//!
+//! Nothing here runs SQL, touches a file or prints: storage is reached through
+//! [`crate::store::Store`], and the command layer turns results into output.
+
+pub mod accounts;
+pub mod audit;
+pub mod email;
+pub mod password;
+pub mod session;
+pub mod token;
+pub mod user;

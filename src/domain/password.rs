@@ -1,0 +1,206 @@
+//! Passwords: the policy they must pass, and argon2id hashing in PHC strings.
+
+use std::fmt;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use unicode_normalization::UnicodeNormalization;
+use zeroize::Zeroizing;
+
+use crate::domain::token::random_bytes;
+use crate::error::{Error, Result};
+
+/// Shortest accepted password, in characters after NFKC normalisation.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest accepted password, in characters after NFKC normalisation.
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// A password as typed, NFKC-normalised. Its `Debug` never shows it and it is zeroed on drop.
+pub struct Password(Zeroizing<String>);
+
+impl Password {
+    /// Normalises a typed password without judging it (for logging in with an existing one).
+    pub fn new(typed: &str) -> Self {
+        Password(Zeroizing::new(typed.nfkc().collect()))
+    }
+
+    /// Normalises a new password and checks it against the policy: 8 to 1024 characters, any
+    /// characters at all, no composition rules.
+    pub fn new_checked(typed: &str) -> Result<Self> {
+        let password = Password::new(typed);
+        let chars = password.0.chars().count();
+        if chars < MIN_PASSWORD_CHARS {
+            return Err(Error::Usage(format!(
+                "Password rejected: it must be at least {MIN_PASSWORD_CHARS} characters long."
+            )));
+        }
+        if chars > MAX_PASSWORD_CHARS {
+            return Err(Error::Usage(format!(
+                "Password rejected: it must be at most {MAX_PASSWORD_CHARS} characters long."
+            )));
+        }
+        Ok(password)
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// argon2id cost parameters; the defaults are OWASP's (m=19456 KiB, t=2, p=1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashParams {
+    /// Memory cost in KiB.
+    pub memory_kib: u32,
+    /// Number of passes.
+    pub iterations: u32,
+    /// Degree of parallelism (lanes).
+    pub parallelism: u32,
+}
+
+impl Default for HashParams {
+    fn default() -> Self {
+        HashParams {
+            memory_kib: 19456,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+/// What verifying a password against a stored hash found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The password is wrong (or the stored hash is unusable).
+    Mismatch,
+    /// The password is right and the hash uses the current parameters.
+    Match,
+    /// The password is right but the hash should be remade with the current parameters.
+    MatchNeedsRehash,
+}
+
+/// Hashes and verifies passwords with one set of argon2id parameters.
+#[derive(Clone)]
+pub struct Hasher {
+    params: HashParams,
+    argon2: Argon2<'static>,
+}
+
+impl Hasher {
+    /// A hasher for `params`, refusing parameters argon2 cannot use.
+    pub fn new(params: HashParams) -> Result<Self> {
+        let argon_params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
+            .map_err(|e| Error::Usage(format!("Invalid argon2 parameters {params:?}: {e}")))?;
+        Ok(Hasher {
+            params,
+            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params),
+        })
+    }
+
+    /// The parameters new hashes are made with.
+    pub fn params(&self) -> HashParams {
+        self.params
+    }
+
+    /// Hashes `password` with a fresh random salt into a PHC string.
+    pub fn hash(&self, password: &Password) -> Result<String> {
+        let salt = SaltString::encode_b64(&random_bytes::<16>()?)
+            .map_err(|e| Error::Storage(format!("cannot encode salt: {e}")))?;
+        self.argon2
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| Error::Storage(format!("cannot hash password: {e}")))
+    }
+
+    /// Verifies `password` against a stored PHC string, made with any argon2 parameters.
+    pub fn verify(&self, password: &Password, stored: &str) -> Verdict {
+        let Ok(parsed) = PasswordHash::new(stored) else {
+            return Verdict::Mismatch;
+        };
+        if Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
+            return Verdict::Mismatch;
+        }
+        if self.is_current(&parsed) {
+            Verdict::Match
+        } else {
+            Verdict::MatchNeedsRehash
+        }
+    }
+
+    /// Spends the time of one verification without any stored hash, so that an unknown account
+    /// answers as slowly as a known one.
+    pub fn spend_equal_time(&self, password: &Password) {
+        let _ = self.hash(password);
+    }
+
+    fn is_current(&self, parsed: &PasswordHash<'_>) -> bool {
+        let same_params = Params::try_from(parsed).is_ok_and(|p| {
+            p.m_cost() == self.params.memory_kib
+                && p.t_cost() == self.params.iterations
+                && p.p_cost() == self.params.parallelism
+        });
+        parsed.algorithm == Algorithm::Argon2id.ident() && parsed.version == Some(Version::V0x13.into()) && same_params
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHEAP: HashParams = HashParams {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+
+    #[test]
+    fn policy_counts_characters_not_bytes() {
+        assert!(Password::new_checked("short").is_err());
+        assert!(Password::new_checked("ééééééé").is_err());
+        assert!(Password::new_checked("éééééééé").is_ok());
+        assert!(Password::new_checked(&"x".repeat(1024)).is_ok());
+        assert!(Password::new_checked(&"x".repeat(1025)).is_err());
+    }
+
+    #[test]
+    fn nfkc_makes_equivalent_spellings_equal() {
+        let hasher = Hasher::new(CHEAP).unwrap();
+        // "ﬁ" (U+FB01) is NFKC-equivalent to "fi"; "é" composed vs decomposed.
+        let stored = hasher.hash(&Password::new("ﬁle-caf\u{e9}")).unwrap();
+        assert_eq!(hasher.verify(&Password::new("file-cafe\u{301}"), &stored), Verdict::Match);
+    }
+
+    #[test]
+    fn verifies_and_detects_stale_parameters() {
+        let hasher = Hasher::new(CHEAP).unwrap();
+        let stored = hasher.hash(&Password::new("correct horse")).unwrap();
+        assert!(stored.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        assert_eq!(hasher.verify(&Password::new("correct horse"), &stored), Verdict::Match);
+        assert_eq!(hasher.verify(&Password::new("wrong horse"), &stored), Verdict::Mismatch);
+        assert_eq!(hasher.verify(&Password::new("x"), "not a hash"), Verdict::Mismatch);
+
+        let stronger = Hasher::new(HashParams { memory_kib: 128, ..CHEAP }).unwrap();
+        assert_eq!(
+            stronger.verify(&Password::new("correct horse"), &stored),
+            Verdict::MatchNeedsRehash
+        );
+    }
+
+    #[test]
+    fn default_parameters_are_owasp() {
+        let hasher = Hasher::new(HashParams::default()).unwrap();
+        let stored = hasher.hash(&Password::new("correct horse")).unwrap();
+        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+    }
+
+    #[test]
+    fn redacts_debug() {
+        assert_eq!(format!("{:?}", Password::new("hunter22")), "Password(<redacted>)");
+    }
+}

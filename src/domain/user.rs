@@ -1,0 +1,117 @@
+//! User accounts and the ways to name one.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::domain::email::normalize;
+use crate::error::{Error, Result};
+
+/// A user account as stored. The password hash is never serialised.
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    /// Stable identifier, a random UUID.
+    pub id: Uuid,
+    /// The address as typed when it was registered.
+    pub email: String,
+    /// Optional unique username.
+    pub username: Option<String>,
+    /// PHC string (or, for imported accounts, a foreign hash); `None` cannot log in.
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    /// Whether the address has been confirmed.
+    pub confirmed: bool,
+    /// Inactive accounts cannot log in (Flask-Login's `is_active`).
+    pub active: bool,
+    /// Locked by an administrator: cannot log in.
+    pub locked: bool,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    /// Flask-Login's `is_active`: an inactive or locked account cannot log in.
+    pub fn may_log_in(&self) -> bool {
+        self.active && !self.locked
+    }
+}
+
+/// How a command names a user: by id when the text is a UUID, otherwise by email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserKey {
+    /// The user's UUID.
+    Id(Uuid),
+    /// The normalised email address.
+    Email(String),
+}
+
+impl UserKey {
+    /// Reads `EMAIL|ID` as given on the command line.
+    pub fn parse(text: &str) -> Self {
+        match Uuid::parse_str(text) {
+            Ok(id) => UserKey::Id(id),
+            Err(_) => UserKey::Email(normalize(text)),
+        }
+    }
+}
+
+impl fmt::Display for UserKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UserKey::Id(id) => write!(f, "{id}"),
+            UserKey::Email(email) => f.write_str(email),
+        }
+    }
+}
+
+/// The error for a user that does not exist.
+pub fn no_such_user(key: &UserKey) -> Error {
+    Error::NotFound(format!("No such user: {key}."))
+}
+
+/// A valid username: 1 to 64 characters, starting with a letter, then letters, digits, `.`, `_`
+/// or `-` (the rule of the book's application, with `-` added).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    /// Validates a username.
+    pub fn parse(text: &str) -> Result<Self> {
+        let mut chars = text.chars();
+        let starts_with_letter = chars.next().is_some_and(|c| c.is_alphabetic());
+        let rest_ok = chars.all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if !starts_with_letter || !rest_ok || text.chars().count() > 64 {
+            return Err(Error::Usage(format!(
+                "'{text}' is not a valid username: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter."
+            )));
+        }
+        Ok(Username(text.to_owned()))
+    }
+
+    /// The username as typed.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_ids_or_normalised_emails() {
+        let id = Uuid::new_v4();
+        assert_eq!(UserKey::parse(&id.to_string()), UserKey::Id(id));
+        assert_eq!(UserKey::parse("Ada@X.org"), UserKey::Email("ada@x.org".into()));
+    }
+
+    #[test]
+    fn usernames() {
+        assert!(Username::parse("ada_l.2-b").is_ok());
+        for bad in ["", "2ada", "ada lovelace", "ada@x", &"a".repeat(65)] {
+            assert!(Username::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

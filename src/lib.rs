@@ -1,0 +1,16 @@
+//! authctl: the user-authentication system of a Flask-Login application, as a command-line
+//! tool over an SQLite user database.
+//!
+//! Layers: [`cli`] (clap definitions and handlers) → [`domain`] (accounts, passwords, sessions,
+//! tokens; no SQL, no printing) → [`store`] (all SQL, behind a trait). [`output`] renders
+//! results as human text or JSON, and [`error::Error`] maps every failure to its exit code.
+
+pub mod cli;
+pub mod domain;
+pub mod error;
+pub mod output;
+pub mod session_file;
+pub mod settings;
+pub mod store;
+
+pub use error::{Error, Result};

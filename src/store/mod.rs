@@ -1,0 +1,78 @@
+//! Storage: the small trait the domain talks to, and its SQLite implementation.
+//!
+//! All SQL lives below this module. A second backend (PostgreSQL is planned) implements
+//! [`Store`] and [`Transaction`] and nothing else changes.
+
+pub mod sqlite;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::domain::audit::{AuditEntry, AuditFilter};
+use crate::domain::session::Session;
+use crate::domain::token::TokenHash;
+use crate::domain::user::{User, UserKey};
+use crate::error::Result;
+
+/// A database of accounts. Every read and every write happens inside a [`Transaction`].
+pub trait Store {
+    /// The transaction type of this backend.
+    type Tx<'a>: Transaction
+    where
+        Self: 'a;
+
+    /// Starts a read-only transaction: a consistent snapshot.
+    fn read(&mut self) -> Result<Self::Tx<'_>>;
+
+    /// Starts a write transaction that holds the write lock from its first statement, waiting
+    /// up to the busy timeout for it. Dropping it without [`Transaction::commit`] rolls back.
+    fn write(&mut self) -> Result<Self::Tx<'_>>;
+}
+
+/// The operations the domain needs, all inside one transaction.
+pub trait Transaction {
+    /// The random identity given to this database when it was created.
+    fn database_id(&self) -> Result<String>;
+
+    /// How many accounts there are.
+    fn count_users(&self) -> Result<u64>;
+
+    /// Looks a user up by id or normalised email.
+    fn find_user(&self, key: &UserKey) -> Result<Option<User>>;
+
+    /// Calls `each` for every user, ordered by creation, without holding them all in memory.
+    fn for_each_user(&self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()>;
+
+    /// Inserts a new user; an email or username already taken is [`crate::Error::Conflict`].
+    fn insert_user(&self, user: &User) -> Result<()>;
+
+    /// Saves the changed fields of an existing user.
+    fn update_user(&self, user: &User) -> Result<()>;
+
+    /// Deletes a user together with their sessions.
+    fn delete_user(&self, id: Uuid) -> Result<()>;
+
+    /// Records a new session.
+    fn insert_session(&self, session: &Session) -> Result<()>;
+
+    /// Finds a session, live or not, by the hash of its token.
+    fn find_session(&self, token: &TokenHash) -> Result<Option<Session>>;
+
+    /// The sessions of a user that are neither revoked nor expired at `now`, newest first.
+    fn live_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<Vec<Session>>;
+
+    /// Revokes the user's live sessions at `now`, all of them or all but `keep`; returns how many.
+    fn revoke_sessions(&self, user_id: Uuid, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<usize>;
+
+    /// Revokes one live session of the user; returns whether there was one to revoke.
+    fn revoke_session(&self, user_id: Uuid, session_id: Uuid, now: DateTime<Utc>) -> Result<bool>;
+
+    /// Appends a row to the audit log.
+    fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
+
+    /// Calls `each` for every audit row that passes `filter`, oldest first.
+    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditEntry) -> Result<()>) -> Result<()>;
+
+    /// Makes every write of the transaction durable, or none of them.
+    fn commit(self) -> Result<()>;
+}

@@ -1,0 +1,426 @@
+//! The SQLite backend: WAL, `BEGIN IMMEDIATE` writes, a busy timeout, embedded migrations.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use uuid::Uuid;
+
+use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use crate::domain::email::normalize;
+use crate::domain::session::Session;
+use crate::domain::token::TokenHash;
+use crate::domain::user::{User, UserKey};
+use crate::error::{Error, Result};
+use crate::store::{Store, Transaction};
+
+/// The schema migrations, in order; migration N brings the schema to version N.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Whether opening accepts a schema older than [`SCHEMA_VERSION`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaCheck {
+    /// Everyday commands: the schema must be current (a new database is migrated at once).
+    Current,
+    /// `db status` and `db migrate`: any version up to this binary's.
+    UpToThisBinary,
+}
+
+/// An open SQLite database of accounts.
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing, with its directory) the database at `path`.
+    ///
+    /// A new database is migrated at once. A schema newer than this binary is refused before
+    /// anything is written.
+    pub fn open(path: &Path, busy_timeout: Duration, check: SchemaCheck) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|e| {
+                Error::Storage(format!("cannot create the database directory {}: {e}", dir.display()))
+            })?;
+        }
+        let conn = Connection::open(path)
+            .map_err(|e| Error::Storage(format!("cannot open the database {}: {e}", path.display())))?;
+        let mut store = SqliteStore {
+            conn,
+            path: path.to_owned(),
+        };
+        store.configure(busy_timeout)?;
+        let version = store.schema_version()?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::Storage(format!(
+                "The database {} has schema version {version}, newer than this authctl supports ({SCHEMA_VERSION}). Upgrade authctl.",
+                path.display()
+            )));
+        }
+        if version == 0 {
+            store.migrate()?;
+        } else if version < SCHEMA_VERSION && check == SchemaCheck::Current {
+            return Err(Error::Storage(format!(
+                "The database {} has schema version {version}; this authctl needs {SCHEMA_VERSION}. Run `authctl db migrate`.",
+                path.display()
+            )));
+        }
+        Ok(store)
+    }
+
+    /// The file this store reads and writes.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version recorded in the database (0 for an empty database).
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+    }
+
+    /// Applies every pending migration in one transaction; returns the versions before and after.
+    pub fn migrate(&mut self) -> Result<(u32, u32)> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before: u32 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if before > SCHEMA_VERSION {
+            return Err(Error::Storage(format!(
+                "The database has schema version {before}, newer than this authctl supports ({SCHEMA_VERSION})."
+            )));
+        }
+        for sql in &MIGRATIONS[before as usize..] {
+            tx.execute_batch(sql)?;
+        }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.commit()?;
+        Ok((before, SCHEMA_VERSION))
+    }
+
+    fn configure(&mut self, busy_timeout: Duration) -> Result<()> {
+        self.conn.busy_timeout(busy_timeout)?;
+        // The header check first: a file that is not a database fails here, before any write.
+        self.conn.pragma_query_value(None, "schema_version", |row| row.get::<_, i64>(0))?;
+        let mode: String = self.conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Storage(format!("cannot switch the database to WAL mode (it is in {mode} mode)")));
+        }
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(())
+    }
+}
+
+impl Store for SqliteStore {
+    type Tx<'a> = SqliteTx<'a>;
+
+    fn read(&mut self) -> Result<SqliteTx<'_>> {
+        Ok(SqliteTx(self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?))
+    }
+
+    fn write(&mut self) -> Result<SqliteTx<'_>> {
+        Ok(SqliteTx(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?))
+    }
+}
+
+/// A transaction on a [`SqliteStore`]; rolls back when dropped uncommitted.
+pub struct SqliteTx<'a>(rusqlite::Transaction<'a>);
+
+const USER_COLUMNS: &str = "id, email, username, password_hash, confirmed, active, locked, created_at";
+const SESSION_COLUMNS: &str = "id, user_id, token_hash, remember, created_at, expires_at, revoked_at";
+
+impl Transaction for SqliteTx<'_> {
+    fn database_id(&self) -> Result<String> {
+        Ok(self
+            .0
+            .query_row("SELECT value FROM meta WHERE key = 'database_id'", [], |row| row.get(0))?)
+    }
+
+    fn count_users(&self) -> Result<u64> {
+        let count: i64 = self.0.query_row("SELECT count(*) FROM users", [], |row| row.get(0))?;
+        Ok(count.unsigned_abs())
+    }
+
+    fn find_user(&self, key: &UserKey) -> Result<Option<User>> {
+        let (column, value) = match key {
+            UserKey::Id(id) => ("id", id.to_string()),
+            UserKey::Email(email) => ("email_normalized", email.clone()),
+        };
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = ?1");
+        Ok(self.0.prepare_cached(&sql)?.query_row([value], user_from_row).optional()?)
+    }
+
+    fn for_each_user(&self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
+        let mut statement = self.0.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY rowid"))?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            each(user_from_row(row)?)?;
+        }
+        Ok(())
+    }
+
+    fn insert_user(&self, user: &User) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO users (id, email, email_normalized, username, username_normalized, \
+                 password_hash, confirmed, active, locked, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                user.id.to_string(),
+                user.email,
+                normalize(&user.email),
+                user.username,
+                user.username.as_deref().map(normalize),
+                user.password_hash,
+                user.confirmed,
+                user.active,
+                user.locked,
+                millis(user.created_at),
+            ])
+            .map_err(|e| conflict_or_storage(e, user))?;
+        Ok(())
+    }
+
+    fn update_user(&self, user: &User) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "UPDATE users SET email = ?2, email_normalized = ?3, username = ?4, username_normalized = ?5, \
+                 password_hash = ?6, confirmed = ?7, active = ?8, locked = ?9 WHERE id = ?1",
+            )?
+            .execute(params![
+                user.id.to_string(),
+                user.email,
+                normalize(&user.email),
+                user.username,
+                user.username.as_deref().map(normalize),
+                user.password_hash,
+                user.confirmed,
+                user.active,
+                user.locked,
+            ])
+            .map_err(|e| conflict_or_storage(e, user))?;
+        Ok(())
+    }
+
+    fn delete_user(&self, id: Uuid) -> Result<()> {
+        self.0.execute("DELETE FROM users WHERE id = ?1", [id.to_string()])?;
+        Ok(())
+    }
+
+    fn insert_session(&self, session: &Session) -> Result<()> {
+        self.0
+            .prepare_cached(&format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"))?
+            .execute(params![
+                session.id.to_string(),
+                session.user_id.to_string(),
+                &session.token_hash.0[..],
+                session.remember,
+                millis(session.created_at),
+                millis(session.expires_at),
+                session.revoked_at.map(millis),
+            ])?;
+        // Sessions past their expiry can never log anyone in again: drop the user's old ones.
+        self.0.execute(
+            "DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2",
+            params![session.user_id.to_string(), millis(session.created_at)],
+        )?;
+        Ok(())
+    }
+
+    fn find_session(&self, token: &TokenHash) -> Result<Option<Session>> {
+        Ok(self
+            .0
+            .prepare_cached(&format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = ?1"))?
+            .query_row([&token.0[..]], session_from_row)
+            .optional()?)
+    }
+
+    fn live_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<Vec<Session>> {
+        let mut statement = self.0.prepare_cached(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions \
+             WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 ORDER BY created_at DESC"
+        ))?;
+        let sessions = statement
+            .query_map(params![user_id.to_string(), millis(now)], session_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(sessions)
+    }
+
+    fn revoke_sessions(&self, user_id: Uuid, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<usize> {
+        Ok(self.0.execute(
+            "UPDATE sessions SET revoked_at = ?3 \
+             WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?3 AND id IS NOT ?2",
+            params![user_id.to_string(), keep.map(|id| id.to_string()), millis(now)],
+        )?)
+    }
+
+    fn revoke_session(&self, user_id: Uuid, session_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        let changed = self.0.execute(
+            "UPDATE sessions SET revoked_at = ?3 \
+             WHERE user_id = ?1 AND id = ?2 AND revoked_at IS NULL AND expires_at > ?3",
+            params![user_id.to_string(), session_id.to_string(), millis(now)],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO audit (at, event, user_id, email, email_normalized, os_user, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                millis(entry.at),
+                entry.event.as_str(),
+                entry.user_id.map(|id| id.to_string()),
+                entry.email,
+                entry.email.as_deref().map(normalize),
+                entry.os_user,
+                entry.detail,
+            ])?;
+        Ok(())
+    }
+
+    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditEntry) -> Result<()>) -> Result<()> {
+        let mut statement = self.0.prepare(
+            "SELECT at, event, user_id, email, os_user, detail FROM audit \
+             WHERE (?1 IS NULL OR email_normalized = ?1) AND at >= ?2 ORDER BY at, id",
+        )?;
+        let since = filter.since.map_or(i64::MIN, millis);
+        let mut rows = statement.query(params![filter.email, since])?;
+        while let Some(row) = rows.next()? {
+            let event: String = row.get(1)?;
+            each(AuditEntry {
+                at: time(row.get(0)?)?,
+                event: AuditEvent::from_name(&event)
+                    .ok_or_else(|| Error::Storage(format!("unknown audit event '{event}' in the database")))?,
+                user_id: row.get::<_, Option<String>>(2)?.map(|id| parse_uuid(&id)).transpose()?,
+                email: row.get(3)?,
+                os_user: row.get(4)?,
+                detail: row.get(5)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn commit(self) -> Result<()> {
+        Ok(self.0.commit()?)
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(error: rusqlite::Error) -> Self {
+        match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => Error::Storage(format!(
+                "The database stayed locked by another process past the busy timeout: {error}"
+            )),
+            _ => Error::Storage(format!("Database error: {error}")),
+        }
+    }
+}
+
+/// Turns a unique-index violation on users into a conflict naming what is taken.
+fn conflict_or_storage(error: rusqlite::Error, user: &User) -> Error {
+    let message = error.to_string();
+    if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
+        if message.contains("users.email_normalized") {
+            return Error::Conflict(format!("The email {} is already registered.", user.email));
+        }
+        if message.contains("users.username_normalized") {
+            let username = user.username.as_deref().unwrap_or_default();
+            return Error::Conflict(format!("The username {username} is already taken."));
+        }
+    }
+    error.into()
+}
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: row_uuid(row, 0)?,
+        email: row.get(1)?,
+        username: row.get(2)?,
+        password_hash: row.get(3)?,
+        confirmed: row.get(4)?,
+        active: row.get(5)?,
+        locked: row.get(6)?,
+        created_at: row_time(row, 7)?,
+    })
+}
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
+    let hash: Vec<u8> = row.get(2)?;
+    let token_hash = hash
+        .try_into()
+        .map_err(|_| rusqlite::Error::InvalidColumnType(2, "token_hash".into(), rusqlite::types::Type::Blob))?;
+    Ok(Session {
+        id: row_uuid(row, 0)?,
+        user_id: row_uuid(row, 1)?,
+        token_hash: TokenHash(token_hash),
+        remember: row.get(3)?,
+        created_at: row_time(row, 4)?,
+        expires_at: row_time(row, 5)?,
+        revoked_at: row.get::<_, Option<i64>>(6)?.map(|ms| from_millis(ms, 6)).transpose()?,
+    })
+}
+
+fn row_uuid(row: &Row<'_>, index: usize) -> rusqlite::Result<Uuid> {
+    let text: String = row.get(index)?;
+    Uuid::parse_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into()))
+}
+
+fn row_time(row: &Row<'_>, index: usize) -> rusqlite::Result<DateTime<Utc>> {
+    from_millis(row.get(index)?, index)
+}
+
+fn from_millis(ms: i64, index: usize) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or(rusqlite::Error::IntegralValueOutOfRange(index, ms))
+}
+
+fn time(ms: i64) -> Result<DateTime<Utc>> {
+    Ok(from_millis(ms, 0)?)
+}
+
+fn parse_uuid(text: &str) -> Result<Uuid> {
+    Uuid::parse_str(text).map_err(|e| Error::Storage(format!("malformed id '{text}' in the database: {e}")))
+}
+
+fn millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        let mut files: Vec<_> = fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), MIGRATIONS.len(), "a file in migrations/ is missing from MIGRATIONS");
+        for (index, name) in files.iter().enumerate() {
+            assert!(name.starts_with(&format!("{:04}_", index + 1)), "{name} is out of sequence");
+            assert!(name.ends_with(".sql"));
+        }
+    }
+
+    #[test]
+    fn a_new_database_is_migrated_and_refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/authctl.db");
+        let mut store = SqliteStore::open(&path, Duration::from_secs(1), SchemaCheck::Current).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(store.read().unwrap().count_users().unwrap(), 0);
+        store.conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        drop(store);
+        let error = SqliteStore::open(&path, Duration::from_secs(1), SchemaCheck::Current).err().unwrap();
+        assert_eq!(error.exit_code(), 7);
+    }
+}
