@@ -27,7 +27,11 @@ impl Printer {
     }
 
     /// Prints one result: `value` as a JSON object, or the text `human` writes.
-    pub fn emit<T: Serialize + ?Sized>(&self, value: &T, human: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    pub fn emit<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        human: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<()> {
         let mut out = io::stdout().lock();
         let written = if self.json {
             serde_json::to_writer(&mut out, value)

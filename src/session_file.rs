@@ -38,11 +38,17 @@ pub fn load(files: &SessionFiles) -> Result<FoundSession> {
             return Err(refused(path, "it is not a regular file"));
         }
         if meta.uid() != nix::unistd::geteuid().as_raw() {
-            return Err(refused(path, &format!("it is owned by another user (uid {})", meta.uid())));
+            return Err(refused(
+                path,
+                &format!("it is owned by another user (uid {})", meta.uid()),
+            ));
         }
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(refused(path, &format!("it is accessible by other users (mode {mode:04o}, expected 0600)")));
+            return Err(refused(
+                path,
+                &format!("it is accessible by other users (mode {mode:04o}, expected 0600)"),
+            ));
         }
         let mut text = String::new();
         file.take(4096)
@@ -143,6 +149,11 @@ mod tests {
 
         fs::write(&path, "authctl-session 1\nnot-an-id\nnot-a-token\n").unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-        assert!(load(&SessionFiles::Explicit(path)).unwrap_err().to_string().contains("not a session"));
+        assert!(
+            load(&SessionFiles::Explicit(path))
+                .unwrap_err()
+                .to_string()
+                .contains("not a session")
+        );
     }
 }

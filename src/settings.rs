@@ -71,9 +71,11 @@ impl SessionFiles {
     pub fn candidates(&self) -> Vec<&Path> {
         match self {
             SessionFiles::Explicit(path) => vec![path.as_path()],
-            SessionFiles::Default { runtime, persistent } => {
-                runtime.iter().map(PathBuf::as_path).chain([persistent.as_path()]).collect()
-            }
+            SessionFiles::Default { runtime, persistent } => runtime
+                .iter()
+                .map(PathBuf::as_path)
+                .chain([persistent.as_path()])
+                .collect(),
         }
     }
 }
@@ -173,7 +175,12 @@ fn read_config(path: &Path, required: bool) -> Result<BTreeMap<String, String>> 
     let text = match fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) => return Err(Error::Usage(format!("Cannot read the config file {}: {e}", path.display()))),
+        Err(e) => {
+            return Err(Error::Usage(format!(
+                "Cannot read the config file {}: {e}",
+                path.display()
+            )));
+        }
     };
     let table: toml::Table = text
         .parse()
@@ -217,7 +224,11 @@ fn duration(sources: &Sources<'_>, key: &str, default: &str) -> Result<Duration>
     let value = sources.get(key).unwrap_or_else(|| default.to_owned());
     match humantime::parse_duration(&value) {
         Ok(parsed) if !parsed.is_zero() => Ok(parsed),
-        _ => Err(invalid(key, &value, "expected a positive duration such as 90s, 12h or 365d")),
+        _ => Err(invalid(
+            key,
+            &value,
+            "expected a positive duration such as 90s, 12h or 365d",
+        )),
     }
 }
 
@@ -238,19 +249,29 @@ mod tests {
 
     fn load(flags: &Flags, env: &[(&str, &str)]) -> Result<Settings> {
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Settings::load(flags, &|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        Settings::load(flags, &|name| {
+            env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
     }
 
     #[test]
     fn precedence_is_flag_env_file_default() {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.toml");
-        fs::write(&config, "db = \"/from/file\"\nsession_duration = \"1h\"\nargon2_iterations = 3\n").unwrap();
+        fs::write(
+            &config,
+            "db = \"/from/file\"\nsession_duration = \"1h\"\nargon2_iterations = 3\n",
+        )
+        .unwrap();
         let flags = Flags {
             config: Some(config),
             ..Flags::default()
         };
-        let settings = load(&flags, &[("AUTHCTL_SESSION_DURATION", "2h"), ("AUTHCTL_SESSION_FILE", "/s")]).unwrap();
+        let settings = load(
+            &flags,
+            &[("AUTHCTL_SESSION_DURATION", "2h"), ("AUTHCTL_SESSION_FILE", "/s")],
+        )
+        .unwrap();
         assert_eq!(settings.db, PathBuf::from("/from/file"));
         assert_eq!(settings.session_duration, Duration::from_secs(7200));
         assert_eq!(settings.remember_duration, Duration::from_secs(365 * 86400));

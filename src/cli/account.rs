@@ -63,14 +63,16 @@ pub fn logout(ctx: &Context) -> Result<()> {
     let user = ctx.accounts(|accounts| accounts.logout(&found.claim))?;
     session_file::remove(&found.path)?;
     let message = "You have been logged out.";
-    ctx.printer
-        .emit(&json!({ "message": message, "user": user }), |w| writeln!(w, "{message}"))
+    ctx.printer.emit(&json!({ "message": message, "user": user }), |w| {
+        writeln!(w, "{message}")
+    })
 }
 
 /// `authctl whoami`: the logged-in user's email, or exit 3.
 pub fn whoami(ctx: &Context) -> Result<()> {
     let found = session_file::load(&ctx.settings.session_files)?;
     let (user, session) = ctx.accounts(|accounts| accounts.current(&found.claim))?;
-    ctx.printer
-        .emit(&json!({ "user": user, "session": session }), |w| writeln!(w, "{}", user.email))
+    ctx.printer.emit(&json!({ "user": user, "session": session }), |w| {
+        writeln!(w, "{}", user.email)
+    })
 }

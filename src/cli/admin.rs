@@ -40,10 +40,10 @@ pub fn init(ctx: &Context) -> Result<()> {
     let mut store = ctx.store(SchemaCheck::UpToThisBinary)?;
     store.migrate()?;
     let path = store.path().display().to_string();
-    ctx.printer.emit(
-        &json!({ "path": path, "schema_version": SCHEMA_VERSION }),
-        |w| writeln!(w, "The database {path} is ready (schema version {SCHEMA_VERSION})."),
-    )
+    ctx.printer
+        .emit(&json!({ "path": path, "schema_version": SCHEMA_VERSION }), |w| {
+            writeln!(w, "The database {path} is ready (schema version {SCHEMA_VERSION}).")
+        })
 }
 
 impl DbCommand {

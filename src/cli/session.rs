@@ -18,8 +18,10 @@ pub enum SessionCommand {
     #[command(after_long_help = "Example:\n  authctl session list --json")]
     List,
     /// Revoke one of your sessions, or all but the current one.
-    #[command(after_long_help = "Examples:\n  authctl session revoke 1b4e28ba-2fa1-11d2-883f-0016d3cca427\n  \
-authctl session revoke --all-others")]
+    #[command(
+        after_long_help = "Examples:\n  authctl session revoke 1b4e28ba-2fa1-11d2-883f-0016d3cca427\n  \
+authctl session revoke --all-others"
+    )]
     Revoke(RevokeArgs),
 }
 

@@ -34,7 +34,9 @@ printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --pas
     #[command(after_long_help = "Example:\n  authctl user unlock ada@example.com")]
     Unlock(UserArg),
     /// Set a user's password without knowing the old one; their sessions end.
-    #[command(after_long_help = "Example:\n  printf '%s\\n' \"$NEW_PASSWORD\" | authctl user set-password ada@example.com --password-stdin")]
+    #[command(
+        after_long_help = "Example:\n  printf '%s\\n' \"$NEW_PASSWORD\" | authctl user set-password ada@example.com --password-stdin"
+    )]
     SetPassword(SetPasswordArgs),
 }
 
@@ -127,7 +129,11 @@ impl UserCommand {
                     writeln!(w, "confirmed:  {}", yes_no(user.confirmed))?;
                     writeln!(w, "active:     {}", yes_no(user.active))?;
                     writeln!(w, "locked:     {}", yes_no(user.locked))?;
-                    writeln!(w, "password:   {}", if user.password_hash.is_some() { "set" } else { "none" })?;
+                    writeln!(
+                        w,
+                        "password:   {}",
+                        if user.password_hash.is_some() { "set" } else { "none" }
+                    )?;
                     writeln!(w, "created:    {}", format_time(user.created_at))
                 })
             }
@@ -143,8 +149,9 @@ impl UserCommand {
                     return ctx.printer.message("Nothing removed.");
                 }
                 let removed = ctx.accounts(|accounts| accounts.remove_user(&UserKey::Id(user.id)))?;
-                ctx.printer
-                    .emit(&json!({ "removed": removed }), |w| writeln!(w, "Removed the user {}.", removed.email))
+                ctx.printer.emit(&json!({ "removed": removed }), |w| {
+                    writeln!(w, "Removed the user {}.", removed.email)
+                })
             }
             UserCommand::Lock(arg) => set_locked(ctx, &arg, true),
             UserCommand::Unlock(arg) => set_locked(ctx, &arg, false),
@@ -163,5 +170,6 @@ impl UserCommand {
 fn set_locked(ctx: &Context, arg: &UserArg, locked: bool) -> Result<()> {
     let user = ctx.accounts(|accounts| accounts.set_locked(&UserKey::parse(&arg.user), locked))?;
     let verb = if locked { "Locked" } else { "Unlocked" };
-    ctx.printer.emit(&user, |w| writeln!(w, "{verb} the user {}.", user.email))
+    ctx.printer
+        .emit(&user, |w| writeln!(w, "{verb} the user {}.", user.email))
 }

@@ -180,7 +180,10 @@ impl<'a, S: Store> Accounts<'a, S> {
     /// Checks the password and records a new session. Every failure is the same
     /// [`Error::invalid_credentials`], after the same amount of hashing.
     pub fn login(&mut self, email: &Email, password: &Password, remember: bool) -> Result<Login> {
-        let user = self.store.read()?.find_user(&UserKey::Email(email.normalized().to_owned()))?;
+        let user = self
+            .store
+            .read()?
+            .find_user(&UserKey::Email(email.normalized().to_owned()))?;
         let verdict = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
             Some(stored) => self.hasher.verify(password, stored),
             None => {
@@ -196,7 +199,9 @@ impl<'a, S: Store> Accounts<'a, S> {
             _ => None,
         };
         let (Some(mut user), None) = (user, refusal) else {
-            let mut entry = self.stamp.entry(AuditEvent::LoginFailed, None, refusal.map(str::to_owned));
+            let mut entry = self
+                .stamp
+                .entry(AuditEvent::LoginFailed, None, refusal.map(str::to_owned));
             entry.email = Some(email.as_str().to_owned());
             let tx = self.store.write()?;
             tx.append_audit(&entry)?;
@@ -219,7 +224,10 @@ impl<'a, S: Store> Accounts<'a, S> {
             token_hash: token.hash(),
             remember,
             created_at: self.now,
-            expires_at: self.now.checked_add_signed(lifetime).unwrap_or(DateTime::<Utc>::MAX_UTC),
+            expires_at: self
+                .now
+                .checked_add_signed(lifetime)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
             revoked_at: None,
         };
         let tx = self.store.write()?;
@@ -235,7 +243,11 @@ impl<'a, S: Store> Accounts<'a, S> {
         tx.insert_session(&session)?;
         let database_id = tx.database_id()?;
         let detail = if remember { "remember" } else { "session" };
-        tx.append_audit(&self.stamp.entry(AuditEvent::LoginSucceeded, Some(&user), Some(detail.to_owned())))?;
+        tx.append_audit(
+            &self
+                .stamp
+                .entry(AuditEvent::LoginSucceeded, Some(&user), Some(detail.to_owned())),
+        )?;
         tx.commit()?;
         Ok(Login {
             user,
@@ -290,7 +302,11 @@ impl<'a, S: Store> Accounts<'a, S> {
             }
         };
         for id in &revoked {
-            tx.append_audit(&self.stamp.entry(AuditEvent::SessionRevoked, Some(&user), Some(format!("session {id}"))))?;
+            tx.append_audit(
+                &self
+                    .stamp
+                    .entry(AuditEvent::SessionRevoked, Some(&user), Some(format!("session {id}"))),
+            )?;
         }
         tx.commit()?;
         Ok(Revoked {
@@ -300,7 +316,11 @@ impl<'a, S: Store> Accounts<'a, S> {
     }
 
     /// Calls `each` for every audit row that passes `filter`.
-    pub fn for_each_audit(&mut self, filter: &AuditFilter, each: &mut dyn FnMut(AuditEntry) -> Result<()>) -> Result<()> {
+    pub fn for_each_audit(
+        &mut self,
+        filter: &AuditFilter,
+        each: &mut dyn FnMut(AuditEntry) -> Result<()>,
+    ) -> Result<()> {
         self.store.read()?.for_each_audit(filter, each)
     }
 }

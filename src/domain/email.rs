@@ -54,7 +54,14 @@ mod tests {
 
     #[test]
     fn rejects_malformed_addresses() {
-        for bad in ["", "ada", "ada@", "@example.com", " ada@example.com", "Ada <ada@example.com>"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            " ada@example.com",
+            "Ada <ada@example.com>",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -173,7 +173,10 @@ mod tests {
         let hasher = Hasher::new(CHEAP).unwrap();
         // "ﬁ" (U+FB01) is NFKC-equivalent to "fi"; "é" composed vs decomposed.
         let stored = hasher.hash(&Password::new("ﬁle-caf\u{e9}")).unwrap();
-        assert_eq!(hasher.verify(&Password::new("file-cafe\u{301}"), &stored), Verdict::Match);
+        assert_eq!(
+            hasher.verify(&Password::new("file-cafe\u{301}"), &stored),
+            Verdict::Match
+        );
     }
 
     #[test]
@@ -185,7 +188,11 @@ mod tests {
         assert_eq!(hasher.verify(&Password::new("wrong horse"), &stored), Verdict::Mismatch);
         assert_eq!(hasher.verify(&Password::new("x"), "not a hash"), Verdict::Mismatch);
 
-        let stronger = Hasher::new(HashParams { memory_kib: 128, ..CHEAP }).unwrap();
+        let stronger = Hasher::new(HashParams {
+            memory_kib: 128,
+            ..CHEAP
+        })
+        .unwrap();
         assert_eq!(
             stronger.verify(&Password::new("correct horse"), &stored),
             Verdict::MatchNeedsRehash

@@ -20,8 +20,7 @@ impl SecretToken {
     /// Draws a fresh token from the operating system's CSPRNG.
     pub fn generate() -> Result<Self> {
         let mut bytes = Zeroizing::new([0u8; TOKEN_BYTES]);
-        getrandom::fill(bytes.as_mut())
-            .map_err(|e| Error::Storage(format!("cannot read random bytes: {e}")))?;
+        getrandom::fill(bytes.as_mut()).map_err(|e| Error::Storage(format!("cannot read random bytes: {e}")))?;
         Ok(SecretToken(Zeroizing::new(URL_SAFE_NO_PAD.encode(bytes.as_ref()))))
     }
 
@@ -69,7 +68,11 @@ mod tests {
         let b = SecretToken::generate().unwrap();
         assert_ne!(a, b);
         assert_eq!(a.expose().len(), 43);
-        assert!(a.expose().chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            a.expose()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
         assert_eq!(SecretToken::parse(a.expose()).unwrap().hash(), a.hash());
         assert_eq!(format!("{a:?}"), "SecretToken(<redacted>)");
     }

@@ -44,9 +44,8 @@ impl SqliteStore {
     /// anything is written.
     pub fn open(path: &Path, busy_timeout: Duration, check: SchemaCheck) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|e| {
-                Error::Storage(format!("cannot create the database directory {}: {e}", dir.display()))
-            })?;
+            fs::create_dir_all(dir)
+                .map_err(|e| Error::Storage(format!("cannot create the database directory {}: {e}", dir.display())))?;
         }
         let conn = Connection::open(path)
             .map_err(|e| Error::Storage(format!("cannot open the database {}: {e}", path.display())))?;
@@ -103,10 +102,15 @@ impl SqliteStore {
     fn configure(&mut self, busy_timeout: Duration) -> Result<()> {
         self.conn.busy_timeout(busy_timeout)?;
         // The header check first: a file that is not a database fails here, before any write.
-        self.conn.pragma_query_value(None, "schema_version", |row| row.get::<_, i64>(0))?;
-        let mode: String = self.conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        self.conn
+            .pragma_query_value(None, "schema_version", |row| row.get::<_, i64>(0))?;
+        let mode: String = self
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Error::Storage(format!("cannot switch the database to WAL mode (it is in {mode} mode)")));
+            return Err(Error::Storage(format!(
+                "cannot switch the database to WAL mode (it is in {mode} mode)"
+            )));
         }
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -118,11 +122,15 @@ impl Store for SqliteStore {
     type Tx<'a> = SqliteTx<'a>;
 
     fn read(&mut self) -> Result<SqliteTx<'_>> {
-        Ok(SqliteTx(self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?))
+        Ok(SqliteTx(
+            self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?,
+        ))
     }
 
     fn write(&mut self) -> Result<SqliteTx<'_>> {
-        Ok(SqliteTx(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?))
+        Ok(SqliteTx(
+            self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?,
+        ))
     }
 }
 
@@ -150,11 +158,17 @@ impl Transaction for SqliteTx<'_> {
             UserKey::Email(email) => ("email_normalized", email.clone()),
         };
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = ?1");
-        Ok(self.0.prepare_cached(&sql)?.query_row([value], user_from_row).optional()?)
+        Ok(self
+            .0
+            .prepare_cached(&sql)?
+            .query_row([value], user_from_row)
+            .optional()?)
     }
 
     fn for_each_user(&self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
-        let mut statement = self.0.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY rowid"))?;
+        let mut statement = self
+            .0
+            .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY rowid"))?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
             each(user_from_row(row)?)?;
@@ -213,7 +227,9 @@ impl Transaction for SqliteTx<'_> {
 
     fn insert_session(&self, session: &Session) -> Result<()> {
         self.0
-            .prepare_cached(&format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"))?
+            .prepare_cached(&format!(
+                "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            ))?
             .execute(params![
                 session.id.to_string(),
                 session.user_id.to_string(),
@@ -369,7 +385,8 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
 
 fn row_uuid(row: &Row<'_>, index: usize) -> rusqlite::Result<Uuid> {
     let text: String = row.get(index)?;
-    Uuid::parse_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into()))
+    Uuid::parse_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into()))
 }
 
 fn row_time(row: &Row<'_>, index: usize) -> rusqlite::Result<DateTime<Utc>> {
@@ -377,8 +394,7 @@ fn row_time(row: &Row<'_>, index: usize) -> rusqlite::Result<DateTime<Utc>> {
 }
 
 fn from_millis(ms: i64, index: usize) -> rusqlite::Result<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(ms)
-        .ok_or(rusqlite::Error::IntegralValueOutOfRange(index, ms))
+    DateTime::from_timestamp_millis(ms).ok_or(rusqlite::Error::IntegralValueOutOfRange(index, ms))
 }
 
 fn time(ms: i64) -> Result<DateTime<Utc>> {
@@ -404,9 +420,16 @@ mod tests {
             .map(|entry| entry.unwrap().file_name().into_string().unwrap())
             .collect();
         files.sort();
-        assert_eq!(files.len(), MIGRATIONS.len(), "a file in migrations/ is missing from MIGRATIONS");
+        assert_eq!(
+            files.len(),
+            MIGRATIONS.len(),
+            "a file in migrations/ is missing from MIGRATIONS"
+        );
         for (index, name) in files.iter().enumerate() {
-            assert!(name.starts_with(&format!("{:04}_", index + 1)), "{name} is out of sequence");
+            assert!(
+                name.starts_with(&format!("{:04}_", index + 1)),
+                "{name} is out of sequence"
+            );
             assert!(name.ends_with(".sql"));
         }
     }
@@ -418,9 +441,14 @@ mod tests {
         let mut store = SqliteStore::open(&path, Duration::from_secs(1), SchemaCheck::Current).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(store.read().unwrap().count_users().unwrap(), 0);
-        store.conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        store
+            .conn
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
         drop(store);
-        let error = SqliteStore::open(&path, Duration::from_secs(1), SchemaCheck::Current).err().unwrap();
+        let error = SqliteStore::open(&path, Duration::from_secs(1), SchemaCheck::Current)
+            .err()
+            .unwrap();
         assert_eq!(error.exit_code(), 7);
     }
 }

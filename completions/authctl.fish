@@ -1,0 +1,209 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_authctl_global_optspecs
+    string join \n db= session-file= config= json h/help V/version
+end
+
+function __fish_authctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_authctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_authctl_using_subcommand
+    set -l cmd (__fish_authctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c authctl -n "__fish_authctl_needs_command" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_needs_command" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_needs_command" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_needs_command" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_needs_command" -s V -l version -d 'Print version'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "init" -d 'Create and migrate the database (idempotent)'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "db" -d 'Inspect or migrate the database schema'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "user" -d 'Manage user accounts'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "login" -d 'Log in and keep a session'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "logout" -d 'End the current session'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "whoami" -d 'Show who is logged in (exit 3 when nobody is)'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "session" -d 'List or revoke your sessions'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "audit" -d 'Show the audit log'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand init" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand init" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand init" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand init" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -s h -l help -d 'Print help'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -f -a "status" -d 'Show the database path, its schema version and how many users it has'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -f -a "migrate" -d 'Bring the schema up to this authctl\'s version'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from migrate" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from migrate" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from migrate" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from migrate" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the database path, its schema version and how many users it has'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Bring the schema up to this authctl\'s version'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -s h -l help -d 'Print help'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "add" -d 'Create an account and print its id'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "list" -d 'List every account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "show" -d 'Show one account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "remove" -d 'Delete an account and its sessions (asks first on a terminal)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "lock" -d 'Lock an account: it cannot log in and its sessions end'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "unlock" -d 'Unlock a locked account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "set-password" -d 'Set a user\'s password without knowing the old one; their sessions end'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l username -d 'An optional unique username' -r
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l confirmed -d 'Mark the address as already confirmed'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l inactive -d 'Create the account inactive: it cannot log in'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting twice'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from list" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from list" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from list" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from list" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from show" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from show" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from show" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from show" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from remove" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from remove" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from remove" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Do not ask for confirmation (needed when stdin is not a terminal)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from remove" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from lock" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from lock" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from lock" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from lock" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from lock" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting twice'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "add" -d 'Create an account and print its id'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Delete an account and its sessions (asks first on a terminal)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "lock" -d 'Lock an account: it cannot log in and its sessions end'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "unlock" -d 'Unlock a locked account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "set-password" -d 'Set a user\'s password without knowing the old one; their sessions end'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand login" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand login" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand login" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand login" -l remember -d 'Keep the session for remember_duration (default 365 days) instead of session_duration (default 12 hours, and only until the desktop login session ends)'
+complete -c authctl -n "__fish_authctl_using_subcommand login" -l password-stdin -d 'Read the password from the first line of stdin instead of a terminal prompt'
+complete -c authctl -n "__fish_authctl_using_subcommand login" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand logout" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand logout" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand logout" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand logout" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand whoami" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand whoami" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand whoami" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand whoami" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand whoami" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -s h -l help -d 'Print help'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "list" -d 'List your live sessions (the current one is marked)'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l all-others -d 'Revoke every session except the current one'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your live sessions (the current one is marked)'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand audit" -l user -d 'Only events about this email address' -r
+complete -c authctl -n "__fish_authctl_using_subcommand audit" -l since -d 'Only events of the last DURATION (for example 90m, 1d, 2weeks)' -r
+complete -c authctl -n "__fish_authctl_using_subcommand audit" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand audit" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand audit" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand audit" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand completions" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand completions" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand completions" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand completions" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand man" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand man" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand man" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand man" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "init" -d 'Create and migrate the database (idempotent)'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "db" -d 'Inspect or migrate the database schema'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "user" -d 'Manage user accounts'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "login" -d 'Log in and keep a session'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "logout" -d 'End the current session'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "whoami" -d 'Show who is logged in (exit 3 when nobody is)'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "session" -d 'List or revoke your sessions'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "audit" -d 'Show the audit log'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the database path, its schema version and how many users it has'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Bring the schema up to this authctl\'s version'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "add" -d 'Create an account and print its id'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "list" -d 'List every account'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "show" -d 'Show one account'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "remove" -d 'Delete an account and its sessions (asks first on a terminal)'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "lock" -d 'Lock an account: it cannot log in and its sessions end'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "unlock" -d 'Unlock a locked account'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "set-password" -d 'Set a user\'s password without knowing the old one; their sessions end'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "list" -d 'List your live sessions (the current one is marked)'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one'

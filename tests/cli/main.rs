@@ -1,0 +1,8 @@
+//! Integration tests: the built binary, driven as a user or a script would.
+
+mod util;
+
+mod accounts;
+mod contract;
+mod sessions;
+mod storage;

@@ -1,0 +1,241 @@
+//! Sessions: whoami, logout, remember vs short expiry, session list/revoke, refused files.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::thread::sleep;
+use std::time::Duration;
+
+use predicates::str::contains;
+
+use crate::util::{PASSWORD, World, json_error, mode};
+
+#[test]
+fn whoami_logout_and_exit_3() {
+    let world = World::new();
+    let output = world.cmd().args(["--json", "whoami"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(json_error(&output.stderr)["kind"], "not_logged_in");
+    world.cmd().arg("logout").assert().code(3);
+
+    let id = world.add_user("ada@example.com");
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    world.cmd().arg("whoami").assert().success().stdout("ada@example.com\n");
+    let me = world.json(&["whoami"]);
+    assert_eq!(me["user"]["id"], id.as_str());
+    assert_eq!(me["session"]["remember"], false);
+
+    let session_file = world.session_file();
+    assert_eq!(mode(&session_file), 0o600);
+    let token_line = fs::read_to_string(&session_file)
+        .unwrap()
+        .lines()
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    assert!(token_line.len() >= 43, "at least 256 bits");
+    let dump = fs::read(world.db()).unwrap();
+    assert!(
+        !dump.windows(token_line.len()).any(|w| w == token_line.as_bytes()),
+        "token stored in clear"
+    );
+
+    world
+        .cmd()
+        .arg("logout")
+        .assert()
+        .success()
+        .stdout("You have been logged out.\n");
+    assert!(!session_file.exists());
+    world
+        .cmd()
+        .arg("whoami")
+        .assert()
+        .code(3)
+        .stderr("authctl: Not logged in.\n");
+    let logout = world.login("ada@example.com", PASSWORD, &[]).success();
+    drop(logout);
+    assert_eq!(world.json(&["logout"])["message"], "You have been logged out.");
+}
+
+#[test]
+fn short_sessions_expire_and_remembered_ones_last() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    let short = world.path("short-session");
+    let remembered = world.path("remembered-session");
+    for (file, remember) in [(&short, false), (&remembered, true)] {
+        let mut cmd = world.cmd();
+        cmd.env("AUTHCTL_SESSION_FILE", file)
+            .env("AUTHCTL_SESSION_DURATION", "1s")
+            .env("AUTHCTL_REMEMBER_DURATION", "1h")
+            .args(["login", "ada@example.com", "--password-stdin"])
+            .write_stdin(format!("{PASSWORD}\n"));
+        if remember {
+            cmd.arg("--remember");
+        }
+        cmd.assert().success();
+    }
+    world
+        .cmd()
+        .env("AUTHCTL_SESSION_FILE", &short)
+        .arg("whoami")
+        .assert()
+        .success();
+    sleep(Duration::from_millis(1500));
+    world
+        .cmd()
+        .env("AUTHCTL_SESSION_FILE", &short)
+        .arg("whoami")
+        .assert()
+        .code(3)
+        .stderr(contains("expired"));
+    world
+        .cmd()
+        .env("AUTHCTL_SESSION_FILE", &remembered)
+        .arg("whoami")
+        .assert()
+        .success();
+}
+
+#[test]
+fn session_list_and_revoke() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world.add_user("bob@example.com");
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    let second = world.path("second");
+    let third = world.path("third");
+    for file in [&second, &third] {
+        world
+            .cmd()
+            .env("AUTHCTL_SESSION_FILE", file)
+            .args(["login", "ada@example.com", "--remember", "--password-stdin"])
+            .write_stdin(format!("{PASSWORD}\n"))
+            .assert()
+            .success();
+    }
+    let bob_file = world.path("bob");
+    world
+        .cmd()
+        .env("AUTHCTL_SESSION_FILE", &bob_file)
+        .args(["login", "bob@example.com", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+
+    let sessions = world.json(&["session", "list"]);
+    let sessions = sessions.as_array().unwrap();
+    assert_eq!(sessions.len(), 3, "only ada's sessions");
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    world
+        .cmd()
+        .args(["session", "list"])
+        .assert()
+        .success()
+        .stdout(contains("REMEMBER"));
+
+    // Revoking one by id, then all others.
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoked = world.json(&["session", "revoke", &other]);
+    assert_eq!(revoked["revoked"], serde_json::json!([other]));
+    world.cmd().args(["session", "revoke", &other]).assert().code(4);
+    let bob_session = world
+        .cmd()
+        .env("AUTHCTL_SESSION_FILE", &bob_file)
+        .args(["--json", "whoami"])
+        .output()
+        .unwrap();
+    let bob_session: serde_json::Value = serde_json::from_slice(&bob_session.stdout).unwrap();
+    world
+        .cmd()
+        .args(["session", "revoke", bob_session["session"]["id"].as_str().unwrap()])
+        .assert()
+        .code(4);
+    world
+        .cmd()
+        .args(["session", "revoke", "--all-others"])
+        .assert()
+        .success()
+        .stdout("Revoked 1 session.\n");
+    for file in [&second, &third] {
+        world
+            .cmd()
+            .env("AUTHCTL_SESSION_FILE", file)
+            .arg("whoami")
+            .assert()
+            .code(3);
+    }
+    world.cmd().arg("whoami").assert().success();
+    world
+        .cmd()
+        .env("AUTHCTL_SESSION_FILE", &bob_file)
+        .arg("whoami")
+        .assert()
+        .success();
+
+    // Revoking the current session ends it and removes its file.
+    let current = world.json(&["whoami"])["session"]["id"].as_str().unwrap().to_owned();
+    world.cmd().args(["session", "revoke", &current]).assert().success();
+    assert!(!world.session_file().exists());
+    world.cmd().args(["session", "revoke"]).assert().code(2);
+    world.cmd().args(["session", "list"]).assert().code(3);
+}
+
+#[test]
+fn a_session_file_from_another_database_is_not_logged_in() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    let other_db = world.path("other.db");
+    world
+        .cmd()
+        .env("AUTHCTL_DB", &other_db)
+        .arg("whoami")
+        .assert()
+        .code(3)
+        .stderr(contains("another database"));
+    // Even with the same user registered there.
+    world
+        .cmd()
+        .env("AUTHCTL_DB", &other_db)
+        .args(["user", "add", "ada@example.com", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+    world.cmd().env("AUTHCTL_DB", &other_db).arg("logout").assert().code(3);
+    world.cmd().arg("whoami").assert().success();
+}
+
+#[test]
+fn tampered_session_files_are_refused() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    let file = world.session_file();
+    let original = fs::read_to_string(&file).unwrap();
+
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+    world.cmd().arg("whoami").assert().code(3).stderr(contains("mode 0644"));
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+    world.cmd().arg("whoami").assert().success();
+
+    fs::write(&file, "garbage\n").unwrap();
+    world
+        .cmd()
+        .arg("whoami")
+        .assert()
+        .code(3)
+        .stderr(contains("not a session"));
+
+    // A well-formed token that is not the one issued.
+    let mut lines: Vec<String> = original.lines().map(str::to_owned).collect();
+    lines[2] = "A".repeat(43);
+    fs::write(&file, lines.join("\n") + "\n").unwrap();
+    world.cmd().arg("whoami").assert().code(3).stderr(contains("unknown"));
+
+    fs::write(&file, &original).unwrap();
+    world.cmd().arg("whoami").assert().success();
+}

@@ -1,0 +1,174 @@
+//! The database: init, db status/migrate, file permissions, schema checks, corruption, and
+//! several processes at once.
+
+use std::fs;
+use std::process::{Command, Stdio};
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::util::{PASSWORD, World, json_error, mode};
+
+#[test]
+fn init_is_idempotent_and_db_status_reports() {
+    let world = World::new();
+    world
+        .cmd()
+        .arg("init")
+        .assert()
+        .success()
+        .stdout(contains("schema version 1"));
+    world.cmd().arg("init").assert().success();
+    assert_eq!(mode(&world.db()), 0o600);
+    world.add_user("ada@example.com");
+    let status = world.json(&["db", "status"]);
+    assert_eq!(status["schema_version"], 1);
+    assert_eq!(status["latest_schema_version"], 1);
+    assert_eq!(status["users"], 1);
+    assert_eq!(status["path"], world.db().to_str().unwrap());
+    world
+        .cmd()
+        .args(["db", "status"])
+        .assert()
+        .success()
+        .stdout(contains("users:           1"));
+    world
+        .cmd()
+        .args(["db", "migrate"])
+        .assert()
+        .success()
+        .stdout(contains("already at schema version 1"));
+    assert_eq!(world.json(&["db", "migrate"])["from_version"], 1);
+}
+
+#[test]
+fn a_missing_database_is_created_on_first_use() {
+    let world = World::new();
+    world
+        .cmd()
+        .env("AUTHCTL_DB", world.path("deep/dir/users.db"))
+        .args(["user", "list"])
+        .assert()
+        .success();
+    assert!(world.path("deep/dir/users.db").exists());
+    assert_eq!(mode(&world.path("deep/dir/users.db")), 0o600);
+    assert_eq!(mode(&world.path("deep/dir")), 0o700);
+}
+
+#[test]
+fn a_newer_schema_is_refused_with_nothing_written() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world.sql().pragma_update(None, "user_version", 99).unwrap();
+    let before = fs::read(world.db()).unwrap();
+    for args in [&["user", "list"][..], &["db", "migrate"], &["db", "status"], &["init"]] {
+        let output = world.cmd().arg("--json").args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(7), "{args:?}");
+        let error = json_error(&output.stderr);
+        assert_eq!(error["kind"], "storage");
+        assert!(error["message"].as_str().unwrap().contains("newer"));
+    }
+    assert_eq!(fs::read(world.db()).unwrap(), before);
+}
+
+#[test]
+fn a_corrupt_database_exits_7() {
+    let world = World::new();
+    fs::write(world.db(), vec![b'x'; 8192]).unwrap();
+    world
+        .cmd()
+        .args(["user", "list"])
+        .assert()
+        .code(7)
+        .stderr(contains("database"));
+    fs::write(world.db(), b"").unwrap();
+    fs::set_permissions(world.db(), std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    // root can read anything: only check the exit code when permissions bite.
+    if fs::read(world.db()).is_err() {
+        world.cmd().args(["user", "list"]).assert().code(7);
+    }
+}
+
+#[test]
+fn a_lock_held_past_the_busy_timeout_exits_7() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    let holder = world.sql();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    world
+        .cmd()
+        .env("AUTHCTL_BUSY_TIMEOUT", "200ms")
+        .args(["user", "lock", "ada@example.com"])
+        .assert()
+        .code(7)
+        .stderr(contains("locked").and(contains("busy timeout")));
+    holder.execute_batch("ROLLBACK").unwrap();
+    world.cmd().args(["user", "lock", "ada@example.com"]).assert().success();
+}
+
+#[test]
+fn concurrent_processes_never_fail_with_database_is_locked() {
+    let world = World::new();
+    world.cmd().arg("init").assert().success();
+    world.add_user("shared@example.com");
+    let children: Vec<_> = (0..12)
+        .map(|i| {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_authctl"));
+            cmd.env("AUTHCTL_DB", world.db())
+                .env("AUTHCTL_SESSION_FILE", world.path(&format!("session-{i}")))
+                .env("AUTHCTL_ARGON2_MEMORY_KIB", "64")
+                .env("AUTHCTL_ARGON2_ITERATIONS", "1")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            if i % 2 == 0 {
+                cmd.args(["user", "add", &format!("user{i}@example.com"), "--password-stdin"]);
+            } else {
+                cmd.args(["login", "shared@example.com", "--password-stdin"]);
+            }
+            let mut child = cmd.spawn().unwrap();
+            use std::io::Write;
+            writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+            child
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    assert_eq!(world.json(&["user", "list"]).as_array().unwrap().len(), 7);
+    let logins: i64 = world
+        .sql()
+        .query_row(
+            "SELECT count(*) FROM audit WHERE event = 'login_succeeded'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(logins, 6);
+}
+
+#[test]
+fn a_broken_pipe_is_not_an_error() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    // Enough users to overflow a pipe buffer, inserted directly to keep the test fast.
+    let db = world.sql();
+    db.execute_batch(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) \
+         INSERT INTO users (id, email, email_normalized, created_at) \
+         SELECT printf('00000000-0000-4000-8000-%012d', i), 'u' || i || '@example.com', 'u' || i || '@example.com', 0 FROM n",
+    )
+    .unwrap();
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "'{}' --json user list | head -c 10 >/dev/null; echo \"${{PIPESTATUS[0]}}\"",
+            env!("CARGO_BIN_EXE_authctl")
+        ))
+        .env("AUTHCTL_DB", world.db())
+        .output()
+        .unwrap();
+    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "0");
+}
