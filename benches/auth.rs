@@ -8,19 +8,28 @@ use std::time::Duration;
 use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use authctl::domain::accounts::{Accounts, NewAccount};
+use authctl::domain::accounts::{Accounts, NewAccount, Policy};
 use authctl::domain::email::Email;
 use authctl::domain::password::{HashParams, Hasher, Password};
 use authctl::domain::session::SessionDurations;
+use authctl::domain::token::TokenLifetimes;
 use authctl::session_file;
 use authctl::store::sqlite::{SchemaCheck, SqliteStore};
 
 const PASSWORD: &str = "correct horse battery";
 
-fn durations() -> SessionDurations {
-    SessionDurations {
-        session: chrono::Duration::hours(12),
-        remember: chrono::Duration::days(365),
+fn policy() -> Policy {
+    Policy {
+        sessions: SessionDurations {
+            session: chrono::Duration::hours(12),
+            remember: chrono::Duration::days(365),
+        },
+        tokens: TokenLifetimes {
+            confirm: chrono::Duration::hours(24),
+            reset: chrono::Duration::hours(1),
+            email_change: chrono::Duration::hours(24),
+        },
+        require_confirmation: false,
     }
 }
 
@@ -30,7 +39,7 @@ fn bench(c: &mut Criterion) {
     let mut store = SqliteStore::open(&db, Duration::from_secs(5), SchemaCheck::Current).unwrap();
     let hasher = Hasher::new(HashParams::default()).unwrap();
     let email = Email::parse("ada@example.com").unwrap();
-    let mut accounts = Accounts::new(&mut store, &hasher, durations(), Utc::now(), "bench".into());
+    let mut accounts = Accounts::new(&mut store, &hasher, policy(), Utc::now(), "bench".into());
     accounts
         .add_user(NewAccount {
             email: email.clone(),
@@ -47,14 +56,14 @@ fn bench(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("login (argon2id m=19456 t=2 p=1)", |b| {
         b.iter(|| {
-            let mut accounts = Accounts::new(&mut store, &hasher, durations(), Utc::now(), "bench".into());
+            let mut accounts = Accounts::new(&mut store, &hasher, policy(), Utc::now(), "bench".into());
             black_box(accounts.login(&email, &password, false).unwrap())
         })
     });
     group.sample_size(100);
     group.bench_function("whoami (in-process session check)", |b| {
         b.iter(|| {
-            let mut accounts = Accounts::new(&mut store, &hasher, durations(), Utc::now(), "bench".into());
+            let mut accounts = Accounts::new(&mut store, &hasher, policy(), Utc::now(), "bench".into());
             black_box(accounts.current(&login.claim).unwrap())
         })
     });

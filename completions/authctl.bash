@@ -22,8 +22,14 @@ _authctl() {
             authctl,completions)
                 cmd="authctl__subcmd__completions"
                 ;;
+            authctl,confirm)
+                cmd="authctl__subcmd__confirm"
+                ;;
             authctl,db)
                 cmd="authctl__subcmd__db"
+                ;;
+            authctl,email)
+                cmd="authctl__subcmd__email"
                 ;;
             authctl,help)
                 cmd="authctl__subcmd__help"
@@ -40,6 +46,12 @@ _authctl() {
             authctl,man)
                 cmd="authctl__subcmd__man"
                 ;;
+            authctl,passwd)
+                cmd="authctl__subcmd__passwd"
+                ;;
+            authctl,reset)
+                cmd="authctl__subcmd__reset"
+                ;;
             authctl,session)
                 cmd="authctl__subcmd__session"
                 ;;
@@ -48,6 +60,18 @@ _authctl() {
                 ;;
             authctl,whoami)
                 cmd="authctl__subcmd__whoami"
+                ;;
+            authctl__subcmd__confirm,help)
+                cmd="authctl__subcmd__confirm__subcmd__help"
+                ;;
+            authctl__subcmd__confirm,resend)
+                cmd="authctl__subcmd__confirm__subcmd__resend"
+                ;;
+            authctl__subcmd__confirm__subcmd__help,help)
+                cmd="authctl__subcmd__confirm__subcmd__help__subcmd__help"
+                ;;
+            authctl__subcmd__confirm__subcmd__help,resend)
+                cmd="authctl__subcmd__confirm__subcmd__help__subcmd__resend"
                 ;;
             authctl__subcmd__db,help)
                 cmd="authctl__subcmd__db__subcmd__help"
@@ -67,14 +91,38 @@ _authctl() {
             authctl__subcmd__db__subcmd__help,status)
                 cmd="authctl__subcmd__db__subcmd__help__subcmd__status"
                 ;;
+            authctl__subcmd__email,change)
+                cmd="authctl__subcmd__email__subcmd__change"
+                ;;
+            authctl__subcmd__email,confirm)
+                cmd="authctl__subcmd__email__subcmd__confirm"
+                ;;
+            authctl__subcmd__email,help)
+                cmd="authctl__subcmd__email__subcmd__help"
+                ;;
+            authctl__subcmd__email__subcmd__help,change)
+                cmd="authctl__subcmd__email__subcmd__help__subcmd__change"
+                ;;
+            authctl__subcmd__email__subcmd__help,confirm)
+                cmd="authctl__subcmd__email__subcmd__help__subcmd__confirm"
+                ;;
+            authctl__subcmd__email__subcmd__help,help)
+                cmd="authctl__subcmd__email__subcmd__help__subcmd__help"
+                ;;
             authctl__subcmd__help,audit)
                 cmd="authctl__subcmd__help__subcmd__audit"
                 ;;
             authctl__subcmd__help,completions)
                 cmd="authctl__subcmd__help__subcmd__completions"
                 ;;
+            authctl__subcmd__help,confirm)
+                cmd="authctl__subcmd__help__subcmd__confirm"
+                ;;
             authctl__subcmd__help,db)
                 cmd="authctl__subcmd__help__subcmd__db"
+                ;;
+            authctl__subcmd__help,email)
+                cmd="authctl__subcmd__help__subcmd__email"
                 ;;
             authctl__subcmd__help,help)
                 cmd="authctl__subcmd__help__subcmd__help"
@@ -91,6 +139,12 @@ _authctl() {
             authctl__subcmd__help,man)
                 cmd="authctl__subcmd__help__subcmd__man"
                 ;;
+            authctl__subcmd__help,passwd)
+                cmd="authctl__subcmd__help__subcmd__passwd"
+                ;;
+            authctl__subcmd__help,reset)
+                cmd="authctl__subcmd__help__subcmd__reset"
+                ;;
             authctl__subcmd__help,session)
                 cmd="authctl__subcmd__help__subcmd__session"
                 ;;
@@ -100,11 +154,26 @@ _authctl() {
             authctl__subcmd__help,whoami)
                 cmd="authctl__subcmd__help__subcmd__whoami"
                 ;;
+            authctl__subcmd__help__subcmd__confirm,resend)
+                cmd="authctl__subcmd__help__subcmd__confirm__subcmd__resend"
+                ;;
             authctl__subcmd__help__subcmd__db,migrate)
                 cmd="authctl__subcmd__help__subcmd__db__subcmd__migrate"
                 ;;
             authctl__subcmd__help__subcmd__db,status)
                 cmd="authctl__subcmd__help__subcmd__db__subcmd__status"
+                ;;
+            authctl__subcmd__help__subcmd__email,change)
+                cmd="authctl__subcmd__help__subcmd__email__subcmd__change"
+                ;;
+            authctl__subcmd__help__subcmd__email,confirm)
+                cmd="authctl__subcmd__help__subcmd__email__subcmd__confirm"
+                ;;
+            authctl__subcmd__help__subcmd__reset,confirm)
+                cmd="authctl__subcmd__help__subcmd__reset__subcmd__confirm"
+                ;;
+            authctl__subcmd__help__subcmd__reset,request)
+                cmd="authctl__subcmd__help__subcmd__reset__subcmd__request"
                 ;;
             authctl__subcmd__help__subcmd__session,list)
                 cmd="authctl__subcmd__help__subcmd__session__subcmd__list"
@@ -132,6 +201,24 @@ _authctl() {
                 ;;
             authctl__subcmd__help__subcmd__user,unlock)
                 cmd="authctl__subcmd__help__subcmd__user__subcmd__unlock"
+                ;;
+            authctl__subcmd__reset,confirm)
+                cmd="authctl__subcmd__reset__subcmd__confirm"
+                ;;
+            authctl__subcmd__reset,help)
+                cmd="authctl__subcmd__reset__subcmd__help"
+                ;;
+            authctl__subcmd__reset,request)
+                cmd="authctl__subcmd__reset__subcmd__request"
+                ;;
+            authctl__subcmd__reset__subcmd__help,confirm)
+                cmd="authctl__subcmd__reset__subcmd__help__subcmd__confirm"
+                ;;
+            authctl__subcmd__reset__subcmd__help,help)
+                cmd="authctl__subcmd__reset__subcmd__help__subcmd__help"
+                ;;
+            authctl__subcmd__reset__subcmd__help,request)
+                cmd="authctl__subcmd__reset__subcmd__help__subcmd__request"
                 ;;
             authctl__subcmd__session,help)
                 cmd="authctl__subcmd__session__subcmd__help"
@@ -206,7 +293,7 @@ _authctl() {
 
     case "${cmd}" in
         authctl)
-            opts="-h -V --db --session-file --config --json --help --version init db user login logout whoami session audit completions man help"
+            opts="-h -V --db --session-file --config --json --help --version init db user login logout whoami passwd confirm reset email session audit completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -268,6 +355,100 @@ _authctl() {
         authctl__subcmd__completions)
             opts="-h --db --session-file --config --json --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__confirm)
+            opts="-h --db --session-file --config --json --help resend help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__confirm__subcmd__help)
+            opts="resend help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__confirm__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__confirm__subcmd__help__subcmd__resend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__confirm__subcmd__resend)
+            opts="-h --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -425,8 +606,142 @@ _authctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        authctl__subcmd__email)
+            opts="-h --db --session-file --config --json --help change confirm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__email__subcmd__change)
+            opts="-h --password-stdin --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__email__subcmd__confirm)
+            opts="-h --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__email__subcmd__help)
+            opts="change confirm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__email__subcmd__help__subcmd__change)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__email__subcmd__help__subcmd__confirm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__email__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         authctl__subcmd__help)
-            opts="init db user login logout whoami session audit completions man help"
+            opts="init db user login logout whoami passwd confirm reset email session audit completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -467,6 +782,34 @@ _authctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        authctl__subcmd__help__subcmd__confirm)
+            opts="resend"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__confirm__subcmd__resend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         authctl__subcmd__help__subcmd__db)
             opts="status migrate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -496,6 +839,48 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help__subcmd__db__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__email)
+            opts="change confirm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__email__subcmd__change)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__email__subcmd__confirm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -568,6 +953,62 @@ _authctl() {
         authctl__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__passwd)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__reset)
+            opts="request confirm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__reset__subcmd__confirm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__reset__subcmd__request)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -851,6 +1292,166 @@ _authctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        authctl__subcmd__passwd)
+            opts="-h --password-stdin --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__reset)
+            opts="-h --db --session-file --config --json --help request confirm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__reset__subcmd__confirm)
+            opts="-h --password-stdin --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__reset__subcmd__help)
+            opts="request confirm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__reset__subcmd__help__subcmd__confirm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__reset__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__reset__subcmd__help__subcmd__request)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__reset__subcmd__request)
+            opts="-h --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         authctl__subcmd__session)
             opts="-h --db --session-file --config --json --help list revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1012,7 +1613,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__add)
-            opts="-h --username --confirmed --inactive --password-stdin --db --session-file --config --json --help"
+            opts="-h --username --confirmed --inactive --password-stdin --send-confirmation --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -36,6 +36,10 @@ complete -c authctl -n "__fish_authctl_needs_command" -f -a "user" -d 'Manage us
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "login" -d 'Log in and keep a session'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "logout" -d 'End the current session'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "whoami" -d 'Show who is logged in (exit 3 when nobody is)'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "passwd" -d 'Change your password (asks for the current one)'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "confirm" -d 'Confirm your account with the emailed token, or have a new one sent'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "reset" -d 'Reset a forgotten password by an emailed token'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "email" -d 'Change your email address after proving the new one'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "session" -d 'List or revoke your sessions'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "audit" -d 'Show the audit log'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -87,6 +91,7 @@ complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l confirmed -d 'Mark the address as already confirmed'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l inactive -d 'Create the account inactive: it cannot log in'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting twice'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l send-confirmation -d 'Mail the first confirmation token; if it cannot be delivered, no account is created'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from list" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
@@ -146,6 +151,70 @@ complete -c authctl -n "__fish_authctl_using_subcommand whoami" -l session-file 
 complete -c authctl -n "__fish_authctl_using_subcommand whoami" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand whoami" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand whoami" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand passwd" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand passwd" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand passwd" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand passwd" -l password-stdin -d 'Read the current password, then the new one, from the first two lines of stdin'
+complete -c authctl -n "__fish_authctl_using_subcommand passwd" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand passwd" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -a "resend" -d 'Mail a fresh confirmation token to the logged-in user'
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from resend" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from resend" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from resend" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from resend" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from resend" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from help" -f -a "resend" -d 'Mail a fresh confirmation token to the logged-in user'
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -s h -l help -d 'Print help'
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -f -a "request" -d 'Mail a password-reset token (the answer is the same whether or not the address is known)'
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -f -a "confirm" -d 'Set a new password with the emailed token; every session of the account ends'
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from request" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from request" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from request" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from request" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from request" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from confirm" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from confirm" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from confirm" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from confirm" -l password-stdin -d 'Read the new password from stdin (the line after the token, if the token is read too)'
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from confirm" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from confirm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from help" -f -a "request" -d 'Mail a password-reset token (the answer is the same whether or not the address is known)'
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from help" -f -a "confirm" -d 'Set a new password with the emailed token; every session of the account ends'
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -s h -l help -d 'Print help'
+complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -f -a "change" -d 'Ask to change your address: a token goes to the new one, a notice to the old one'
+complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -f -a "confirm" -d 'Switch to the new address with the token mailed to it'
+complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from change" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from change" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from change" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from change" -l password-stdin -d 'Read the current password from the first line of stdin'
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from change" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from change" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from confirm" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from confirm" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from confirm" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from confirm" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from confirm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from help" -f -a "change" -d 'Ask to change your address: a token goes to the new one, a notice to the old one'
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from help" -f -a "confirm" -d 'Switch to the new address with the token mailed to it'
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l config -d 'A TOML file of settings' -r -F
@@ -185,17 +254,21 @@ complete -c authctl -n "__fish_authctl_using_subcommand man" -l session-file -d 
 complete -c authctl -n "__fish_authctl_using_subcommand man" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand man" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "init" -d 'Create and migrate the database (idempotent)'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "db" -d 'Inspect or migrate the database schema'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "user" -d 'Manage user accounts'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "login" -d 'Log in and keep a session'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "logout" -d 'End the current session'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "whoami" -d 'Show who is logged in (exit 3 when nobody is)'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "session" -d 'List or revoke your sessions'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "audit" -d 'Show the audit log'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami session audit completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "init" -d 'Create and migrate the database (idempotent)'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "db" -d 'Inspect or migrate the database schema'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "user" -d 'Manage user accounts'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "login" -d 'Log in and keep a session'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "logout" -d 'End the current session'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "whoami" -d 'Show who is logged in (exit 3 when nobody is)'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "passwd" -d 'Change your password (asks for the current one)'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "confirm" -d 'Confirm your account with the emailed token, or have a new one sent'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "reset" -d 'Reset a forgotten password by an emailed token'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "email" -d 'Change your email address after proving the new one'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "session" -d 'List or revoke your sessions'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "audit" -d 'Show the audit log'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the database path, its schema version and how many users it has'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Bring the schema up to this authctl\'s version'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "add" -d 'Create an account and print its id'
@@ -205,5 +278,10 @@ complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "lock" -d 'Lock an account: it cannot log in and its sessions end'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "unlock" -d 'Unlock a locked account'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "set-password" -d 'Set a user\'s password without knowing the old one; their sessions end'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from confirm" -f -a "resend" -d 'Mail a fresh confirmation token to the logged-in user'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from reset" -f -a "request" -d 'Mail a password-reset token (the answer is the same whether or not the address is known)'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from reset" -f -a "confirm" -d 'Set a new password with the emailed token; every session of the account ends'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from email" -f -a "change" -d 'Ask to change your address: a token goes to the new one, a notice to the old one'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from email" -f -a "confirm" -d 'Switch to the new address with the token mailed to it'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "list" -d 'List your live sessions (the current one is marked)'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one'

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod domain;
 pub mod error;
+pub mod mail;
 pub mod output;
 pub mod session_file;
 pub mod settings;

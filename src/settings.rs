@@ -10,6 +10,7 @@ use directories::BaseDirs;
 
 use crate::domain::password::HashParams;
 use crate::error::{Error, Result};
+use crate::mail::{Mailer, Transport};
 
 /// Every setting key, as written in the config file.
 pub const KEYS: &[&str] = &[
@@ -21,6 +22,14 @@ pub const KEYS: &[&str] = &[
     "argon2_iterations",
     "argon2_parallelism",
     "busy_timeout",
+    "mail",
+    "mail_from",
+    "link_base",
+    "smtp_timeout",
+    "confirm_token_ttl",
+    "reset_token_ttl",
+    "email_token_ttl",
+    "require_confirmation",
 ];
 
 /// The resolved settings of one run.
@@ -38,6 +47,16 @@ pub struct Settings {
     pub hash_params: HashParams,
     /// How long to wait for another process's write lock.
     pub busy_timeout: Duration,
+    /// How mail is sent.
+    pub mailer: Mailer,
+    /// Lifetime of a confirmation token.
+    pub confirm_token_ttl: Duration,
+    /// Lifetime of a password-reset token.
+    pub reset_token_ttl: Duration,
+    /// Lifetime of an email-change token.
+    pub email_token_ttl: Duration,
+    /// Whether unconfirmed accounts are refused at login.
+    pub require_confirmation: bool,
 }
 
 /// The session file locations: one chosen explicitly, or the XDG defaults.
@@ -154,7 +173,29 @@ impl Settings {
             }
         };
         let defaults = HashParams::default();
+        let mail_dir = db.parent().unwrap_or(Path::new(".")).join("mail");
+        let mail = sources.get("mail").unwrap_or_else(|| "file:".to_owned());
+        let from = sources
+            .get("mail_from")
+            .unwrap_or_else(|| "authctl <authctl@localhost>".to_owned());
+        let mailer = Mailer {
+            transport: Transport::parse(&mail, &mail_dir)?,
+            from: from.parse().map_err(|_| {
+                invalid(
+                    "mail_from",
+                    &from,
+                    "expected an address such as 'App <noreply@example.com>'",
+                )
+            })?,
+            link_base: sources.get("link_base").filter(|base| !base.is_empty()),
+            smtp_timeout: duration(&sources, "smtp_timeout", "10s")?,
+        };
         Ok(Settings {
+            mailer,
+            confirm_token_ttl: duration(&sources, "confirm_token_ttl", "24h")?,
+            reset_token_ttl: duration(&sources, "reset_token_ttl", "1h")?,
+            email_token_ttl: duration(&sources, "email_token_ttl", "24h")?,
+            require_confirmation: boolean(&sources, "require_confirmation")?,
             db,
             session_files,
             session_duration: duration(&sources, "session_duration", "12h")?,
@@ -198,9 +239,10 @@ fn read_config(path: &Path, required: bool) -> Result<BTreeMap<String, String>> 
             let raw = match value {
                 toml::Value::String(text) => text,
                 toml::Value::Integer(number) => number.to_string(),
+                toml::Value::Boolean(flag) => flag.to_string(),
                 other => {
                     return Err(Error::Usage(format!(
-                        "Invalid value for setting {key}: {other} (expected a string or a number)."
+                        "Invalid value for setting {key}: {other} (expected a string, a number or a boolean)."
                     )));
                 }
             };
@@ -229,6 +271,17 @@ fn duration(sources: &Sources<'_>, key: &str, default: &str) -> Result<Duration>
             &value,
             "expected a positive duration such as 90s, 12h or 365d",
         )),
+    }
+}
+
+fn boolean(sources: &Sources<'_>, key: &str) -> Result<bool> {
+    match sources.get(key) {
+        None => Ok(false),
+        Some(value) => match value.to_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(invalid(key, &value, "expected true or false")),
+        },
     }
 }
 

@@ -3,8 +3,8 @@
 use clap::Args;
 use serde_json::json;
 
-use crate::cli::Context;
 use crate::cli::input::{Secrets, ask};
+use crate::cli::{Context, report_notice};
 use crate::domain::email::Email;
 use crate::error::{Error, Result};
 use crate::session_file;
@@ -57,6 +57,32 @@ impl LoginArgs {
     }
 }
 
+/// Arguments of `authctl passwd`.
+#[derive(Debug, Args)]
+pub struct PasswdArgs {
+    /// Read the current password, then the new one, from the first two lines of stdin.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+impl PasswdArgs {
+    /// Changes the logged-in user's password; other sessions and reset tokens end.
+    pub fn run(self, ctx: &Context) -> Result<()> {
+        let found = session_file::load(&ctx.settings.session_files)?;
+        // Not logged in is said before any password is asked for.
+        ctx.accounts(|accounts| accounts.current(&found.claim))?;
+        let mut secrets = Secrets::new(self.password_stdin)?;
+        let current = secrets.existing("Current password: ")?;
+        let new = secrets.new_password("New password: ")?;
+        let mailer = &ctx.settings.mailer;
+        let changed = ctx.accounts(|accounts| accounts.change_password(&found.claim, &current, &new, mailer))?;
+        let notice = report_notice(ctx.printer, &changed.notice);
+        let message = "Your password has been updated.";
+        let value = json!({ "message": message, "user": changed.value, "notice": notice });
+        ctx.printer.emit(&value, |w| writeln!(w, "{message}"))
+    }
+}
+
 /// `authctl logout`: revokes the current session and removes the session file.
 pub fn logout(ctx: &Context) -> Result<()> {
     let found = session_file::load(&ctx.settings.session_files)?;
@@ -72,6 +98,11 @@ pub fn logout(ctx: &Context) -> Result<()> {
 pub fn whoami(ctx: &Context) -> Result<()> {
     let found = session_file::load(&ctx.settings.session_files)?;
     let (user, session) = ctx.accounts(|accounts| accounts.current(&found.claim))?;
+    if !user.confirmed && !ctx.printer.is_json() {
+        eprintln!(
+            "authctl: your account is unconfirmed: use the emailed token with `authctl confirm TOKEN`, or `authctl confirm resend`."
+        );
+    }
     ctx.printer.emit(&json!({ "user": user, "session": session }), |w| {
         writeln!(w, "{}", user.email)
     })

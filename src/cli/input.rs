@@ -5,7 +5,9 @@ use std::io::{self, BufRead, IsTerminal, Write};
 
 use zeroize::Zeroizing;
 
+use crate::domain::accounts::invalid_token;
 use crate::domain::password::Password;
+use crate::domain::token::SecretToken;
 use crate::error::{Error, Result};
 
 /// Where passwords come from for one command.
@@ -29,16 +31,34 @@ impl Secrets {
         })
     }
 
+    /// For commands that read only a token: from stdin whenever it is not a terminal.
+    pub fn for_tokens() -> Self {
+        Secrets {
+            from_stdin: !io::stdin().is_terminal(),
+            line: 0,
+        }
+    }
+
+    /// The token given as an argument or, when none was, read privately (so that it does not show
+    /// in the process list): a hidden prompt on a terminal, otherwise the next line of stdin.
+    pub fn token(&mut self, given: Option<String>) -> Result<SecretToken> {
+        let text = match given {
+            Some(text) => Zeroizing::new(text),
+            None => self.read("Token: ", "a token")?,
+        };
+        SecretToken::parse(&text).ok_or_else(invalid_token)
+    }
+
     /// An existing password (for logging in or re-authenticating), not judged by the policy.
     pub fn existing(&mut self, prompt: &str) -> Result<Password> {
-        Ok(Password::new(&self.read(prompt)?))
+        Ok(Password::new(&self.read(prompt, "a password")?))
     }
 
     /// A new password: asked twice on a terminal, one line on stdin; checked against the policy.
     pub fn new_password(&mut self, prompt: &str) -> Result<Password> {
-        let first = self.read(prompt)?;
+        let first = self.read(prompt, "a password")?;
         if !self.from_stdin {
-            let again = self.read("Repeat the password: ")?;
+            let again = self.read("Repeat the password: ", "a password")?;
             if *first != *again {
                 return Err(Error::Usage("Passwords must match.".to_owned()));
             }
@@ -46,23 +66,20 @@ impl Secrets {
         Password::new_checked(&first)
     }
 
-    fn read(&mut self, prompt: &str) -> Result<Zeroizing<String>> {
+    fn read(&mut self, prompt: &str, what: &str) -> Result<Zeroizing<String>> {
         if !self.from_stdin {
             return rpassword::prompt_password(prompt)
                 .map(Zeroizing::new)
-                .map_err(|e| Error::Usage(format!("Cannot read the password from the terminal: {e}")));
+                .map_err(|e| Error::Usage(format!("Cannot read {what} from the terminal: {e}")));
         }
         self.line += 1;
         let mut line = Zeroizing::new(String::new());
         let read = io::stdin()
             .lock()
             .read_line(&mut line)
-            .map_err(|e| Error::Usage(format!("Cannot read the password from stdin: {e}")))?;
+            .map_err(|e| Error::Usage(format!("Cannot read {what} from stdin: {e}")))?;
         if read == 0 {
-            return Err(Error::Usage(format!(
-                "--password-stdin: expected a password on line {} of stdin.",
-                self.line
-            )));
+            return Err(Error::Usage(format!("Expected {what} on line {} of stdin.", self.line)));
         }
         let trimmed = line.strip_suffix('\n').unwrap_or(&line);
         Ok(Zeroizing::new(trimmed.strip_suffix('\r').unwrap_or(trimmed).to_owned()))

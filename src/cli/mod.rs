@@ -3,8 +3,11 @@
 
 mod account;
 mod admin;
+mod confirm;
 mod docs;
+mod email;
 mod input;
+mod reset;
 mod session;
 mod user;
 
@@ -15,9 +18,10 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::domain::accounts::Accounts;
+use crate::domain::accounts::{Accounts, Policy};
 use crate::domain::password::Hasher;
 use crate::domain::session::SessionDurations;
+use crate::domain::token::TokenLifetimes;
 use crate::error::{Error, Result};
 use crate::output::Printer;
 use crate::settings::{Flags, Settings};
@@ -92,6 +96,22 @@ printf '%s\\n' \"$PASSWORD\" | authctl login ada@example.com --password-stdin")]
     /// Show who is logged in (exit 3 when nobody is).
     #[command(after_long_help = "Example:\n  authctl whoami --json")]
     Whoami,
+    /// Change your password (asks for the current one).
+    #[command(after_long_help = "Examples:\n  authctl passwd\n  \
+printf '%s\\n%s\\n' \"$OLD\" \"$NEW\" | authctl passwd --password-stdin")]
+    Passwd(account::PasswdArgs),
+    /// Confirm your account with the emailed token, or have a new one sent.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_long_help = "Examples:\n  authctl confirm TOKEN\n  authctl confirm resend"
+    )]
+    Confirm(confirm::ConfirmArgs),
+    /// Reset a forgotten password by an emailed token.
+    #[command(subcommand)]
+    Reset(reset::ResetCommand),
+    /// Change your email address after proving the new one.
+    #[command(subcommand)]
+    Email(email::EmailCommand),
     /// List or revoke your sessions.
     #[command(subcommand)]
     Session(session::SessionCommand),
@@ -122,12 +142,49 @@ impl Context {
     /// Runs `operation` on the account service over the current database.
     fn accounts<T>(&self, operation: impl FnOnce(&mut Accounts<'_, SqliteStore>) -> Result<T>) -> Result<T> {
         let mut store = self.store(SchemaCheck::Current)?;
-        let durations = SessionDurations {
-            session: to_chrono(self.settings.session_duration),
-            remember: to_chrono(self.settings.remember_duration),
+        let settings = &self.settings;
+        let policy = Policy {
+            sessions: SessionDurations {
+                session: to_chrono(settings.session_duration),
+                remember: to_chrono(settings.remember_duration),
+            },
+            tokens: TokenLifetimes {
+                confirm: to_chrono(settings.confirm_token_ttl),
+                reset: to_chrono(settings.reset_token_ttl),
+                email_change: to_chrono(settings.email_token_ttl),
+            },
+            require_confirmation: settings.require_confirmation,
         };
-        let mut accounts = Accounts::new(&mut store, &self.hasher, durations, self.now, os_user());
+        let mut accounts = Accounts::new(&mut store, &self.hasher, policy, self.now, os_user());
         operation(&mut accounts)
+    }
+}
+
+/// Prints where a message went: on stderr, so that stdout keeps the command's own answer.
+fn report_delivery(printer: Printer, delivery: &crate::domain::mail::Delivery) {
+    if printer.is_json() {
+        return;
+    }
+    match &delivery.file {
+        Some(file) => eprintln!("authctl: mail to {} written to {}", delivery.to, file.display()),
+        None => eprintln!("authctl: mail to {} sent through {}", delivery.to, delivery.transport),
+    }
+}
+
+/// Reports a security notice: where it went, or a warning that it could not be mailed (the change
+/// it reports stands). Returns its JSON form.
+fn report_notice(printer: Printer, notice: &Result<crate::domain::mail::Delivery>) -> serde_json::Value {
+    match notice {
+        Ok(delivery) => {
+            report_delivery(printer, delivery);
+            serde_json::json!(delivery)
+        }
+        Err(error) => {
+            if !printer.is_json() {
+                eprintln!("authctl: warning: the notice could not be mailed: {error}");
+            }
+            serde_json::json!({ "error": error.to_string() })
+        }
     }
 }
 
@@ -204,6 +261,10 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
         Command::Login(args) => args.run(&context()?),
         Command::Logout => account::logout(&context()?),
         Command::Whoami => account::whoami(&context()?),
+        Command::Passwd(args) => args.run(&context()?),
+        Command::Confirm(args) => args.run(&context()?),
+        Command::Reset(command) => command.run(&context()?),
+        Command::Email(command) => command.run(&context()?),
         Command::Session(command) => command.run(&context()?),
         Command::Audit(args) => args.run(&context()?),
         Command::Completions(args) => args.run(),

@@ -3,12 +3,13 @@
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::cli::Context;
 use crate::cli::input::{Secrets, confirm};
+use crate::cli::{Context, report_delivery};
 use crate::domain::accounts::NewAccount;
 use crate::domain::email::Email;
+use crate::domain::mail::Outbox;
 use crate::domain::user::{User, UserKey, Username};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::{format_time, yes_no};
 
 /// `authctl user ...`
@@ -57,6 +58,9 @@ pub struct AddArgs {
     /// Read the password from the first line of stdin instead of prompting twice.
     #[arg(long)]
     password_stdin: bool,
+    /// Mail the first confirmation token; if it cannot be delivered, no account is created.
+    #[arg(long, conflicts_with = "confirmed")]
+    send_confirmation: bool,
 }
 
 /// One user, by email or id.
@@ -102,8 +106,14 @@ impl UserCommand {
                     confirmed: args.confirmed,
                     active: !args.inactive,
                 };
-                let user = ctx.accounts(|accounts| accounts.add_user(account))?;
-                ctx.printer.emit(&user, |w| writeln!(w, "{}", user.id))
+                let outbox: Option<&dyn Outbox> = args.send_confirmation.then_some(&ctx.settings.mailer);
+                let (user, mail) = ctx.accounts(|accounts| accounts.add_user_mailing(account, outbox))?;
+                let mut value = serde_json::to_value(&user).map_err(|e| Error::Storage(e.to_string()))?;
+                if let Some(delivery) = mail {
+                    report_delivery(ctx.printer, &delivery);
+                    value["confirmation_mail"] = json!(delivery);
+                }
+                ctx.printer.emit(&value, |w| writeln!(w, "{}", user.id))
             }
             UserCommand::List => ctx.printer.list(
                 &["ID", "EMAIL", "USERNAME", "CONFIRMED", "ACTIVE", "LOCKED", "CREATED"],

@@ -6,9 +6,10 @@ use uuid::Uuid;
 
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use crate::domain::email::Email;
+use crate::domain::mail::{Delivery, Mail, Outbox};
 use crate::domain::password::{Hasher, Password, Verdict};
 use crate::domain::session::{RevokeTarget, Session, SessionDurations};
-use crate::domain::token::SecretToken;
+use crate::domain::token::{EmailToken, SecretToken, TokenLifetimes, TokenPurpose};
 use crate::domain::user::{User, UserKey, Username, no_such_user};
 use crate::error::{Error, Result};
 use crate::store::{Store, Transaction};
@@ -57,11 +58,37 @@ pub struct Revoked {
     pub current: bool,
 }
 
+/// The rules the operations apply, from the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// How long sessions last.
+    pub sessions: SessionDurations,
+    /// How long emailed tokens last.
+    pub tokens: TokenLifetimes,
+    /// Whether unconfirmed accounts are refused at login.
+    pub require_confirmation: bool,
+}
+
+/// A change whose security notice was mailed after the fact: the change stands even when the
+/// notice could not be delivered.
+#[derive(Debug)]
+pub struct Noticed<T> {
+    /// The result of the change.
+    pub value: T,
+    /// Where the notice went, or why it could not be delivered.
+    pub notice: Result<Delivery>,
+}
+
+/// The one answer for every unusable token: unknown, expired, used, or for another purpose.
+pub fn invalid_token() -> Error {
+    Error::AuthFailed("The token is invalid or has expired.".to_owned())
+}
+
 /// The account operations over one store, at one moment, on behalf of one OS user.
 pub struct Accounts<'a, S: Store> {
     store: &'a mut S,
     hasher: &'a Hasher,
-    durations: SessionDurations,
+    policy: Policy,
     now: DateTime<Utc>,
     stamp: Stamp,
 }
@@ -87,17 +114,11 @@ impl Stamp {
 
 impl<'a, S: Store> Accounts<'a, S> {
     /// Operations at `now` (the clock is read once, by the caller) run by `os_user`.
-    pub fn new(
-        store: &'a mut S,
-        hasher: &'a Hasher,
-        durations: SessionDurations,
-        now: DateTime<Utc>,
-        os_user: String,
-    ) -> Self {
+    pub fn new(store: &'a mut S, hasher: &'a Hasher, policy: Policy, now: DateTime<Utc>, os_user: String) -> Self {
         Accounts {
             store,
             hasher,
-            durations,
+            policy,
             now,
             stamp: Stamp { now, os_user },
         }
@@ -105,6 +126,28 @@ impl<'a, S: Store> Accounts<'a, S> {
 
     /// Creates an account; the email and username must be free.
     pub fn add_user(&mut self, account: NewAccount) -> Result<User> {
+        self.add_user_mailing(account, None).map(|(user, _)| user)
+    }
+
+    /// Creates an account and, with an outbox, mails its first confirmation token. The message
+    /// goes first: when it cannot be delivered nothing is written.
+    pub fn add_user_mailing(
+        &mut self,
+        account: NewAccount,
+        outbox: Option<&dyn Outbox>,
+    ) -> Result<(User, Option<Delivery>)> {
+        if outbox.is_some()
+            && self
+                .store
+                .read()?
+                .find_user(&UserKey::Email(account.email.normalized().to_owned()))?
+                .is_some()
+        {
+            return Err(Error::Conflict(format!(
+                "The email {} is already registered.",
+                account.email.as_str()
+            )));
+        }
         let password_hash = account.password.as_ref().map(|p| self.hasher.hash(p)).transpose()?;
         let user = User {
             id: Uuid::new_v4(),
@@ -116,11 +159,23 @@ impl<'a, S: Store> Accounts<'a, S> {
             locked: false,
             created_at: self.now,
         };
+        let confirmation = match outbox {
+            Some(outbox) => Some(self.mail_token(outbox, &user, TokenPurpose::Confirm, None)?),
+            None => None,
+        };
         let tx = self.store.write()?;
         tx.insert_user(&user)?;
         tx.append_audit(&self.stamp.entry(AuditEvent::UserAdded, Some(&user), None))?;
+        let delivery = match confirmation {
+            Some((token, delivery)) => {
+                tx.insert_token(&token)?;
+                tx.append_audit(&self.stamp.entry(AuditEvent::ConfirmationSent, Some(&user), None))?;
+                Some(delivery)
+            }
+            None => None,
+        };
         tx.commit()?;
-        Ok(user)
+        Ok((user, delivery))
     }
 
     /// The user named by `key`.
@@ -196,6 +251,7 @@ impl<'a, S: Store> Accounts<'a, S> {
             (Some(_), Verdict::Mismatch) => Some("wrong password"),
             (Some(u), _) if u.locked => Some("account locked"),
             (Some(u), _) if !u.active => Some("account inactive"),
+            (Some(u), _) if self.policy.require_confirmation && !u.confirmed => Some("account unconfirmed"),
             _ => None,
         };
         let (Some(mut user), None) = (user, refusal) else {
@@ -214,9 +270,9 @@ impl<'a, S: Store> Accounts<'a, S> {
         };
         let token = SecretToken::generate()?;
         let lifetime = if remember {
-            self.durations.remember
+            self.policy.sessions.remember
         } else {
-            self.durations.session
+            self.policy.sessions.session
         };
         let session = Session {
             id: Uuid::new_v4(),
@@ -315,6 +371,169 @@ impl<'a, S: Store> Accounts<'a, S> {
         })
     }
 
+    /// Mails a fresh confirmation token to the logged-in user; `None` when already confirmed.
+    pub fn resend_confirmation(&mut self, claim: &SessionClaim, outbox: &dyn Outbox) -> Result<Option<Delivery>> {
+        let (user, _) = self.current(claim)?;
+        if user.confirmed {
+            return Ok(None);
+        }
+        self.issue_token(outbox, &user, TokenPurpose::Confirm, None, AuditEvent::ConfirmationSent)
+            .map(Some)
+    }
+
+    /// Marks the account of a confirmation token confirmed.
+    pub fn confirm(&mut self, token: &SecretToken) -> Result<User> {
+        let tx = self.store.write()?;
+        let (_, mut user) = consume(&tx, token, TokenPurpose::Confirm, self.now)?;
+        user.confirmed = true;
+        tx.update_user(&user)?;
+        tx.append_audit(&self.stamp.entry(AuditEvent::AccountConfirmed, Some(&user), None))?;
+        tx.commit()?;
+        Ok(user)
+    }
+
+    /// `passwd`: checks the current password, sets the new one, ends every other session and
+    /// every unused reset token, then mails a notice.
+    pub fn change_password(
+        &mut self,
+        claim: &SessionClaim,
+        current: &Password,
+        new: &Password,
+        outbox: &dyn Outbox,
+    ) -> Result<Noticed<User>> {
+        let (user, _) = self.current(claim)?;
+        self.reauthenticate(&user, current, "wrong current password (passwd)")?;
+        let hash = self.hasher.hash(new)?;
+        let tx = self.store.write()?;
+        let (mut user, session) = check_session(&tx, claim, self.now)?;
+        user.password_hash = Some(hash);
+        tx.update_user(&user)?;
+        let ended = tx.revoke_sessions(user.id, Some(session.id), self.now)?;
+        tx.delete_unused_tokens(user.id, TokenPurpose::Reset)?;
+        let detail = format!("{ended} other sessions revoked");
+        tx.append_audit(&self.stamp.entry(AuditEvent::PasswordChanged, Some(&user), Some(detail)))?;
+        tx.commit()?;
+        let notice = self.notify(outbox, &user, &Mail::PasswordChanged { to: &user.email });
+        Ok(Noticed { value: user, notice })
+    }
+
+    /// `reset request`: mails a reset token when `email` names an account that may log in. For
+    /// any other address it checks the transport instead, so the answer is the same either way.
+    pub fn request_reset(&mut self, email: &Email, outbox: &dyn Outbox) -> Result<()> {
+        let user = self
+            .store
+            .read()?
+            .find_user(&UserKey::Email(email.normalized().to_owned()))?;
+        match user.filter(User::may_log_in) {
+            Some(user) => {
+                self.issue_token(
+                    outbox,
+                    &user,
+                    TokenPurpose::Reset,
+                    None,
+                    AuditEvent::PasswordResetRequested,
+                )?;
+            }
+            None => {
+                outbox.check()?;
+                let mut entry = self.stamp.entry(
+                    AuditEvent::PasswordResetRequested,
+                    None,
+                    Some("no active account: nothing sent".to_owned()),
+                );
+                entry.email = Some(email.as_str().to_owned());
+                let tx = self.store.write()?;
+                tx.append_audit(&entry)?;
+                tx.commit()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Fails unless `token` is a usable reset token (checked before asking for a new password).
+    pub fn check_reset_token(&mut self, token: &SecretToken) -> Result<()> {
+        let tx = self.store.read()?;
+        match tx.find_token(&token.hash())? {
+            Some(found) if found.is_usable_for(TokenPurpose::Reset, self.now) => Ok(()),
+            _ => Err(invalid_token()),
+        }
+    }
+
+    /// `reset confirm`: sets the new password, ends every session and every other reset token,
+    /// and confirms the account (the mailbox was proven).
+    pub fn reset_password(&mut self, token: &SecretToken, password: &Password) -> Result<User> {
+        let hash = self.hasher.hash(password)?;
+        let tx = self.store.write()?;
+        let (_, mut user) = consume(&tx, token, TokenPurpose::Reset, self.now)?;
+        user.password_hash = Some(hash);
+        user.confirmed = true;
+        tx.update_user(&user)?;
+        let ended = tx.revoke_sessions(user.id, None, self.now)?;
+        tx.delete_unused_tokens(user.id, TokenPurpose::Reset)?;
+        let detail = format!("{ended} sessions revoked");
+        tx.append_audit(&self.stamp.entry(AuditEvent::PasswordReset, Some(&user), Some(detail)))?;
+        tx.commit()?;
+        Ok(user)
+    }
+
+    /// `email change`: re-authenticates, mails a token to the new address (which must be free)
+    /// and a notice to the current one.
+    pub fn request_email_change(
+        &mut self,
+        claim: &SessionClaim,
+        password: &Password,
+        new_email: &Email,
+        outbox: &dyn Outbox,
+    ) -> Result<Noticed<Delivery>> {
+        let (user, _) = self.current(claim)?;
+        self.reauthenticate(&user, password, "wrong password (email change)")?;
+        if self
+            .store
+            .read()?
+            .find_user(&UserKey::Email(new_email.normalized().to_owned()))?
+            .is_some()
+        {
+            return Err(Error::Conflict(format!(
+                "The email {} is already registered.",
+                new_email.as_str()
+            )));
+        }
+        let delivery = self.issue_token(
+            outbox,
+            &user,
+            TokenPurpose::EmailChange,
+            Some(new_email),
+            AuditEvent::EmailChangeRequested,
+        )?;
+        let mail = Mail::EmailChangeRequested {
+            to: &user.email,
+            new_email: new_email.as_str(),
+        };
+        let notice = self.notify(outbox, &user, &mail);
+        Ok(Noticed {
+            value: delivery,
+            notice,
+        })
+    }
+
+    /// `email confirm`: switches the account to the address the token proved, if it is still
+    /// free; otherwise nothing changes (the token stays unused).
+    pub fn confirm_email_change(&mut self, token: &SecretToken) -> Result<User> {
+        let tx = self.store.write()?;
+        let (record, mut user) = consume(&tx, token, TokenPurpose::EmailChange, self.now)?;
+        let new_email = record.new_email.ok_or_else(invalid_token)?;
+        let taken = tx.find_user(&UserKey::Email(crate::domain::email::normalize(&new_email)))?;
+        if taken.is_some_and(|other| other.id != user.id) {
+            return Err(Error::Conflict(format!("The email {new_email} is already registered.")));
+        }
+        let detail = format!("from {}", user.email);
+        user.email = new_email;
+        tx.update_user(&user)?;
+        tx.append_audit(&self.stamp.entry(AuditEvent::EmailChanged, Some(&user), Some(detail)))?;
+        tx.commit()?;
+        Ok(user)
+    }
+
     /// Calls `each` for every audit row that passes `filter`.
     pub fn for_each_audit(
         &mut self,
@@ -323,6 +542,130 @@ impl<'a, S: Store> Accounts<'a, S> {
     ) -> Result<()> {
         self.store.read()?.for_each_audit(filter, each)
     }
+}
+
+impl<S: Store> Accounts<'_, S> {
+    /// Fails with the login failure (audited) unless `password` is the user's.
+    fn reauthenticate(&mut self, user: &User, password: &Password, why: &str) -> Result<()> {
+        let verdict = match user.password_hash.as_deref() {
+            Some(stored) => self.hasher.verify(password, stored),
+            None => Verdict::Mismatch,
+        };
+        if verdict != Verdict::Mismatch {
+            return Ok(());
+        }
+        let tx = self.store.write()?;
+        tx.append_audit(
+            &self
+                .stamp
+                .entry(AuditEvent::LoginFailed, Some(user), Some(why.to_owned())),
+        )?;
+        tx.commit()?;
+        Err(Error::invalid_credentials())
+    }
+
+    /// Makes a token and mails it; nothing is stored yet, so a failed delivery leaves no live
+    /// token. The caller stores the returned record.
+    fn mail_token(
+        &mut self,
+        outbox: &dyn Outbox,
+        user: &User,
+        purpose: TokenPurpose,
+        new_email: Option<&Email>,
+    ) -> Result<(EmailToken, Delivery)> {
+        let token = SecretToken::generate()?;
+        let expires_at = self
+            .now
+            .checked_add_signed(self.policy.tokens.of(purpose))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let record = EmailToken {
+            hash: token.hash(),
+            user_id: user.id,
+            purpose,
+            new_email: new_email.map(|email| email.as_str().to_owned()),
+            created_at: self.now,
+            expires_at,
+            used_at: None,
+        };
+        let mail = match purpose {
+            TokenPurpose::Confirm => Mail::ConfirmAccount {
+                to: &user.email,
+                token: &token,
+                expires_at,
+            },
+            TokenPurpose::Reset => Mail::ResetPassword {
+                to: &user.email,
+                token: &token,
+                expires_at,
+            },
+            TokenPurpose::EmailChange => Mail::ConfirmNewEmail {
+                to: new_email.map_or(user.email.as_str(), Email::as_str),
+                token: &token,
+                expires_at,
+            },
+        };
+        match outbox.send(&mail) {
+            Ok(delivery) => Ok((record, delivery)),
+            Err(error) => {
+                self.audit_mail_failure(user, &error)?;
+                Err(error)
+            }
+        }
+    }
+
+    /// Mails a token, then stores it (replacing the user's older unused ones of its purpose).
+    fn issue_token(
+        &mut self,
+        outbox: &dyn Outbox,
+        user: &User,
+        purpose: TokenPurpose,
+        new_email: Option<&Email>,
+        event: AuditEvent,
+    ) -> Result<Delivery> {
+        let (record, delivery) = self.mail_token(outbox, user, purpose, new_email)?;
+        let tx = self.store.write()?;
+        tx.insert_token(&record)?;
+        let detail = new_email.map(|email| format!("to {}", email.as_str()));
+        tx.append_audit(&self.stamp.entry(event, Some(user), detail))?;
+        tx.commit()?;
+        Ok(delivery)
+    }
+
+    /// Mails a notice whose failure does not undo the change it reports (but is audited).
+    fn notify(&mut self, outbox: &dyn Outbox, user: &User, mail: &Mail<'_>) -> Result<Delivery> {
+        let sent = outbox.send(mail);
+        if let Err(error) = &sent {
+            self.audit_mail_failure(user, error)?;
+        }
+        sent
+    }
+
+    fn audit_mail_failure(&mut self, user: &User, error: &Error) -> Result<()> {
+        let tx = self.store.write()?;
+        tx.append_audit(
+            &self
+                .stamp
+                .entry(AuditEvent::MailFailed, Some(user), Some(error.to_string())),
+        )?;
+        tx.commit()
+    }
+}
+
+/// Uses up a token of `purpose`: unknown, expired, used, wrong-purpose tokens and tokens of
+/// removed users all give [`invalid_token`].
+fn consume(
+    tx: &impl Transaction,
+    token: &SecretToken,
+    purpose: TokenPurpose,
+    now: DateTime<Utc>,
+) -> Result<(EmailToken, User)> {
+    let record = tx
+        .find_token(&token.hash())?
+        .filter(|record| record.is_usable_for(purpose, now))
+        .ok_or_else(invalid_token)?;
+    let user = tx.find_user(&UserKey::Id(record.user_id))?.ok_or_else(invalid_token)?;
+    tx.mark_token_used(&record.hash, now)?;
+    Ok((record, user))
 }
 
 /// Checks a session claim against the database: same database, known token, live session,

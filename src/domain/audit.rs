@@ -18,10 +18,18 @@ pub enum AuditEvent {
     LoginFailed,
     Logout,
     SessionRevoked,
+    ConfirmationSent,
+    AccountConfirmed,
+    PasswordChanged,
+    PasswordResetRequested,
+    PasswordReset,
+    EmailChangeRequested,
+    EmailChanged,
+    MailFailed,
 }
 
 impl AuditEvent {
-    const ALL: [AuditEvent; 10] = [
+    const ALL: [AuditEvent; 18] = [
         AuditEvent::UserAdded,
         AuditEvent::UserRemoved,
         AuditEvent::UserLocked,
@@ -32,6 +40,14 @@ impl AuditEvent {
         AuditEvent::LoginFailed,
         AuditEvent::Logout,
         AuditEvent::SessionRevoked,
+        AuditEvent::ConfirmationSent,
+        AuditEvent::AccountConfirmed,
+        AuditEvent::PasswordChanged,
+        AuditEvent::PasswordResetRequested,
+        AuditEvent::PasswordReset,
+        AuditEvent::EmailChangeRequested,
+        AuditEvent::EmailChanged,
+        AuditEvent::MailFailed,
     ];
 
     /// The stable name stored and printed for this event.
@@ -47,6 +63,14 @@ impl AuditEvent {
             AuditEvent::LoginFailed => "login_failed",
             AuditEvent::Logout => "logout",
             AuditEvent::SessionRevoked => "session_revoked",
+            AuditEvent::ConfirmationSent => "confirmation_sent",
+            AuditEvent::AccountConfirmed => "account_confirmed",
+            AuditEvent::PasswordChanged => "password_changed",
+            AuditEvent::PasswordResetRequested => "password_reset_requested",
+            AuditEvent::PasswordReset => "password_reset",
+            AuditEvent::EmailChangeRequested => "email_change_requested",
+            AuditEvent::EmailChanged => "email_changed",
+            AuditEvent::MailFailed => "mail_failed",
         }
     }
 

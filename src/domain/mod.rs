@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod email;
+pub mod mail;
 pub mod password;
 pub mod session;
 pub mod token;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::session::Session;
-use crate::domain::token::TokenHash;
+use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey};
 use crate::error::Result;
 
@@ -66,6 +66,18 @@ pub trait Transaction {
 
     /// Revokes one live session of the user; returns whether there was one to revoke.
     fn revoke_session(&self, user_id: Uuid, session_id: Uuid, now: DateTime<Utc>) -> Result<bool>;
+
+    /// Records an emailed token, deleting the user's older unused tokens of the same purpose.
+    fn insert_token(&self, token: &EmailToken) -> Result<()>;
+
+    /// Finds an emailed token, usable or not, by its hash.
+    fn find_token(&self, hash: &TokenHash) -> Result<Option<EmailToken>>;
+
+    /// Marks a token used at `now`.
+    fn mark_token_used(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<()>;
+
+    /// Deletes the user's unused tokens of `purpose`; returns how many.
+    fn delete_unused_tokens(&self, user_id: Uuid, purpose: TokenPurpose) -> Result<usize>;
 
     /// Appends a row to the audit log.
     fn append_audit(&self, entry: &AuditEntry) -> Result<()>;

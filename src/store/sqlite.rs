@@ -11,13 +11,16 @@ use uuid::Uuid;
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use crate::domain::email::normalize;
 use crate::domain::session::Session;
-use crate::domain::token::TokenHash;
+use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey};
 use crate::error::{Error, Result};
 use crate::store::{Store, Transaction};
 
 /// The schema migrations, in order; migration N brings the schema to version N.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_initial.sql"),
+    include_str!("../../migrations/0002_email_tokens.sql"),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -139,6 +142,7 @@ pub struct SqliteTx<'a>(rusqlite::Transaction<'a>);
 
 const USER_COLUMNS: &str = "id, email, username, password_hash, confirmed, active, locked, created_at";
 const SESSION_COLUMNS: &str = "id, user_id, token_hash, remember, created_at, expires_at, revoked_at";
+const TOKEN_COLUMNS: &str = "token_hash, user_id, purpose, new_email, created_at, expires_at, used_at";
 
 impl Transaction for SqliteTx<'_> {
     fn database_id(&self) -> Result<String> {
@@ -283,6 +287,47 @@ impl Transaction for SqliteTx<'_> {
         Ok(changed == 1)
     }
 
+    fn insert_token(&self, token: &EmailToken) -> Result<()> {
+        self.delete_unused_tokens(token.user_id, token.purpose)?;
+        self.0
+            .prepare_cached(&format!(
+                "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            ))?
+            .execute(params![
+                &token.hash.0[..],
+                token.user_id.to_string(),
+                token.purpose.as_str(),
+                token.new_email,
+                millis(token.created_at),
+                millis(token.expires_at),
+                token.used_at.map(millis),
+            ])?;
+        Ok(())
+    }
+
+    fn find_token(&self, hash: &TokenHash) -> Result<Option<EmailToken>> {
+        Ok(self
+            .0
+            .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?1"))?
+            .query_row([&hash.0[..]], token_from_row)
+            .optional()?)
+    }
+
+    fn mark_token_used(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<()> {
+        self.0.execute(
+            "UPDATE tokens SET used_at = ?2 WHERE token_hash = ?1",
+            params![&hash.0[..], millis(now)],
+        )?;
+        Ok(())
+    }
+
+    fn delete_unused_tokens(&self, user_id: Uuid, purpose: TokenPurpose) -> Result<usize> {
+        Ok(self.0.execute(
+            "DELETE FROM tokens WHERE user_id = ?1 AND purpose = ?2 AND used_at IS NULL",
+            params![user_id.to_string(), purpose.as_str()],
+        )?)
+    }
+
     fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
         self.0
             .prepare_cached(
@@ -368,19 +413,36 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
 }
 
 fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
-    let hash: Vec<u8> = row.get(2)?;
-    let token_hash = hash
-        .try_into()
-        .map_err(|_| rusqlite::Error::InvalidColumnType(2, "token_hash".into(), rusqlite::types::Type::Blob))?;
     Ok(Session {
         id: row_uuid(row, 0)?,
         user_id: row_uuid(row, 1)?,
-        token_hash: TokenHash(token_hash),
+        token_hash: TokenHash(blob32(row, 2)?),
         remember: row.get(3)?,
         created_at: row_time(row, 4)?,
         expires_at: row_time(row, 5)?,
         revoked_at: row.get::<_, Option<i64>>(6)?.map(|ms| from_millis(ms, 6)).transpose()?,
     })
+}
+
+fn token_from_row(row: &Row<'_>) -> rusqlite::Result<EmailToken> {
+    let purpose: String = row.get(2)?;
+    Ok(EmailToken {
+        hash: TokenHash(blob32(row, 0)?),
+        user_id: row_uuid(row, 1)?,
+        purpose: TokenPurpose::from_name(&purpose)
+            .ok_or_else(|| rusqlite::Error::InvalidColumnType(2, purpose, rusqlite::types::Type::Text))?,
+        new_email: row.get(3)?,
+        created_at: row_time(row, 4)?,
+        expires_at: row_time(row, 5)?,
+        used_at: row.get::<_, Option<i64>>(6)?.map(|ms| from_millis(ms, 6)).transpose()?,
+    })
+}
+
+fn blob32(row: &Row<'_>, index: usize) -> rusqlite::Result<[u8; 32]> {
+    let bytes: Vec<u8> = row.get(index)?;
+    bytes
+        .try_into()
+        .map_err(|_| rusqlite::Error::InvalidColumnType(index, "hash".into(), rusqlite::types::Type::Blob))
 }
 
 fn row_uuid(row: &Row<'_>, index: usize) -> rusqlite::Result<Uuid> {

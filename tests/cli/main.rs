@@ -4,5 +4,6 @@ mod util;
 
 mod accounts;
 mod contract;
+mod mail;
 mod sessions;
 mod storage;

@@ -33,6 +33,7 @@ fn whoami_logout_and_exit_3() {
         .unwrap()
         .to_owned();
     assert!(token_line.len() >= 43, "at least 256 bits");
+    assert!(!token_line.starts_with('-'));
     let dump = fs::read(world.db()).unwrap();
     assert!(
         !dump.windows(token_line.len()).any(|w| w == token_line.as_bytes()),
@@ -232,7 +233,7 @@ fn tampered_session_files_are_refused() {
 
     // A well-formed token that is not the one issued.
     let mut lines: Vec<String> = original.lines().map(str::to_owned).collect();
-    lines[2] = "A".repeat(43);
+    lines[2] = "A".repeat(44);
     fs::write(&file, lines.join("\n") + "\n").unwrap();
     world.cmd().arg("whoami").assert().code(3).stderr(contains("unknown"));
 

@@ -17,13 +17,13 @@ fn init_is_idempotent_and_db_status_reports() {
         .arg("init")
         .assert()
         .success()
-        .stdout(contains("schema version 1"));
+        .stdout(contains("schema version 2"));
     world.cmd().arg("init").assert().success();
     assert_eq!(mode(&world.db()), 0o600);
     world.add_user("ada@example.com");
     let status = world.json(&["db", "status"]);
-    assert_eq!(status["schema_version"], 1);
-    assert_eq!(status["latest_schema_version"], 1);
+    assert_eq!(status["schema_version"], 2);
+    assert_eq!(status["latest_schema_version"], 2);
     assert_eq!(status["users"], 1);
     assert_eq!(status["path"], world.db().to_str().unwrap());
     world
@@ -37,8 +37,8 @@ fn init_is_idempotent_and_db_status_reports() {
         .args(["db", "migrate"])
         .assert()
         .success()
-        .stdout(contains("already at schema version 1"));
-    assert_eq!(world.json(&["db", "migrate"])["from_version"], 1);
+        .stdout(contains("already at schema version 2"));
+    assert_eq!(world.json(&["db", "migrate"])["from_version"], 2);
 }
 
 #[test]

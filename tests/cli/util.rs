@@ -107,3 +107,101 @@ pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
+
+/// A message as received: its raw text.
+pub struct Received(pub String);
+
+impl Received {
+    pub fn subject(&self) -> &str {
+        self.0
+            .lines()
+            .find_map(|line| line.strip_prefix("Subject: "))
+            .unwrap_or_default()
+    }
+
+    pub fn is_to(&self, address: &str) -> bool {
+        self.0.lines().any(|line| line == format!("To: {address}"))
+    }
+
+    /// The token following `authctl COMMAND ` in the body, as a user would copy it.
+    pub fn token(&self, command: &str) -> String {
+        let marker = format!("authctl {command} ");
+        let start = self
+            .0
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no `{marker}` in:\n{}", self.0))
+            + marker.len();
+        self.0[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+}
+
+/// Takes (reads and deletes) every message delivered to `dir`, oldest name first.
+pub fn take_mail(dir: &Path) -> Vec<Received> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::remove_file(&path).unwrap();
+            Received(text)
+        })
+        .collect()
+}
+
+/// A real SMTP server (Python's aiosmtpd) on a free port of 127.0.0.1, stopped on drop.
+pub struct SmtpServer {
+    child: std::process::Child,
+    pub port: u16,
+    pub inbox: TempDir,
+}
+
+impl SmtpServer {
+    pub fn start() -> Self {
+        use std::io::BufRead;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let inbox = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_server.py"))
+            .arg(port.to_string())
+            .arg(inbox.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (pip install -r tests/requirements.txt)");
+        let mut ready = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut ready)
+            .unwrap();
+        assert_eq!(ready.trim(), "ready", "the SMTP test server did not start");
+        SmtpServer { child, port, inbox }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn take_mail(&self) -> Vec<Received> {
+        take_mail(self.inbox.path())
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,786 @@
+//! Account management by emailed token: confirm, passwd, reset, email change, over SMTP,
+//! sendmail and the file transport.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::thread::sleep;
+use std::time::Duration;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::Value;
+
+use crate::util::{PASSWORD, Received, SmtpServer, World, json_error, take_mail};
+
+const RESET_SENT: &str = "An email with instructions to reset your password has been sent to you.\n";
+const INVALID_TOKEN: &str = "authctl: The token is invalid or has expired.\n";
+
+fn only(mut mail: Vec<Received>) -> Received {
+    assert_eq!(mail.len(), 1, "expected exactly one message");
+    mail.remove(0)
+}
+
+fn unused_tokens(world: &World) -> i64 {
+    world
+        .sql()
+        .query_row("SELECT count(*) FROM tokens WHERE used_at IS NULL", [], |row| {
+            row.get(0)
+        })
+        .unwrap()
+}
+
+fn events(world: &World) -> Vec<String> {
+    world
+        .json(&["audit"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["event"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every flow end to end through a real SMTP conversation, tokens read from the messages.
+#[test]
+fn every_flow_over_smtp() {
+    let smtp = SmtpServer::start();
+    let world = World::new();
+    let cmd = || {
+        let mut cmd = world.cmd();
+        cmd.env("AUTHCTL_MAIL", smtp.url())
+            .env("AUTHCTL_MAIL_FROM", "Flasky Admin <flasky@example.com>")
+            .env("AUTHCTL_LINK_BASE", "https://app.example.com/auth");
+        cmd
+    };
+
+    // Registration with a confirmation mail.
+    cmd()
+        .args([
+            "user",
+            "add",
+            "ada@example.com",
+            "--send-confirmation",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success()
+        .stderr(contains(format!("sent through smtp://127.0.0.1:{}", smtp.port)));
+    let mail = only(smtp.take_mail());
+    assert_eq!(mail.subject(), "Confirm Your Account");
+    assert!(mail.is_to("ada@example.com"));
+    assert!(mail.0.lines().any(|line| line.starts_with("From: ")
+        && line.contains("Flasky Admin")
+        && line.contains("<flasky@example.com>")));
+    assert!(mail.0.contains("X-Rcpt-To: ada@example.com"));
+    let token = mail.token("confirm");
+    assert!(
+        mail.0
+            .contains(&format!("https://app.example.com/auth/confirm/{token}"))
+    );
+
+    // Unconfirmed users can log in; whoami says so.
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    world
+        .cmd()
+        .arg("whoami")
+        .assert()
+        .success()
+        .stdout("ada@example.com\n")
+        .stderr(contains("unconfirmed"));
+    cmd()
+        .args(["confirm", "resend"])
+        .assert()
+        .success()
+        .stdout("A new confirmation email has been sent to you.\n");
+    let resent = only(smtp.take_mail());
+    assert_eq!(resent.subject(), "Confirm Your Account");
+    // The new token replaced the old one.
+    cmd().args(["confirm", &token]).assert().code(1).stderr(INVALID_TOKEN);
+    cmd()
+        .args(["confirm", &resent.token("confirm")])
+        .assert()
+        .success()
+        .stdout("You have confirmed your account. Thanks!\n");
+    assert_eq!(world.json(&["whoami"])["user"]["confirmed"], true);
+    cmd()
+        .args(["confirm", "resend"])
+        .assert()
+        .success()
+        .stdout("Your account is already confirmed.\n");
+    assert!(smtp.take_mail().is_empty());
+
+    // passwd: a notice goes to the account.
+    cmd()
+        .args(["passwd", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\nsecond password\n"))
+        .assert()
+        .success()
+        .stdout("Your password has been updated.\n");
+    let notice = only(smtp.take_mail());
+    assert_eq!(notice.subject(), "Your password has been changed");
+    assert!(notice.is_to("ada@example.com"));
+
+    // Forgotten password.
+    cmd()
+        .args(["reset", "request", "ada@example.com"])
+        .assert()
+        .success()
+        .stdout(RESET_SENT);
+    let reset = only(smtp.take_mail());
+    assert_eq!(reset.subject(), "Reset Your Password");
+    assert!(reset.0.contains("https://app.example.com/auth/reset/"));
+    cmd()
+        .args(["reset", "confirm", &reset.token("reset confirm"), "--password-stdin"])
+        .write_stdin("third password\n")
+        .assert()
+        .success()
+        .stdout("Your password has been updated.\n");
+    world.cmd().arg("whoami").assert().code(3);
+    world.login("ada@example.com", "third password", &[]).success();
+
+    // Email change: a token to the new address, a notice to the old one.
+    cmd()
+        .args(["email", "change", "ada@new.example.com", "--password-stdin"])
+        .write_stdin("third password\n")
+        .assert()
+        .success()
+        .stdout("An email with instructions to confirm your new email address has been sent to you.\n");
+    let mut mail = smtp.take_mail();
+    assert_eq!(mail.len(), 2);
+    let (to_new, to_old) = if mail[0].is_to("ada@new.example.com") {
+        (mail.remove(0), mail.remove(0))
+    } else {
+        (mail.remove(1), mail.remove(0))
+    };
+    assert_eq!(to_new.subject(), "Confirm your email address");
+    assert_eq!(to_old.subject(), "Your email address is being changed");
+    assert!(to_old.is_to("ada@example.com"));
+    assert!(to_new.0.contains("https://app.example.com/auth/change_email/"));
+    cmd()
+        .args(["email", "confirm", &to_new.token("email confirm")])
+        .assert()
+        .success()
+        .stdout("Your email address has been updated.\n");
+    assert_eq!(world.json(&["whoami"])["user"]["email"], "ada@new.example.com");
+    world.login("ada@new.example.com", "third password", &[]).success();
+    world.login("ada@example.com", "third password", &[]).code(1);
+}
+
+#[test]
+fn the_file_transport_is_the_default_and_private() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world
+        .cmd()
+        .args(["reset", "request", "ada@example.com"])
+        .assert()
+        .success()
+        .stdout(RESET_SENT)
+        .stderr(contains(format!(
+            "mail goes through file:{}",
+            world.path("mail").display()
+        )));
+    let dir = world.path("mail");
+    assert_eq!(fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    let file = fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+    assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    let reset = only(take_mail(&dir));
+    assert!(!reset.0.contains("open this link"), "no link without link_base");
+    world
+        .cmd()
+        .args(["reset", "confirm", &reset.token("reset confirm"), "--password-stdin"])
+        .write_stdin("brand new password\n")
+        .assert()
+        .success();
+    world.login("ada@example.com", "brand new password", &[]).success();
+
+    // `user add --send-confirmation` says where the message went; in JSON too.
+    let output = world
+        .cmd()
+        .args([
+            "--json",
+            "user",
+            "add",
+            "bob@example.com",
+            "--send-confirmation",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .output()
+        .unwrap();
+    let user: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let written = user["confirmation_mail"]["file"].as_str().unwrap();
+    assert!(fs::read_to_string(written).unwrap().contains("Confirm Your Account"));
+}
+
+#[test]
+fn a_sendmail_program_receives_the_message() {
+    let world = World::new();
+    let outbox = world.path("sendmail-out");
+    fs::create_dir(&outbox).unwrap();
+    let script = world.path("fake-sendmail");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$@\" > '{0}/args'\ncat > '{0}/message.eml'\n",
+            outbox.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    world.add_user("ada@example.com");
+    world
+        .cmd()
+        .env("AUTHCTL_MAIL", format!("sendmail:{}", script.display()))
+        .args(["reset", "request", "ada@example.com"])
+        .assert()
+        .success();
+    let args = fs::read_to_string(outbox.join("args")).unwrap();
+    assert!(args.contains("ada@example.com"), "{args}");
+    let reset = only(take_mail(&outbox));
+    world
+        .cmd()
+        .args(["reset", "confirm", &reset.token("reset confirm"), "--password-stdin"])
+        .write_stdin("brand new password\n")
+        .assert()
+        .success();
+
+    // A sendmail that fails is a delivery failure.
+    fs::write(&script, "#!/bin/sh\necho 'mail queue full' >&2\nexit 75\n").unwrap();
+    world
+        .cmd()
+        .env("AUTHCTL_MAIL", format!("sendmail:{}", script.display()))
+        .args(["reset", "request", "ada@example.com"])
+        .assert()
+        .code(6);
+    assert_eq!(unused_tokens(&world), 0);
+}
+
+#[test]
+fn tokens_expire_with_their_ttl() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    let short = |cmd: &mut assert_cmd::Command| {
+        cmd.env("AUTHCTL_CONFIRM_TOKEN_TTL", "1s")
+            .env("AUTHCTL_RESET_TOKEN_TTL", "1s")
+            .env("AUTHCTL_EMAIL_TOKEN_TTL", "1s");
+    };
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    let mut cmd = world.cmd();
+    short(&mut cmd);
+    cmd.args(["confirm", "resend"]).assert().success();
+    let mut cmd = world.cmd();
+    short(&mut cmd);
+    cmd.args(["reset", "request", "ada@example.com"]).assert().success();
+    let mut cmd = world.cmd();
+    short(&mut cmd);
+    cmd.args(["email", "change", "new@example.com", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+    let mail = take_mail(&world.path("mail"));
+    let token = |subject: &str, command: &str| mail.iter().find(|m| m.subject() == subject).unwrap().token(command);
+    let confirm = token("Confirm Your Account", "confirm");
+    let reset = token("Reset Your Password", "reset confirm");
+    let email = token("Confirm your email address", "email confirm");
+    sleep(Duration::from_millis(1500));
+    world
+        .cmd()
+        .args(["confirm", &confirm])
+        .assert()
+        .code(1)
+        .stderr(INVALID_TOKEN);
+    world
+        .cmd()
+        .args(["reset", "confirm", &reset, "--password-stdin"])
+        .write_stdin("another password\n")
+        .assert()
+        .code(1)
+        .stderr(INVALID_TOKEN);
+    world
+        .cmd()
+        .args(["email", "confirm", &email])
+        .assert()
+        .code(1)
+        .stderr(INVALID_TOKEN);
+    assert_eq!(world.json(&["user", "show", "ada@example.com"])["confirmed"], false);
+}
+
+#[test]
+fn tokens_are_single_use_and_bound_to_their_purpose() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world
+        .cmd()
+        .args(["reset", "request", "ada@example.com"])
+        .assert()
+        .success();
+    let reset = only(take_mail(&world.path("mail"))).token("reset confirm");
+
+    // A reset token is not a confirmation or email-change token, and garbage is no token at all.
+    world
+        .cmd()
+        .args(["confirm", &reset])
+        .assert()
+        .code(1)
+        .stderr(INVALID_TOKEN);
+    world
+        .cmd()
+        .args(["email", "confirm", &reset])
+        .assert()
+        .code(1)
+        .stderr(INVALID_TOKEN);
+    world
+        .cmd()
+        .args(["confirm", "not-a-token"])
+        .assert()
+        .code(1)
+        .stderr(INVALID_TOKEN);
+    let output = world.cmd().args(["--json", "confirm", "not-a-token"]).output().unwrap();
+    assert_eq!(json_error(&output.stderr)["kind"], "auth_failed");
+
+    // Read privately from stdin instead of the command line.
+    world
+        .cmd()
+        .args(["reset", "confirm", "--password-stdin"])
+        .write_stdin(format!("{reset}\nbrand new password\n"))
+        .assert()
+        .success();
+    world
+        .cmd()
+        .args(["reset", "confirm", &reset, "--password-stdin"])
+        .write_stdin("yet another password\n")
+        .assert()
+        .code(1)
+        .stderr(INVALID_TOKEN);
+    world.login("ada@example.com", "brand new password", &[]).success();
+    // A reset proves the mailbox: the account is confirmed.
+    assert_eq!(world.json(&["user", "show", "ada@example.com"])["confirmed"], true);
+}
+
+#[test]
+fn a_token_of_a_removed_user_is_invalid() {
+    let world = World::new();
+    world
+        .cmd()
+        .args([
+            "user",
+            "add",
+            "ada@example.com",
+            "--send-confirmation",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+    let token = only(take_mail(&world.path("mail"))).token("confirm");
+    world
+        .cmd()
+        .args(["user", "remove", "ada@example.com", "--yes"])
+        .assert()
+        .success();
+    world
+        .cmd()
+        .args(["confirm", &token])
+        .assert()
+        .code(1)
+        .stderr(INVALID_TOKEN);
+}
+
+#[test]
+fn reset_request_answers_the_same_for_unknown_and_inactive_accounts() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world.add_user("locked@example.com");
+    world
+        .cmd()
+        .args(["user", "lock", "locked@example.com"])
+        .assert()
+        .success();
+    let answer = |email: &str| {
+        let output = world.cmd().args(["reset", "request", email]).output().unwrap();
+        (output.status.code(), output.stdout, output.stderr)
+    };
+    let known = answer("ada@example.com");
+    assert_eq!(known.0, Some(0));
+    assert_eq!(only(take_mail(&world.path("mail"))).subject(), "Reset Your Password");
+    for other in ["nobody@example.com", "locked@example.com"] {
+        assert_eq!(answer(other), known, "{other} is answered differently");
+        assert!(take_mail(&world.path("mail")).is_empty(), "mail sent for {other}");
+    }
+    let json = world.json(&["reset", "request", "nobody@example.com"]);
+    assert_eq!(json["message"], RESET_SENT.trim());
+    world.cmd().args(["reset", "request", "not an email"]).assert().code(2);
+}
+
+#[test]
+fn passwd_and_reset_end_the_old_sessions() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    let elsewhere = world.path("elsewhere");
+    let login_elsewhere = || {
+        world
+            .cmd()
+            .env("AUTHCTL_SESSION_FILE", &elsewhere)
+            .args(["login", "ada@example.com", "--remember", "--password-stdin"])
+            .write_stdin(format!("{PASSWORD}\n"))
+            .assert()
+            .success();
+    };
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    login_elsewhere();
+    world
+        .cmd()
+        .args(["reset", "request", "ada@example.com"])
+        .assert()
+        .success();
+    let pending_reset = only(take_mail(&world.path("mail"))).token("reset confirm");
+
+    // A wrong current password changes nothing.
+    world
+        .cmd()
+        .args(["passwd", "--password-stdin"])
+        .write_stdin("not my password\nwhatever password\n")
+        .assert()
+        .code(1)
+        .stderr("authctl: Invalid username or password.\n");
+    world
+        .cmd()
+        .args(["passwd", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\nshort\n"))
+        .assert()
+        .code(2);
+    world
+        .cmd()
+        .env("AUTHCTL_SESSION_FILE", &elsewhere)
+        .arg("whoami")
+        .assert()
+        .success();
+
+    let changed = world
+        .cmd()
+        .args(["--json", "passwd", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\nsecond password\n"))
+        .output()
+        .unwrap();
+    let changed: Value = serde_json::from_slice(&changed.stdout).unwrap();
+    assert_eq!(changed["message"], "Your password has been updated.");
+    let notice = changed["notice"]["file"].as_str().unwrap();
+    assert!(
+        fs::read_to_string(notice)
+            .unwrap()
+            .contains("Subject: Your password has been changed")
+    );
+    take_mail(&world.path("mail"));
+    world.cmd().arg("whoami").assert().success();
+    world
+        .cmd()
+        .env("AUTHCTL_SESSION_FILE", &elsewhere)
+        .arg("whoami")
+        .assert()
+        .code(3);
+    // The reset token issued before the change is dead too.
+    world
+        .cmd()
+        .args(["reset", "confirm", &pending_reset, "--password-stdin"])
+        .write_stdin("hijacked password\n")
+        .assert()
+        .code(1);
+    world
+        .cmd()
+        .args(["passwd"])
+        .assert()
+        .code(2)
+        .stderr(contains("--password-stdin"));
+
+    // A reset ends every session, the current one included.
+    world.login("ada@example.com", "second password", &[]).success();
+    login_elsewhere_with(&world, &elsewhere, "second password");
+    world
+        .cmd()
+        .args(["reset", "request", "ada@example.com"])
+        .assert()
+        .success();
+    let reset = only(take_mail(&world.path("mail"))).token("reset confirm");
+    world
+        .cmd()
+        .args(["reset", "confirm", &reset, "--password-stdin"])
+        .write_stdin("third password\n")
+        .assert()
+        .success();
+    world.cmd().arg("whoami").assert().code(3);
+    world
+        .cmd()
+        .env("AUTHCTL_SESSION_FILE", &elsewhere)
+        .arg("whoami")
+        .assert()
+        .code(3);
+    world.cmd().arg("passwd").assert().code(3);
+}
+
+fn login_elsewhere_with(world: &World, file: &std::path::Path, password: &str) {
+    world
+        .cmd()
+        .env("AUTHCTL_SESSION_FILE", file)
+        .args(["login", "ada@example.com", "--password-stdin"])
+        .write_stdin(format!("{password}\n"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn email_change_refuses_taken_addresses_even_when_raced() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world.add_user("bob@example.com");
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    let change = |to: &str, password: &str| {
+        world
+            .cmd()
+            .args(["--json", "email", "change", to, "--password-stdin"])
+            .write_stdin(format!("{password}\n"))
+            .output()
+            .unwrap()
+    };
+    let taken = change("BOB@example.com", PASSWORD);
+    assert_eq!(taken.status.code(), Some(5));
+    assert_eq!(json_error(&taken.stderr)["kind"], "conflict");
+    assert_eq!(change("new@example.com", "wrong password").status.code(), Some(1));
+    assert!(take_mail(&world.path("mail")).is_empty());
+
+    assert!(change("new@example.com", PASSWORD).status.success());
+    let token = take_mail(&world.path("mail"))
+        .into_iter()
+        .find(|mail| mail.is_to("new@example.com"))
+        .unwrap()
+        .token("email confirm");
+    // Meanwhile another account takes the address.
+    world.add_user("NEW@example.com");
+    world
+        .cmd()
+        .args(["email", "confirm", &token])
+        .assert()
+        .code(5)
+        .stderr(contains("already registered"));
+    assert_eq!(
+        world.json(&["whoami"])["user"]["email"],
+        "ada@example.com",
+        "nothing changed"
+    );
+    // Once the address is free again, the same token still works (the failed attempt used nothing).
+    world
+        .cmd()
+        .args(["user", "remove", "new@example.com", "--yes"])
+        .assert()
+        .success();
+    world.cmd().args(["email", "confirm", &token]).assert().success();
+    assert_eq!(world.json(&["whoami"])["user"]["email"], "new@example.com");
+    world
+        .cmd()
+        .args(["email", "change", "x@example.com", "--password-stdin"])
+        .env("AUTHCTL_SESSION_FILE", world.path("none"))
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn an_smtp_server_that_is_down_leaves_no_live_token() {
+    let world = World::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = format!("smtp://127.0.0.1:{port}");
+    world.add_user("ada@example.com");
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    let cmd = || {
+        let mut cmd = world.cmd();
+        cmd.env("AUTHCTL_MAIL", &down).env("AUTHCTL_SMTP_TIMEOUT", "3s");
+        cmd
+    };
+    let output = cmd()
+        .args(["--json", "reset", "request", "ada@example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(6));
+    let error = json_error(&output.stderr);
+    assert_eq!(error["kind"], "mail");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("smtp://127.0.0.1:{port}"))
+    );
+    // An unknown address fails the same way: the answer does not tell which addresses exist.
+    cmd().args(["reset", "request", "nobody@example.com"]).assert().code(6);
+    cmd().args(["confirm", "resend"]).assert().code(6);
+    cmd()
+        .args(["email", "change", "new@example.com", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .code(6);
+    assert_eq!(unused_tokens(&world), 0);
+    // No account is created when its confirmation cannot be sent.
+    cmd()
+        .args([
+            "user",
+            "add",
+            "bob@example.com",
+            "--send-confirmation",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .code(6);
+    world.cmd().args(["user", "show", "bob@example.com"]).assert().code(4);
+    // A notice that cannot be sent does not undo the password change.
+    cmd()
+        .args(["passwd", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\nsecond password\n"))
+        .assert()
+        .success()
+        .stderr(contains("warning: the notice could not be mailed"));
+    assert!(events(&world).iter().filter(|e| *e == "mail_failed").count() >= 5);
+}
+
+#[test]
+fn tls_required_refuses_a_server_without_starttls() {
+    let smtp = SmtpServer::start();
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world
+        .cmd()
+        .env("AUTHCTL_MAIL", format!("{}?tls=required", smtp.url()))
+        .args(["reset", "request", "ada@example.com"])
+        .assert()
+        .code(6);
+    assert!(smtp.take_mail().is_empty());
+    assert_eq!(unused_tokens(&world), 0);
+}
+
+#[test]
+fn require_confirmation_refuses_unconfirmed_logins() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world
+        .cmd()
+        .env("AUTHCTL_REQUIRE_CONFIRMATION", "true")
+        .args(["login", "ada@example.com", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .code(1)
+        .stderr("authctl: Invalid username or password.\n");
+    world
+        .cmd()
+        .env("AUTHCTL_REQUIRE_CONFIRMATION", "perhaps")
+        .arg("whoami")
+        .assert()
+        .code(2)
+        .stderr(contains("require_confirmation"));
+    world.login("ada@example.com", PASSWORD, &[]).success();
+}
+
+#[test]
+fn invalid_mail_settings_exit_2() {
+    let world = World::new();
+    for (variable, value) in [
+        ("AUTHCTL_MAIL", "pigeon://coop"),
+        ("AUTHCTL_MAIL", "smtp://host?tls=maybe"),
+        ("AUTHCTL_MAIL_FROM", "not an address"),
+    ] {
+        world
+            .cmd()
+            .env(variable, value)
+            .arg("whoami")
+            .assert()
+            .code(2)
+            .stderr(contains(variable.trim_start_matches("AUTHCTL_").to_lowercase()));
+    }
+    world
+        .cmd()
+        .env("AUTHCTL_MAIL", "smtp://bob:hunter22@mail.example.com?tls=maybe")
+        .arg("whoami")
+        .assert()
+        .code(2)
+        .stderr(contains("hunter22").not());
+}
+
+#[test]
+fn the_audit_log_has_every_token_event_and_no_token() {
+    let world = World::new();
+    world
+        .cmd()
+        .args([
+            "user",
+            "add",
+            "ada@example.com",
+            "--send-confirmation",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+    let confirm = only(take_mail(&world.path("mail"))).token("confirm");
+    world.cmd().args(["confirm", &confirm]).assert().success();
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    world
+        .cmd()
+        .args(["passwd", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\nsecond password\n"))
+        .assert()
+        .success();
+    take_mail(&world.path("mail"));
+    world
+        .cmd()
+        .args(["reset", "request", "ada@example.com"])
+        .assert()
+        .success();
+    let reset = only(take_mail(&world.path("mail"))).token("reset confirm");
+    world
+        .cmd()
+        .args(["reset", "confirm", &reset, "--password-stdin"])
+        .write_stdin("third password\n")
+        .assert()
+        .success();
+    world.login("ada@example.com", "third password", &[]).success();
+    world
+        .cmd()
+        .args(["email", "change", "ada@new.example.com", "--password-stdin"])
+        .write_stdin("third password\n")
+        .assert()
+        .success();
+    let email = take_mail(&world.path("mail"))
+        .into_iter()
+        .find(|m| m.is_to("ada@new.example.com"))
+        .unwrap()
+        .token("email confirm");
+    world.cmd().args(["email", "confirm", &email]).assert().success();
+
+    let events = events(&world);
+    for expected in [
+        "confirmation_sent",
+        "account_confirmed",
+        "password_changed",
+        "password_reset_requested",
+        "password_reset",
+        "email_change_requested",
+        "email_changed",
+    ] {
+        assert!(
+            events.iter().any(|e| e == expected),
+            "{expected} missing from {events:?}"
+        );
+    }
+    let dump = fs::read(world.db()).unwrap();
+    let wal = fs::read(world.path("authctl.db-wal")).unwrap_or_default();
+    for secret in [&confirm, &reset, &email] {
+        for bytes in [&dump, &wal] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "a token is stored in clear"
+            );
+        }
+    }
+}
