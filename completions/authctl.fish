@@ -71,19 +71,21 @@ complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subc
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the database path, its schema version and how many users it has'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Bring the schema up to this authctl\'s version'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -l session-file -d 'Where the login session is kept' -r -F
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -l config -d 'A TOML file of settings' -r -F
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -s h -l help -d 'Print help'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "add" -d 'Create an account and print its id'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "list" -d 'List every account'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "show" -d 'Show one account'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "remove" -d 'Delete an account and its sessions (asks first on a terminal)'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "lock" -d 'Lock an account: it cannot log in and its sessions end'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "unlock" -d 'Unlock a locked account'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "set-password" -d 'Set a user\'s password without knowing the old one; their sessions end'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock set-password help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -s h -l help -d 'Print help'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "add" -d 'Create an account and print its id'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "list" -d 'List every account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "show" -d 'Show one account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "remove" -d 'Delete an account and its sessions (asks first on a terminal)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "lock" -d 'Lock an account: it cannot log in and its sessions end'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "unlock" -d 'Unlock a locked account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "import" -d 'Create (or update) accounts in bulk from CSV or JSON Lines, hashing on every core'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "export" -d 'Write every account with its password hash, as CSV or JSON Lines'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "set-password" -d 'Set a user\'s password without knowing the old one; their sessions end'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l username -d 'An optional unique username' -r
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l session-file -d 'Where the login session is kept' -r -F
@@ -120,6 +122,26 @@ complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l format -d 'The file format (guessed from the extension: .csv, .jsonl, .ndjson)' -r -f -a "csv\t'Comma-separated values with a header row'
+jsonl\t'One JSON object per line'"
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l on-conflict -d 'What to do with a row whose email is already registered' -r -f -a "fail\t'Refuse the whole import (exit 5)'
+skip\t'Leave the existing account as it is'
+update\t'Update the existing account with the row\'s non-empty values'"
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l jobs -d 'Threads hashing passwords [default: all cores; setting: jobs, AUTHCTL_JOBS]' -r
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l dry-run -d 'Validate and report without writing anything'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l format -d 'The file format [default: from the --output extension, else csv]' -r -f -a "csv\t'Comma-separated values with a header row'
+jsonl\t'One JSON object per line'"
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file (created 0600) instead of stdout' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l config -d 'A TOML file of settings' -r -F
@@ -132,6 +154,8 @@ complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Delete an account and its sessions (asks first on a terminal)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "lock" -d 'Lock an account: it cannot log in and its sessions end'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "unlock" -d 'Unlock a locked account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "import" -d 'Create (or update) accounts in bulk from CSV or JSON Lines, hashing on every core'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write every account with its password hash, as CSV or JSON Lines'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "set-password" -d 'Set a user\'s password without knowing the old one; their sessions end'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand login" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
@@ -277,6 +301,8 @@ complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "remove" -d 'Delete an account and its sessions (asks first on a terminal)'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "lock" -d 'Lock an account: it cannot log in and its sessions end'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "unlock" -d 'Unlock a locked account'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "import" -d 'Create (or update) accounts in bulk from CSV or JSON Lines, hashing on every core'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "export" -d 'Write every account with its password hash, as CSV or JSON Lines'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "set-password" -d 'Set a user\'s password without knowing the old one; their sessions end'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from confirm" -f -a "resend" -d 'Mail a fresh confirmation token to the logged-in user'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from reset" -f -a "request" -d 'Mail a password-reset token (the answer is the same whether or not the address is known)'

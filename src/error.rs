@@ -1,7 +1,5 @@
 //! The one error type of authctl, and the single place where failures map to exit codes.
 
-use std::process::ExitCode;
-
 /// Every failure authctl reports. Each variant is one exit-code class of the public contract.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -27,6 +25,17 @@ pub enum Error {
     /// The database or a file could not be read or written (exit 7).
     #[error("{0}")]
     Storage(String),
+    /// Rows of an import were refused and nothing was written: exit 2, or 5 when every problem
+    /// is an email already registered.
+    #[error("{summary}")]
+    Rows {
+        /// One line saying what happened.
+        summary: String,
+        /// The problems, by line (at most 100).
+        rows: Vec<crate::domain::import::RowProblem>,
+        /// Whether every problem was a conflict with an existing account.
+        conflict: bool,
+    },
 }
 
 /// The message of every failed login, whatever the reason, so that it reveals nothing.
@@ -48,6 +57,8 @@ impl Error {
             Error::Conflict(_) => 5,
             Error::Mail(_) => 6,
             Error::Storage(_) => 7,
+            Error::Rows { conflict: true, .. } => 5,
+            Error::Rows { conflict: false, .. } => 2,
         }
     }
 
@@ -61,13 +72,9 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::Mail(_) => "mail",
             Error::Storage(_) => "storage",
+            Error::Rows { conflict: true, .. } => "conflict",
+            Error::Rows { conflict: false, .. } => "usage",
         }
-    }
-}
-
-impl From<Error> for ExitCode {
-    fn from(error: Error) -> Self {
-        ExitCode::from(error.exit_code())
     }
 }
 

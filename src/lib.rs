@@ -13,5 +13,6 @@ pub mod output;
 pub mod session_file;
 pub mod settings;
 pub mod store;
+pub mod transfer;
 
 pub use error::{Error, Result};

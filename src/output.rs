@@ -48,53 +48,120 @@ impl Printer {
         self.emit(&serde_json::json!({ "message": text }), |w| writeln!(w, "{text}"))
     }
 
-    /// Streams a list: a JSON array, or a table whose rows `to_row` makes. `produce` calls the
-    /// sink it is given once per item.
+    /// Streams a list: a JSON array, or tables of at most [`PAGE_ROWS`] rows whose cells `to_row`
+    /// makes (the header repeated on each page), so that memory does not grow with the list.
+    /// `produce` calls the sink it is given once per item.
     pub fn list<T: Serialize>(
         &self,
         header: &[&str],
         to_row: impl Fn(&T) -> Vec<String>,
         produce: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<()>,
     ) -> Result<()> {
-        let mut out = io::BufWriter::new(io::stdout().lock());
+        let mut out = DataOut::stdout();
         if self.json {
             let mut first = true;
-            finish(out.write_all(b"["))?;
+            out.write_all(b"[")?;
             produce(&mut |item| {
-                let separator: &[u8] = if first { b"" } else { b"," };
-                first = false;
-                finish(
-                    out.write_all(separator)
-                        .and_then(|()| serde_json::to_writer(&mut out, &item).map_err(io::Error::from)),
-                )
+                if !std::mem::take(&mut first) {
+                    out.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut out, &item).map_err(io::Error::from)?;
+                Ok(())
             })?;
-            return finish(out.write_all(b"]\n").and_then(|()| out.flush()));
+            out.write_all(b"]\n")?;
+            return Ok(out.flush()?);
         }
-        let mut table = Builder::default();
-        table.push_record(header.iter().copied());
+        let mut page: Vec<Vec<String>> = Vec::new();
         let mut rows = 0usize;
-        produce(&mut |item| {
-            table.push_record(to_row(&item));
-            rows += 1;
-            Ok(())
-        })?;
-        let written = if rows == 0 {
-            writeln!(out, "(none)")
-        } else {
+        let print_page = |out: &mut DataOut, page: &mut Vec<Vec<String>>| -> io::Result<()> {
+            let mut table = Builder::default();
+            table.push_record(header.iter().copied());
+            page.drain(..).for_each(|row| table.push_record(row));
             writeln!(out, "{}", table.build().with(Style::sharp()))
         };
-        finish(written.and_then(|()| out.flush()))
+        produce(&mut |item| {
+            page.push(to_row(&item));
+            rows += 1;
+            if page.len() == PAGE_ROWS {
+                print_page(&mut out, &mut page)?;
+            }
+            Ok(())
+        })?;
+        if !page.is_empty() {
+            print_page(&mut out, &mut page)?;
+        } else if rows == 0 {
+            writeln!(out, "(none)")?;
+        }
+        Ok(out.flush()?)
     }
 
-    /// Reports a failure on stderr: `{"error":{"kind":...,"message":...}}` or `authctl: message`.
+    /// Reports a failure on stderr: `{"error":{"kind":...,"message":...}}` (with `"rows"` for a
+    /// refused import) or `authctl: message`.
     pub fn error(&self, error: &Error) {
         let mut err = io::stderr().lock();
+        let rows = match error {
+            Error::Rows { rows, .. } => rows.as_slice(),
+            _ => &[],
+        };
         let _ = if self.json {
-            let value = serde_json::json!({ "error": { "kind": error.kind(), "message": error.to_string() } });
+            let mut value = serde_json::json!({ "error": { "kind": error.kind(), "message": error.to_string() } });
+            if !rows.is_empty() {
+                value["error"]["rows"] = serde_json::json!(rows);
+            }
             writeln!(err, "{value}")
         } else {
-            writeln!(err, "authctl: {error}")
+            rows.iter()
+                .try_for_each(|row| writeln!(err, "authctl: line {}: {}", row.line, row.message))
+                .and_then(|()| writeln!(err, "authctl: {error}"))
         };
+    }
+}
+
+/// Rows per table page in human output.
+pub const PAGE_ROWS: usize = 1000;
+
+/// Buffered stdout for streamed data. A reader that went away (`authctl user list | head`) is not
+/// an error: the rest of the output is dropped quietly.
+pub struct DataOut {
+    inner: io::BufWriter<io::StdoutLock<'static>>,
+    closed: bool,
+}
+
+impl DataOut {
+    /// Buffered, locked stdout.
+    pub fn stdout() -> Self {
+        DataOut {
+            inner: io::BufWriter::with_capacity(1 << 16, io::stdout().lock()),
+            closed: false,
+        }
+    }
+
+    fn guard<T>(&mut self, result: io::Result<T>, closed: T) -> io::Result<T> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(closed)
+            }
+            other => other,
+        }
+    }
+}
+
+impl Write for DataOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let result = self.inner.write(buf);
+        self.guard(result, buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.inner.flush();
+        self.guard(result, ())
     }
 }
 

@@ -30,6 +30,7 @@ pub const KEYS: &[&str] = &[
     "reset_token_ttl",
     "email_token_ttl",
     "require_confirmation",
+    "jobs",
 ];
 
 /// The resolved settings of one run.
@@ -57,6 +58,8 @@ pub struct Settings {
     pub email_token_ttl: Duration,
     /// Whether unconfirmed accounts are refused at login.
     pub require_confirmation: bool,
+    /// Threads that hash passwords during `user import` (default: every core).
+    pub jobs: usize,
 }
 
 /// The session file locations: one chosen explicitly, or the XDG defaults.
@@ -196,6 +199,10 @@ impl Settings {
             reset_token_ttl: duration(&sources, "reset_token_ttl", "1h")?,
             email_token_ttl: duration(&sources, "email_token_ttl", "24h")?,
             require_confirmation: boolean(&sources, "require_confirmation")?,
+            jobs: match sources.get("jobs") {
+                None => std::thread::available_parallelism().map_or(1, usize::from),
+                Some(_) => number(&sources, "jobs", 1)? as usize,
+            },
             db,
             session_files,
             session_duration: duration(&sources, "session_duration", "12h")?,

@@ -1,16 +1,25 @@
 //! `user add|list|show|remove|lock|unlock|set-password`.
 
+use std::fs::{File, Permissions};
+use std::io::{self, IsTerminal, Read};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
 use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use crate::cli::input::{Secrets, confirm};
 use crate::cli::{Context, report_delivery};
 use crate::domain::accounts::NewAccount;
 use crate::domain::email::Email;
+use crate::domain::import::{self, OnConflict, Problems};
 use crate::domain::mail::Outbox;
 use crate::domain::user::{User, UserKey, Username};
 use crate::error::{Error, Result};
-use crate::output::{format_time, yes_no};
+use crate::output::{DataOut, format_time, yes_no};
+use crate::transfer::{self, Format};
 
 /// `authctl user ...`
 #[derive(Debug, Subcommand)]
@@ -34,6 +43,15 @@ printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --pas
     /// Unlock a locked account.
     #[command(after_long_help = "Example:\n  authctl user unlock ada@example.com")]
     Unlock(UserArg),
+    /// Create (or update) accounts in bulk from CSV or JSON Lines, hashing on every core.
+    #[command(after_long_help = "Examples:\n  authctl user import users.csv\n  \
+sqlite3 -header -csv app.sqlite 'select email, username, password_hash, confirmed from users' \\\n    \
+| authctl user import --format csv -\n  authctl user import users.jsonl --on-conflict skip --dry-run")]
+    Import(ImportArgs),
+    /// Write every account with its password hash, as CSV or JSON Lines.
+    #[command(after_long_help = "Examples:\n  authctl user export --output users.csv\n  \
+authctl --db old.db user export | authctl --db new.db user import --format csv -")]
+    Export(ExportArgs),
     /// Set a user's password without knowing the old one; their sessions end.
     #[command(
         after_long_help = "Example:\n  printf '%s\\n' \"$NEW_PASSWORD\" | authctl user set-password ada@example.com --password-stdin"
@@ -61,6 +79,58 @@ pub struct AddArgs {
     /// Mail the first confirmation token; if it cannot be delivered, no account is created.
     #[arg(long, conflicts_with = "confirmed")]
     send_confirmation: bool,
+}
+
+/// Arguments of `authctl user import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to read; `-` or nothing for stdin.
+    #[arg(value_name = "FILE|-")]
+    input: Option<PathBuf>,
+    /// The file format (guessed from the extension: .csv, .jsonl, .ndjson).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// What to do with a row whose email is already registered.
+    #[arg(long, value_enum, default_value = "fail")]
+    on_conflict: ConflictArg,
+    /// Validate and report without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Threads hashing passwords [default: all cores; setting: jobs, AUTHCTL_JOBS].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+}
+
+/// `--on-conflict` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ConflictArg {
+    /// Refuse the whole import (exit 5).
+    Fail,
+    /// Leave the existing account as it is.
+    Skip,
+    /// Update the existing account with the row's non-empty values.
+    Update,
+}
+
+impl From<ConflictArg> for OnConflict {
+    fn from(arg: ConflictArg) -> Self {
+        match arg {
+            ConflictArg::Fail => OnConflict::Fail,
+            ConflictArg::Skip => OnConflict::Skip,
+            ConflictArg::Update => OnConflict::Update,
+        }
+    }
+}
+
+/// Arguments of `authctl user export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The file format [default: from the --output extension, else csv].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write to this file (created 0600) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 /// One user, by email or id.
@@ -163,6 +233,8 @@ impl UserCommand {
                     writeln!(w, "Removed the user {}.", removed.email)
                 })
             }
+            UserCommand::Import(args) => args.run(ctx),
+            UserCommand::Export(args) => args.run(ctx),
             UserCommand::Lock(arg) => set_locked(ctx, &arg, true),
             UserCommand::Unlock(arg) => set_locked(ctx, &arg, false),
             UserCommand::SetPassword(args) => {
@@ -174,6 +246,118 @@ impl UserCommand {
                     .emit(&user, |w| writeln!(w, "The password of {} has been set.", user.email))
             }
         }
+    }
+}
+
+impl ImportArgs {
+    fn run(self, ctx: &Context) -> Result<()> {
+        let started = Instant::now();
+        let path = self.input.filter(|path| path.as_os_str() != "-");
+        let source = path
+            .as_ref()
+            .map_or("stdin".to_owned(), |path| path.display().to_string());
+        let format = self
+            .format
+            .or_else(|| path.as_deref().and_then(Format::guess))
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "Cannot tell the format of {source}: pass --format csv or --format jsonl."
+                ))
+            })?;
+        let input: Box<dyn Read> = match &path {
+            Some(path) => {
+                Box::new(File::open(path).map_err(|e| Error::Storage(format!("Cannot read {}: {e}", path.display())))?)
+            }
+            None => Box::new(io::stdin().lock()),
+        };
+        let rows = transfer::read_rows(input, format)?;
+        let jobs = self.jobs.map_or(ctx.settings.jobs, usize::from);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .map_err(|e| Error::Storage(format!("Cannot start {jobs} hashing threads: {e}")))?;
+        let bar = if io::stderr().is_terminal() && !ctx.printer.is_json() {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} {pos} rows ({per_sec}, {elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_message("validating and hashing");
+        let mut problems = Problems::default();
+        let spool = import::prepare(rows, &ctx.hasher, &pool, &mut problems, &|done| bar.set_position(done))?;
+        bar.set_message("writing");
+        bar.set_position(0);
+        let on_conflict = self.on_conflict.into();
+        let result = ctx.accounts(|accounts| {
+            accounts.import(spool, on_conflict, self.dry_run, problems, &source, &|done| {
+                bar.set_position(done)
+            })
+        });
+        bar.finish_and_clear();
+        let summary = result?;
+        let elapsed = started.elapsed().as_secs_f64();
+        let value = json!({
+            "created": summary.created,
+            "skipped": summary.skipped,
+            "updated": summary.updated,
+            "dry_run": summary.dry_run,
+            "elapsed_seconds": elapsed,
+        });
+        ctx.printer.emit(&value, |w| {
+            let verb = if summary.dry_run {
+                "Dry run, nothing written: would have"
+            } else {
+                "Imported:"
+            };
+            writeln!(
+                w,
+                "{verb} {} created, {} skipped, {} updated in {elapsed:.2}s.",
+                summary.created, summary.skipped, summary.updated
+            )
+        })
+    }
+}
+
+impl ExportArgs {
+    fn run(self, ctx: &Context) -> Result<()> {
+        let format = self
+            .format
+            .or_else(|| self.output.as_deref().and_then(Format::guess))
+            .unwrap_or(Format::Csv);
+        let Some(path) = self.output else {
+            if ctx.printer.is_json() {
+                return Err(Error::Usage(
+                    "user export writes the accounts to stdout: with --json, pass --output FILE.".to_owned(),
+                ));
+            }
+            let mut out = DataOut::stdout();
+            return ctx
+                .accounts(|accounts| transfer::export(format, &mut out, |sink| accounts.for_each_user(sink)))
+                .map(drop);
+        };
+        // Written beside its destination and renamed into place: never a half-written export.
+        let dir = path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let cannot = |e: &dyn std::fmt::Display| Error::Storage(format!("Cannot write {}: {e}", path.display()));
+        let file = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(&e))?;
+        file.as_file()
+            .set_permissions(Permissions::from_mode(0o600))
+            .map_err(|e| cannot(&e))?;
+        let mut out = io::BufWriter::new(file);
+        let count = ctx.accounts(|accounts| transfer::export(format, &mut out, |sink| accounts.for_each_user(sink)))?;
+        let file = out.into_inner().map_err(|e| cannot(&e.error()))?;
+        file.as_file().sync_all().map_err(|e| cannot(&e))?;
+        file.persist(&path).map_err(|e| cannot(&e.error))?;
+        let shown = path.display().to_string();
+        ctx.printer.emit(&json!({ "exported": count, "path": shown }), |w| {
+            writeln!(w, "Exported {count} accounts to {shown}.")
+        })
     }
 }
 

@@ -6,13 +6,14 @@ use uuid::Uuid;
 
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use crate::domain::email::Email;
+use crate::domain::import::{ImportSummary, OnConflict, Problems, RowProblem, Spool};
 use crate::domain::mail::{Delivery, Mail, Outbox};
 use crate::domain::password::{Hasher, Password, Verdict};
 use crate::domain::session::{RevokeTarget, Session, SessionDurations};
 use crate::domain::token::{EmailToken, SecretToken, TokenLifetimes, TokenPurpose};
 use crate::domain::user::{User, UserKey, Username, no_such_user};
 use crate::error::{Error, Result};
-use crate::store::{Store, Transaction};
+use crate::store::{Insert, Store, Transaction};
 
 /// What a session file claims: a token, valid only in the database it names.
 #[derive(Debug)]
@@ -265,7 +266,7 @@ impl<'a, S: Store> Accounts<'a, S> {
             return Err(Error::invalid_credentials());
         };
         let rehash = match verdict {
-            Verdict::MatchNeedsRehash => Some(self.hasher.hash(password)?),
+            Verdict::MatchNeedsRehash(scheme) => Some((scheme, self.hasher.hash(password)?)),
             _ => None,
         };
         let token = SecretToken::generate()?;
@@ -287,14 +288,15 @@ impl<'a, S: Store> Accounts<'a, S> {
             revoked_at: None,
         };
         let tx = self.store.write()?;
-        if let Some(hash) = rehash {
+        if let Some((scheme, hash)) = rehash {
             user.password_hash = Some(hash);
             tx.update_user(&user)?;
-            tx.append_audit(&self.stamp.entry(
-                AuditEvent::PasswordRehashed,
-                Some(&user),
-                Some("upgraded to the current argon2id parameters".to_owned()),
-            ))?;
+            let detail = format!("{scheme} hash upgraded to argon2id with the current parameters");
+            tx.append_audit(
+                &self
+                    .stamp
+                    .entry(AuditEvent::PasswordRehashed, Some(&user), Some(detail)),
+            )?;
         }
         tx.insert_session(&session)?;
         let database_id = tx.database_id()?;
@@ -532,6 +534,87 @@ impl<'a, S: Store> Accounts<'a, S> {
         tx.append_audit(&self.stamp.entry(AuditEvent::EmailChanged, Some(&user), Some(detail)))?;
         tx.commit()?;
         Ok(user)
+    }
+
+    /// Phase two of an import: writes the prepared rows in one transaction. Rows that repeat an
+    /// email or username of an earlier row, or (with [`OnConflict::Fail`]) whose email is
+    /// registered, are problems; with any problem, or in a dry run, nothing is written.
+    pub fn import(
+        &mut self,
+        spool: Spool,
+        on_conflict: OnConflict,
+        dry_run: bool,
+        mut problems: Problems,
+        source: &str,
+        progress: &dyn Fn(u64),
+    ) -> Result<ImportSummary> {
+        let mut summary = ImportSummary {
+            dry_run,
+            ..ImportSummary::default()
+        };
+        let tx = self.store.write()?;
+        let mark = tx.batch_mark()?;
+        for (done, row) in spool.drain()?.enumerate() {
+            let row = row?;
+            let user = User {
+                id: Uuid::new_v4(),
+                email: row.email.clone(),
+                username: row.username.clone(),
+                password_hash: row.password_hash.clone(),
+                confirmed: row.confirmed.unwrap_or(false),
+                active: row.active.unwrap_or(true),
+                locked: false,
+                created_at: self.now,
+            };
+            let problem = |message: String| RowProblem::invalid(row.line, message);
+            match tx.insert_user_unless_taken(&user, mark)? {
+                Insert::Created => summary.created += 1,
+                Insert::EmailInBatch => problems.push(problem(format!("{} appears earlier in the file", row.email))),
+                Insert::UsernameInBatch => problems.push(problem(format!(
+                    "username {} appears earlier in the file",
+                    row.username.unwrap_or_default()
+                ))),
+                Insert::UsernameTaken => problems.push(problem(format!(
+                    "the username {} is already taken",
+                    row.username.unwrap_or_default()
+                ))),
+                Insert::EmailTaken(mut existing) => match on_conflict {
+                    OnConflict::Fail => problems.push(RowProblem {
+                        conflict: true,
+                        ..problem(format!("the email {} is already registered", row.email))
+                    }),
+                    OnConflict::Skip => summary.skipped += 1,
+                    OnConflict::Update => {
+                        existing.email = row.email;
+                        existing.username = row.username.or(existing.username);
+                        existing.password_hash = row.password_hash.or(existing.password_hash);
+                        existing.confirmed = row.confirmed.unwrap_or(existing.confirmed);
+                        existing.active = row.active.unwrap_or(existing.active);
+                        match tx.update_user(&existing) {
+                            Ok(()) => summary.updated += 1,
+                            Err(Error::Conflict(message)) => problems.push(problem(message)),
+                            Err(other) => return Err(other),
+                        }
+                    }
+                },
+            }
+            if done % 4096 == 4095 {
+                progress(done as u64 + 1);
+            }
+        }
+        if let Some(refusal) = problems.into_error() {
+            return Err(refusal);
+        }
+        if dry_run {
+            return Ok(summary);
+        }
+        let detail = format!(
+            "from {source}: {} created, {} skipped, {} updated",
+            summary.created, summary.skipped, summary.updated
+        );
+        tx.append_audit(&self.stamp.entry(AuditEvent::UsersImported, None, Some(detail)))?;
+        tx.commit()?;
+        Ok(summary)
     }
 
     /// Calls `each` for every audit row that passes `filter`.

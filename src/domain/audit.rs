@@ -26,10 +26,11 @@ pub enum AuditEvent {
     EmailChangeRequested,
     EmailChanged,
     MailFailed,
+    UsersImported,
 }
 
 impl AuditEvent {
-    const ALL: [AuditEvent; 18] = [
+    const ALL: [AuditEvent; 19] = [
         AuditEvent::UserAdded,
         AuditEvent::UserRemoved,
         AuditEvent::UserLocked,
@@ -48,6 +49,7 @@ impl AuditEvent {
         AuditEvent::EmailChangeRequested,
         AuditEvent::EmailChanged,
         AuditEvent::MailFailed,
+        AuditEvent::UsersImported,
     ];
 
     /// The stable name stored and printed for this event.
@@ -71,6 +73,7 @@ impl AuditEvent {
             AuditEvent::EmailChangeRequested => "email_change_requested",
             AuditEvent::EmailChanged => "email_changed",
             AuditEvent::MailFailed => "mail_failed",
+            AuditEvent::UsersImported => "users_imported",
         }
     }
 

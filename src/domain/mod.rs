@@ -6,6 +6,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod email;
+pub mod hashes;
+pub mod import;
 pub mod mail;
 pub mod password;
 pub mod session;

@@ -7,6 +7,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
+use crate::domain::hashes::StoredHash;
 use crate::domain::token::random_bytes;
 use crate::error::{Error, Result};
 
@@ -15,20 +16,27 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Longest accepted password, in characters after NFKC normalisation.
 pub const MAX_PASSWORD_CHARS: usize = 1024;
 
-/// A password as typed, NFKC-normalised. Its `Debug` never shows it and it is zeroed on drop.
-pub struct Password(Zeroizing<String>);
+/// A password, NFKC-normalised (and as typed, for hashes made by other systems, which did not
+/// normalise). Its `Debug` never shows it and it is zeroed on drop.
+pub struct Password {
+    normalized: Zeroizing<String>,
+    typed: Zeroizing<String>,
+}
 
 impl Password {
     /// Normalises a typed password without judging it (for logging in with an existing one).
     pub fn new(typed: &str) -> Self {
-        Password(Zeroizing::new(typed.nfkc().collect()))
+        Password {
+            normalized: Zeroizing::new(typed.nfkc().collect()),
+            typed: Zeroizing::new(typed.to_owned()),
+        }
     }
 
     /// Normalises a new password and checks it against the policy: 8 to 1024 characters, any
     /// characters at all, no composition rules.
     pub fn new_checked(typed: &str) -> Result<Self> {
         let password = Password::new(typed);
-        let chars = password.0.chars().count();
+        let chars = password.normalized.chars().count();
         if chars < MIN_PASSWORD_CHARS {
             return Err(Error::Usage(format!(
                 "Password rejected: it must be at least {MIN_PASSWORD_CHARS} characters long."
@@ -43,7 +51,13 @@ impl Password {
     }
 
     fn as_bytes(&self) -> &[u8] {
-        self.0.as_bytes()
+        self.normalized.as_bytes()
+    }
+
+    /// The spellings to try against a stored hash: normalised, then as typed when that differs.
+    fn spellings(&self) -> impl Iterator<Item = &[u8]> {
+        let typed = (*self.typed != *self.normalized).then_some(self.typed.as_bytes());
+        std::iter::once(self.normalized.as_bytes()).chain(typed)
     }
 }
 
@@ -81,8 +95,9 @@ pub enum Verdict {
     Mismatch,
     /// The password is right and the hash uses the current parameters.
     Match,
-    /// The password is right but the hash should be remade with the current parameters.
-    MatchNeedsRehash,
+    /// The password is right but the hash, of the scheme named, should be remade with the
+    /// current argon2id parameters.
+    MatchNeedsRehash(&'static str),
 }
 
 /// Hashes and verifies passwords with one set of argon2id parameters.
@@ -118,18 +133,31 @@ impl Hasher {
             .map_err(|e| Error::Storage(format!("cannot hash password: {e}")))
     }
 
-    /// Verifies `password` against a stored PHC string, made with any argon2 parameters.
+    /// Verifies `password` against a stored hash: an argon2 PHC string with any parameters, or
+    /// one of the foreign formats of [`StoredHash`] (which always need a rehash).
     pub fn verify(&self, password: &Password, stored: &str) -> Verdict {
-        let Ok(parsed) = PasswordHash::new(stored) else {
-            return Verdict::Mismatch;
+        let parsed = match StoredHash::parse(stored) {
+            Ok(StoredHash::Argon2(parsed)) => parsed,
+            Ok(foreign) => {
+                return if password.spellings().any(|spelling| foreign.matches_foreign(spelling)) {
+                    Verdict::MatchNeedsRehash(foreign.scheme())
+                } else {
+                    Verdict::Mismatch
+                };
+            }
+            Err(_) => return Verdict::Mismatch,
         };
-        if Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
+        let argon2 = Argon2::default();
+        if !password
+            .spellings()
+            .any(|spelling| argon2.verify_password(spelling, &parsed).is_ok())
+        {
             return Verdict::Mismatch;
         }
         if self.is_current(&parsed) {
             Verdict::Match
         } else {
-            Verdict::MatchNeedsRehash
+            Verdict::MatchNeedsRehash("argon2")
         }
     }
 
@@ -195,7 +223,21 @@ mod tests {
         .unwrap();
         assert_eq!(
             stronger.verify(&Password::new("correct horse"), &stored),
-            Verdict::MatchNeedsRehash
+            Verdict::MatchNeedsRehash("argon2")
+        );
+    }
+
+    #[test]
+    fn foreign_hashes_match_and_ask_for_a_rehash() {
+        let hasher = Hasher::new(CHEAP).unwrap();
+        let werkzeug = "pbkdf2:sha256:1000$saltsalt$daf2eb9b12bc60544e9c64cbea88a73b86df4f4da0bd3a697856f3ec75b3e57d";
+        assert_eq!(
+            hasher.verify(&Password::new("correct horse battery"), werkzeug),
+            Verdict::MatchNeedsRehash("werkzeug-pbkdf2")
+        );
+        assert_eq!(
+            hasher.verify(&Password::new("correct horse"), werkzeug),
+            Verdict::Mismatch
         );
     }
 

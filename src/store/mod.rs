@@ -14,6 +14,25 @@ use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey};
 use crate::error::Result;
 
+/// Where a batch of inserts started (for SQLite, the highest rowid before it).
+#[derive(Debug, Clone, Copy)]
+pub struct BatchMark(pub i64);
+
+/// The outcome of [`Transaction::insert_user_unless_taken`].
+#[derive(Debug)]
+pub enum Insert {
+    /// The user was inserted.
+    Created,
+    /// An account that existed before the batch has the email.
+    EmailTaken(User),
+    /// An account that existed before the batch has the username.
+    UsernameTaken,
+    /// An earlier row of the same batch has the email.
+    EmailInBatch,
+    /// An earlier row of the same batch has the username.
+    UsernameInBatch,
+}
+
 /// A database of accounts. Every read and every write happens inside a [`Transaction`].
 pub trait Store {
     /// The transaction type of this backend.
@@ -45,6 +64,13 @@ pub trait Transaction {
 
     /// Inserts a new user; an email or username already taken is [`crate::Error::Conflict`].
     fn insert_user(&self, user: &User) -> Result<()>;
+
+    /// Marks the start of a batch of inserts (an import) in this transaction, so that
+    /// [`Transaction::insert_user_unless_taken`] can tell rows of the batch from older ones.
+    fn batch_mark(&self) -> Result<BatchMark>;
+
+    /// Inserts a user unless the email or username is taken, and says by whom.
+    fn insert_user_unless_taken(&self, user: &User, mark: BatchMark) -> Result<Insert>;
 
     /// Saves the changed fields of an existing user.
     fn update_user(&self, user: &User) -> Result<()>;

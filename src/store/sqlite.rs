@@ -14,7 +14,7 @@ use crate::domain::session::Session;
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey};
 use crate::error::{Error, Result};
-use crate::store::{Store, Transaction};
+use crate::store::{BatchMark, Insert, Store, Transaction};
 
 /// The schema migrations, in order; migration N brings the schema to version N.
 const MIGRATIONS: &[&str] = &[
@@ -201,6 +201,64 @@ impl Transaction for SqliteTx<'_> {
             ])
             .map_err(|e| conflict_or_storage(e, user))?;
         Ok(())
+    }
+
+    fn batch_mark(&self) -> Result<BatchMark> {
+        Ok(BatchMark(self.0.query_row(
+            "SELECT coalesce(max(rowid), 0) FROM users",
+            [],
+            |row| row.get(0),
+        )?))
+    }
+
+    fn insert_user_unless_taken(&self, user: &User, mark: BatchMark) -> Result<Insert> {
+        let inserted = self
+            .0
+            .prepare_cached(
+                "INSERT INTO users (id, email, email_normalized, username, username_normalized, \
+                 password_hash, confirmed, active, locked, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                user.id.to_string(),
+                user.email,
+                normalize(&user.email),
+                user.username,
+                user.username.as_deref().map(normalize),
+                user.password_hash,
+                user.confirmed,
+                user.active,
+                user.locked,
+                millis(user.created_at),
+            ])?;
+        if inserted == 1 {
+            return Ok(Insert::Created);
+        }
+        let by_email = self
+            .0
+            .prepare_cached(&format!(
+                "SELECT rowid, {USER_COLUMNS} FROM users WHERE email_normalized = ?1"
+            ))?
+            .query_row([normalize(&user.email)], |row| {
+                Ok((row.get::<_, i64>(0)?, user_from_row_at(row, 1)?))
+            })
+            .optional()?;
+        if let Some((rowid, existing)) = by_email {
+            return Ok(if rowid > mark.0 {
+                Insert::EmailInBatch
+            } else {
+                Insert::EmailTaken(existing)
+            });
+        }
+        let rowid: i64 = self
+            .0
+            .prepare_cached("SELECT rowid FROM users WHERE username_normalized = ?1")?
+            .query_row([user.username.as_deref().map(normalize)], |row| row.get(0))?;
+        Ok(if rowid > mark.0 {
+            Insert::UsernameInBatch
+        } else {
+            Insert::UsernameTaken
+        })
     }
 
     fn update_user(&self, user: &User) -> Result<()> {
@@ -400,15 +458,20 @@ fn conflict_or_storage(error: rusqlite::Error, user: &User) -> Error {
 }
 
 fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    user_from_row_at(row, 0)
+}
+
+/// A user from the [`USER_COLUMNS`] of `row`, starting at column `first`.
+fn user_from_row_at(row: &Row<'_>, first: usize) -> rusqlite::Result<User> {
     Ok(User {
-        id: row_uuid(row, 0)?,
-        email: row.get(1)?,
-        username: row.get(2)?,
-        password_hash: row.get(3)?,
-        confirmed: row.get(4)?,
-        active: row.get(5)?,
-        locked: row.get(6)?,
-        created_at: row_time(row, 7)?,
+        id: row_uuid(row, first)?,
+        email: row.get(first + 1)?,
+        username: row.get(first + 2)?,
+        password_hash: row.get(first + 3)?,
+        confirmed: row.get(first + 4)?,
+        active: row.get(first + 5)?,
+        locked: row.get(first + 6)?,
+        created_at: row_time(row, first + 7)?,
     })
 }
 
