@@ -7,3 +7,4 @@ mod contract;
 mod mail;
 mod sessions;
 mod storage;
+mod transfer;

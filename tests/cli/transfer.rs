@@ -1,0 +1,615 @@
+//! `user import` and `user export`: formats, conflict modes, foreign hashes, validation by line,
+//! dry run, the Werkzeug pipeline, round trips and interrupted imports.
+
+use std::fs;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHasher, SaltString};
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::Value;
+
+use crate::util::{PASSWORD, World, json_error};
+
+fn import(world: &World, args: &[&str], input: &str) -> std::process::Output {
+    world
+        .cmd()
+        .args(["user", "import"])
+        .args(args)
+        .write_stdin(input.to_owned())
+        .output()
+        .unwrap()
+}
+
+fn user_count(world: &World) -> i64 {
+    world
+        .sql()
+        .query_row("SELECT count(*) FROM users", [], |row| row.get(0))
+        .unwrap()
+}
+
+fn stored_hash(world: &World, email: &str) -> String {
+    world
+        .sql()
+        .query_row(
+            "SELECT password_hash FROM users WHERE email_normalized = lower(?1)",
+            [email],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn csv_and_jsonl_files_create_accounts() {
+    let world = World::new();
+    let csv = world.path("users.csv");
+    fs::write(
+        &csv,
+        "confirmed,email,password,username,active\nYES,ada@example.com,correct horse,ada,\n0,bob@example.com,,bob,No\n",
+    )
+    .unwrap();
+    let output = world
+        .cmd()
+        .args(["--json", "user", "import"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (
+            summary["created"].as_u64(),
+            summary["skipped"].as_u64(),
+            summary["updated"].as_u64()
+        ),
+        (Some(2), Some(0), Some(0))
+    );
+    assert_eq!(summary["dry_run"], false);
+    assert!(summary["elapsed_seconds"].is_number());
+    let ada = world.json(&["user", "show", "ada@example.com"]);
+    assert_eq!(
+        (
+            ada["username"].as_str(),
+            ada["confirmed"].as_bool(),
+            ada["active"].as_bool()
+        ),
+        (Some("ada"), Some(true), Some(true))
+    );
+    let bob = world.json(&["user", "show", "bob@example.com"]);
+    assert_eq!(
+        (bob["confirmed"].as_bool(), bob["active"].as_bool()),
+        (Some(false), Some(false))
+    );
+    world.login("ada@example.com", "correct horse", &[]).success();
+    // A row with no password makes an account that cannot log in until a reset.
+    world
+        .cmd()
+        .args(["user", "show", "bob@example.com"])
+        .assert()
+        .stdout(contains("password:   none"));
+
+    let jsonl = world.path("more.jsonl");
+    fs::write(
+        &jsonl,
+        "{\"email\":\"carl@example.com\",\"password\":\"carl's password\",\"confirmed\":true}\n\n\
+         {\"email\":\"dora@example.com\",\"username\":null,\"active\":\"1\"}\n",
+    )
+    .unwrap();
+    world
+        .cmd()
+        .args(["user", "import"])
+        .arg(&jsonl)
+        .assert()
+        .success()
+        .stdout(contains("2 created"));
+    world.login("carl@example.com", "carl's password", &[]).success();
+    assert_eq!(world.json(&["user", "show", "carl@example.com"])["confirmed"], true);
+
+    // From stdin the format must be given.
+    let output = import(&world, &[], "email\nx@example.com\n");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--format"));
+    assert!(
+        import(&world, &["--format", "csv", "-"], "email\nx@example.com\n")
+            .status
+            .success()
+    );
+    assert_eq!(user_count(&world), 5);
+}
+
+#[test]
+fn each_conflict_mode() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    let rows = "email,username,password,confirmed\nADA@example.com,ada,a new password,true\nnew@example.com,,,\n";
+
+    let output = world
+        .cmd()
+        .args(["--json", "user", "import", "--format", "csv"])
+        .write_stdin(rows)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(5));
+    let error = json_error(&output.stderr);
+    assert_eq!(error["kind"], "conflict");
+    assert_eq!(error["rows"][0]["line"], 2);
+    assert!(
+        error["rows"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already registered")
+    );
+    assert_eq!(user_count(&world), 1, "fail writes nothing");
+
+    let output = import(&world, &["--format", "csv", "--on-conflict", "skip"], rows);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("1 created, 1 skipped, 0 updated"));
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    assert_eq!(world.json(&["user", "show", "ada@example.com"])["confirmed"], false);
+
+    let output = import(&world, &["--format", "csv", "--on-conflict", "update"], rows);
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("0 created, 0 skipped, 2 updated"),
+        "{output:?}"
+    );
+    let ada = world.json(&["user", "show", "ada@example.com"]);
+    assert_eq!(
+        (
+            ada["email"].as_str(),
+            ada["username"].as_str(),
+            ada["confirmed"].as_bool()
+        ),
+        (Some("ADA@example.com"), Some("ada"), Some(true))
+    );
+    world.login("ada@example.com", "a new password", &[]).success();
+    world.login("ada@example.com", PASSWORD, &[]).code(1);
+    assert_eq!(user_count(&world), 2);
+    world
+        .cmd()
+        .args(["user", "import", "-", "--format", "csv", "--on-conflict", "sometimes"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn every_hash_format_logs_in_and_becomes_argon2id() {
+    let world = World::new();
+    let bcrypt = bcrypt::hash("bcrypt password", 4).unwrap().replacen("$2b$", "$2y$", 1);
+    let argon2i = argon2::Argon2::new(
+        argon2::Algorithm::Argon2i,
+        argon2::Version::V0x13,
+        argon2::Params::new(256, 2, 1, None).unwrap(),
+    )
+    .hash_password(
+        b"argon2i password",
+        &SaltString::encode_b64(b"sixteen byte slt").unwrap(),
+    )
+    .unwrap()
+    .to_string();
+    let argon2id = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(128, 3, 1, None).unwrap(),
+    )
+    .hash_password(
+        b"argon2id password",
+        &SaltString::encode_b64(b"sixteen byte slt").unwrap(),
+    )
+    .unwrap()
+    .to_string();
+    // Made by Python's hashlib exactly as Werkzeug and Django call it (see src/domain/hashes.rs).
+    let cases = [
+        ("pbkdf2@example.com", "pbkdf2:sha256:1000$saltsalt$daf2eb9b12bc60544e9c64cbea88a73b86df4f4da0bd3a697856f3ec75b3e57d".to_owned(), "correct horse battery"),
+        ("scrypt@example.com", "scrypt:1024:8:1$NaClNaCl$29215fd60b66dc8b2c91ff9b8aff77ca76217187ee9ac908e0c5d9987fd59a4a9bdc498e409dabed7f909d390269f5f43061a188f7e6ee2173d33fc3ed6b1ffa".to_owned(), "correct horse battery"),
+        ("django@example.com", "pbkdf2_sha256$1000$pepper$gedcPL0GaEi5iRBONs6pjoZ7T4F4YBQdhznvbVGSheE=".to_owned(), "correct horse battery"),
+        ("bcrypt@example.com", bcrypt, "bcrypt password"),
+        ("argon2i@example.com", argon2i, "argon2i password"),
+        ("argon2id@example.com", argon2id, "argon2id password"),
+    ];
+    let mut jsonl = String::new();
+    for (email, hash, _) in &cases {
+        jsonl.push_str(&serde_json::json!({ "email": email, "password_hash": hash }).to_string());
+        jsonl.push('\n');
+    }
+    let output = import(&world, &["--format", "jsonl"], &jsonl);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for (email, hash, password) in &cases {
+        assert_eq!(&stored_hash(&world, email), hash, "taken as it is");
+        world.login(email, "not the password", &[]).code(1);
+        world.login(email, password, &[]).success();
+        let upgraded = stored_hash(&world, email);
+        assert!(
+            upgraded.starts_with("$argon2id$v=19$m=64,t=1,p=1$"),
+            "{email}: {upgraded}"
+        );
+        world.login(email, password, &[]).success();
+    }
+    let audit = world.json(&["audit"]);
+    let rehashes: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["event"] == "password_rehashed")
+        .map(|row| row["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(rehashes.len(), cases.len());
+    assert!(rehashes.iter().any(|detail| detail.starts_with("werkzeug-scrypt")));
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| row["event"] == "users_imported")
+    );
+}
+
+#[test]
+fn every_validation_error_is_reported_by_line_and_nothing_is_written() {
+    let world = World::new();
+    world.add_user("taken@example.com");
+    let rows = "\
+email,username,password,password_hash,confirmed,active
+good@example.com,good,a good password,,,
+not-an-email,,,,,
+short@example.com,,short,,,
+both@example.com,,a good password,pbkdf2_sha256$1$s$AAAA,,
+unknown@example.com,,,md5$abc$def,,
+GOOD@example.com,,,,,
+flags@example.com,,,,perhaps,
+user@example.com,9bad,,,,
+dupname@example.com,GOOD,,,,
+,,,,,
+fields@example.com,too,many,fields,here,x,y
+taken@example.com,,,,,
+";
+    let output = world
+        .cmd()
+        .args(["--json", "user", "import", "--format", "csv"])
+        .write_stdin(rows)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let error = json_error(&output.stderr);
+    assert_eq!(error["kind"], "usage");
+    let lines: Vec<u64> = error["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    let message = |line: u64| {
+        error["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["line"] == line)
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(message(3).contains("not a valid email"));
+    assert!(message(4).contains("at least 8 characters"));
+    assert!(message(5).contains("not both"));
+    assert!(message(6).contains("unrecognised password hash"));
+    assert!(message(7).contains("appears earlier in the file"));
+    assert!(message(8).contains("confirmed"));
+    assert!(message(9).contains("username"));
+    assert!(message(10).contains("appears earlier in the file"));
+    assert!(message(11).contains("no email"));
+    assert!(message(12).contains("CSV"));
+    assert!(message(13).contains("already registered"));
+    assert!(error["message"].as_str().unwrap().contains("11 rows rejected"));
+    assert_eq!(user_count(&world), 1, "nothing was written");
+
+    // Human output lists them on stderr.
+    world
+        .cmd()
+        .args(["user", "import", "--format", "csv"])
+        .write_stdin(rows)
+        .assert()
+        .code(2)
+        .stderr(contains("authctl: line 4: Password rejected").and(contains("nothing was written")));
+
+    // Unknown columns are refused by name before any row.
+    world
+        .cmd()
+        .args(["user", "import", "--format", "csv"])
+        .write_stdin("email,colour\na@example.com,blue\n")
+        .assert()
+        .code(2)
+        .stderr(contains("'colour'"));
+    world
+        .cmd()
+        .args(["user", "import", "--format", "jsonl"])
+        .write_stdin("{\"email\":\"a@example.com\",\"colour\":\"blue\"}\n[1]\n")
+        .assert()
+        .code(2)
+        .stderr(contains("line 1: unknown key 'colour'").and(contains("line 2: not a JSON object")));
+}
+
+#[test]
+fn only_the_first_hundred_problems_are_listed() {
+    let world = World::new();
+    let mut rows = String::from("email\n");
+    for i in 0..150 {
+        rows.push_str(&format!("bad{i}\n"));
+    }
+    let output = world
+        .cmd()
+        .args(["--json", "user", "import", "--format", "csv"])
+        .write_stdin(rows)
+        .output()
+        .unwrap();
+    let error = json_error(&output.stderr);
+    assert_eq!(error["rows"].as_array().unwrap().len(), 100);
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("150 rows rejected (50 not listed)")
+    );
+}
+
+#[test]
+fn a_dry_run_validates_and_writes_nothing() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    let rows = "email,password\nnew@example.com,a fine password\nada@example.com,a fine password\n";
+    let output = import(&world, &["--format", "csv", "--dry-run", "--on-conflict", "skip"], rows);
+    assert!(output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("Dry run, nothing written: would have 1 created, 1 skipped")
+    );
+    assert_eq!(user_count(&world), 1);
+    assert_eq!(
+        import(&world, &["--format", "csv", "--dry-run"], rows).status.code(),
+        Some(5)
+    );
+    let audit = world.json(&["audit"]);
+    assert!(
+        !audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| row["event"] == "users_imported")
+    );
+}
+
+/// The pipeline of the issue, with hashes made by the real Werkzeug.
+#[test]
+fn a_flask_applications_users_import_as_they_are() {
+    let world = World::new();
+    let app = world.path("app.sqlite");
+    let made = Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/make_flask_app_db.py"))
+        .arg(&app)
+        .status()
+        .expect("python3 with Werkzeug (pip install -r tests/requirements.txt)");
+    assert!(made.success());
+    let pipeline = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; sqlite3 -header -csv '{}' 'select email, username, password_hash, confirmed from users' \
+             | '{}' user import --format csv -",
+            app.display(),
+            env!("CARGO_BIN_EXE_authctl")
+        ))
+        .env("AUTHCTL_DB", world.db())
+        .env("AUTHCTL_ARGON2_MEMORY_KIB", "64")
+        .env("AUTHCTL_ARGON2_ITERATIONS", "1")
+        .output()
+        .unwrap();
+    assert!(
+        pipeline.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pipeline.stderr)
+    );
+    assert!(String::from_utf8_lossy(&pipeline.stdout).contains("3 created"));
+    for (email, confirmed) in [
+        ("susan@example.com", true),
+        ("john@example.com", false),
+        ("dave.old@example.com", true),
+    ] {
+        let user = world.json(&["user", "show", email]);
+        assert_eq!(user["confirmed"], confirmed, "{email}");
+        let local = email.split('@').next().unwrap();
+        let password = if local == "dave.old" {
+            "pw-Dave.Old".to_owned()
+        } else {
+            format!("pw-{local}")
+        };
+        world.login(email, &password, &[]).success();
+        assert!(stored_hash(&world, email).starts_with("$argon2id$"), "{email}");
+    }
+    assert_eq!(world.json(&["user", "show", "susan@example.com"])["username"], "susan");
+}
+
+#[test]
+fn export_then_import_reproduces_the_accounts() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world
+        .cmd()
+        .args([
+            "user",
+            "add",
+            "bob@example.com",
+            "--username",
+            "bob",
+            "--confirmed",
+            "--inactive",
+            "--password-stdin",
+        ])
+        .write_stdin("bob's password\n")
+        .assert()
+        .success();
+    for format in ["csv", "jsonl"] {
+        let file = world.path(&format!("export.{format}"));
+        let output = world
+            .cmd()
+            .args(["--json", "user", "export", "--output"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(summary["exported"], 2);
+        assert_eq!(crate::util::mode(&file), 0o600);
+
+        let other = World::new();
+        other.cmd().args(["user", "import"]).arg(&file).assert().success();
+        other.login("ada@example.com", PASSWORD, &[]).success();
+        let bob = other.json(&["user", "show", "bob@example.com"]);
+        assert_eq!(
+            (
+                bob["username"].as_str(),
+                bob["confirmed"].as_bool(),
+                bob["active"].as_bool()
+            ),
+            (Some("bob"), Some(true), Some(false))
+        );
+        assert_eq!(
+            stored_hash(&other, "ada@example.com"),
+            stored_hash(&world, "ada@example.com")
+        );
+    }
+    // Piped from one database into another.
+    let target = world.path("target.db");
+    let piped = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; '{0}' user export | '{0}' --db '{1}' user import --format csv -",
+            env!("CARGO_BIN_EXE_authctl"),
+            target.display()
+        ))
+        .env("AUTHCTL_DB", world.db())
+        .output()
+        .unwrap();
+    assert!(piped.status.success(), "{}", String::from_utf8_lossy(&piped.stderr));
+    world
+        .cmd()
+        .env("AUTHCTL_DB", &target)
+        .args(["login", "ada@example.com", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+    world
+        .cmd()
+        .args(["--json", "user", "export"])
+        .assert()
+        .code(2)
+        .stderr(contains("--output"));
+}
+
+#[test]
+fn list_and_export_stream_large_tables() {
+    let world = World::new();
+    world.cmd().arg("init").assert().success();
+    world
+        .sql()
+        .execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500) \
+             INSERT INTO users (id, email, email_normalized, created_at) \
+             SELECT printf('00000000-0000-4000-8000-%012d', i), 'u' || i || '@example.com', 'u' || i || '@example.com', 0 FROM n",
+        )
+        .unwrap();
+    let list = world.cmd().args(["user", "list"]).output().unwrap();
+    let text = String::from_utf8(list.stdout).unwrap();
+    assert_eq!(
+        text.matches("│ EMAIL").count(),
+        3,
+        "pages of 1000 rows, each with its header"
+    );
+    assert!(text.contains("u2500@example.com"));
+    assert_eq!(world.json(&["user", "list"]).as_array().unwrap().len(), 2500);
+    let export = world
+        .cmd()
+        .args(["user", "export", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(export.stdout).unwrap().lines().count(), 2500);
+}
+
+#[test]
+fn jobs_come_from_the_flag_or_the_setting() {
+    let world = World::new();
+    let rows =
+        "email,password\na@example.com,a fine password\nb@example.com,a fine password\nc@example.com,a fine password\n";
+    assert!(
+        import(&world, &["--format", "csv", "--jobs", "1"], rows)
+            .status
+            .success()
+    );
+    assert_eq!(
+        import(&world, &["--format", "csv", "--jobs", "0"], rows).status.code(),
+        Some(2)
+    );
+    world
+        .cmd()
+        .env("AUTHCTL_JOBS", "many")
+        .args(["user", "import", "--format", "csv"])
+        .write_stdin(rows)
+        .assert()
+        .code(2)
+        .stderr(contains("jobs"));
+    // No progress bar when stderr is not a terminal.
+    let output = world
+        .cmd()
+        .env("AUTHCTL_JOBS", "2")
+        .args(["user", "import", "--format", "csv", "--on-conflict", "skip"])
+        .write_stdin(rows)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// kill -9 in the middle of the write phase: the transaction never commits.
+#[test]
+fn an_interrupted_import_leaves_the_database_as_it_was() {
+    let world = World::new();
+    world.add_user("before@example.com");
+    let hash = stored_hash(&world, "before@example.com");
+    let file = world.path("big.csv");
+    let mut out = std::io::BufWriter::new(fs::File::create(&file).unwrap());
+    writeln!(out, "email,password_hash").unwrap();
+    for i in 0..300_000 {
+        writeln!(out, "user{i}@example.com,\"{hash}\"").unwrap();
+    }
+    drop(out);
+    let before = fs::read(world.db()).unwrap();
+    let wal = world.path("authctl.db-wal");
+    let wal_before = fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authctl"))
+        .args(["user", "import"])
+        .arg(&file)
+        .env("AUTHCTL_DB", world.db())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the write phase has put pages in the WAL, then kill.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < wal_before + (1 << 20) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import finished before it could be interrupted"
+        );
+        assert!(Instant::now() < deadline, "the write phase never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert_eq!(user_count(&world), 1);
+    let check: String = world
+        .sql()
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    world.login("before@example.com", PASSWORD, &[]).success();
+    assert!(before.len() <= fs::read(world.db()).unwrap().len());
+}
