@@ -151,7 +151,7 @@ impl<'a, S: Store> Accounts<'a, S> {
         }
         let password_hash = account.password.as_ref().map(|p| self.hasher.hash(p)).transpose()?;
         let user = User {
-            id: Uuid::new_v4(),
+            id: Uuid::now_v7(),
             email: account.email.as_str().to_owned(),
             username: account.username.map(Username::into_string),
             password_hash,
@@ -276,7 +276,7 @@ impl<'a, S: Store> Accounts<'a, S> {
             self.policy.sessions.session
         };
         let session = Session {
-            id: Uuid::new_v4(),
+            id: Uuid::now_v7(),
             user_id: user.id,
             token_hash: token.hash(),
             remember,
@@ -557,7 +557,7 @@ impl<'a, S: Store> Accounts<'a, S> {
         for (done, row) in spool.drain()?.enumerate() {
             let row = row?;
             let user = User {
-                id: Uuid::new_v4(),
+                id: Uuid::now_v7(),
                 email: row.email.clone(),
                 username: row.username.clone(),
                 password_hash: row.password_hash.clone(),

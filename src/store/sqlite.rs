@@ -117,6 +117,9 @@ impl SqliteStore {
         }
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Up to 64 MiB of page cache (allocated only as used): a large import then keeps its
+        // index pages in memory instead of spilling them to the WAL and reading them back.
+        self.conn.pragma_update(None, "cache_size", -65536)?;
         Ok(())
     }
 }
