@@ -39,7 +39,7 @@ fn bench(c: &mut Criterion) {
     let mut store = SqliteStore::open(&db, Duration::from_secs(5), SchemaCheck::Current).unwrap();
     let hasher = Hasher::new(HashParams::default()).unwrap();
     let email = Email::parse("ada@example.com").unwrap();
-    let mut accounts = Accounts::new(&mut store, &hasher, policy(), Utc::now(), "bench".into());
+    let mut accounts = Accounts::new(&mut store, &hasher, policy(), Utc::now(), || "bench".to_owned());
     accounts
         .add_user(NewAccount {
             email: email.clone(),
@@ -56,14 +56,14 @@ fn bench(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("login (argon2id m=19456 t=2 p=1)", |b| {
         b.iter(|| {
-            let mut accounts = Accounts::new(&mut store, &hasher, policy(), Utc::now(), "bench".into());
+            let mut accounts = Accounts::new(&mut store, &hasher, policy(), Utc::now(), || "bench".to_owned());
             black_box(accounts.login(&email, &password, false).unwrap())
         })
     });
     group.sample_size(100);
     group.bench_function("whoami (in-process session check)", |b| {
         b.iter(|| {
-            let mut accounts = Accounts::new(&mut store, &hasher, policy(), Utc::now(), "bench".into());
+            let mut accounts = Accounts::new(&mut store, &hasher, policy(), Utc::now(), || "bench".to_owned());
             black_box(accounts.current(&login.claim).unwrap())
         })
     });

@@ -58,8 +58,9 @@ pub struct Settings {
     pub email_token_ttl: Duration,
     /// Whether unconfirmed accounts are refused at login.
     pub require_confirmation: bool,
-    /// Threads that hash passwords during `user import` (default: every core).
-    pub jobs: usize,
+    /// Threads that hash passwords during `user import`; `None` means every core (counted only
+    /// when an import runs: it costs file reads that other commands should not pay).
+    pub jobs: Option<usize>,
 }
 
 /// The session file locations: one chosen explicitly, or the XDG defaults.
@@ -200,8 +201,8 @@ impl Settings {
             email_token_ttl: duration(&sources, "email_token_ttl", "24h")?,
             require_confirmation: boolean(&sources, "require_confirmation")?,
             jobs: match sources.get("jobs") {
-                None => std::thread::available_parallelism().map_or(1, usize::from),
-                Some(_) => number(&sources, "jobs", 1)? as usize,
+                None => None,
+                Some(_) => Some(number(&sources, "jobs", 1)? as usize),
             },
             db,
             session_files,

@@ -155,7 +155,7 @@ impl Context {
             },
             require_confirmation: settings.require_confirmation,
         };
-        let mut accounts = Accounts::new(&mut store, &self.hasher, policy, self.now, os_user());
+        let mut accounts = Accounts::new(&mut store, &self.hasher, policy, self.now, os_user);
         operation(&mut accounts)
     }
 }

@@ -271,7 +271,11 @@ impl ImportArgs {
             None => Box::new(io::stdin().lock()),
         };
         let rows = transfer::read_rows(input, format)?;
-        let jobs = self.jobs.map_or(ctx.settings.jobs, usize::from);
+        let jobs = self
+            .jobs
+            .map(usize::from)
+            .or(ctx.settings.jobs)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(jobs)
             .build()

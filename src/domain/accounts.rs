@@ -1,6 +1,8 @@
 //! The account operations: each reads or writes through one storage transaction and records
 //! every change of state in the audit log.
 
+use std::cell::OnceCell;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -94,10 +96,12 @@ pub struct Accounts<'a, S: Store> {
     stamp: Stamp,
 }
 
-/// When and by whom: what every audit row of one command shares.
+/// When and by whom: what every audit row of one command shares. The operating-system user is
+/// looked up only when a row is written (read-only commands such as whoami never pay for it).
 struct Stamp {
     now: DateTime<Utc>,
-    os_user: String,
+    os_user: OnceCell<String>,
+    lookup_os_user: fn() -> String,
 }
 
 impl Stamp {
@@ -107,21 +111,32 @@ impl Stamp {
             event,
             user_id: user.map(|u| u.id),
             email: user.map(|u| u.email.clone()),
-            os_user: self.os_user.clone(),
+            os_user: self.os_user.get_or_init(self.lookup_os_user).clone(),
             detail,
         }
     }
 }
 
 impl<'a, S: Store> Accounts<'a, S> {
-    /// Operations at `now` (the clock is read once, by the caller) run by `os_user`.
-    pub fn new(store: &'a mut S, hasher: &'a Hasher, policy: Policy, now: DateTime<Utc>, os_user: String) -> Self {
+    /// Operations at `now` (the clock is read once, by the caller) run by the operating-system
+    /// user that `os_user` names when an audit row needs it.
+    pub fn new(
+        store: &'a mut S,
+        hasher: &'a Hasher,
+        policy: Policy,
+        now: DateTime<Utc>,
+        os_user: fn() -> String,
+    ) -> Self {
         Accounts {
             store,
             hasher,
             policy,
             now,
-            stamp: Stamp { now, os_user },
+            stamp: Stamp {
+                now,
+                os_user: OnceCell::new(),
+                lookup_os_user: os_user,
+            },
         }
     }
 
