@@ -7,4 +7,5 @@ mod contract;
 mod mail;
 mod sessions;
 mod storage;
+mod terminal;
 mod transfer;

@@ -205,3 +205,25 @@ impl Drop for SmtpServer {
         let _ = self.child.wait();
     }
 }
+
+/// Runs authctl in a pseudo-terminal, typing `answers` at its prompts; returns (exit code, what
+/// the terminal showed).
+pub fn in_terminal(world: &World, answers: &[&str], args: &[&str]) -> (i32, String) {
+    let output = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pty_prompt.py"))
+        .args(answers)
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_authctl"))
+        .args(args)
+        .env("AUTHCTL_DB", world.db())
+        .env("AUTHCTL_SESSION_FILE", world.session_file())
+        .env("AUTHCTL_ARGON2_MEMORY_KIB", "64")
+        .env("AUTHCTL_ARGON2_ITERATIONS", "1")
+        .env("HOME", world.path("home"))
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}

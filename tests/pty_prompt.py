@@ -1,0 +1,45 @@
+"""Runs a command in a pseudo-terminal and answers its prompts, as a person at a keyboard would.
+
+Usage: pty_prompt.py ANSWER [ANSWER ...] -- COMMAND [ARG ...]
+Each ANSWER is typed (followed by Enter) when the program next prints something ending in ': '
+or '] '. Prints everything the program wrote to the terminal, then exits with its exit code.
+"""
+
+import os
+import pty
+import select
+import sys
+
+
+def main():
+    split = sys.argv.index("--")
+    answers, command = sys.argv[1:split], sys.argv[split + 1:]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(command[0], command)
+    seen = b""
+    pending = b""
+    while True:
+        ready, _, _ = select.select([fd], [], [], 10)
+        if not ready:
+            print("pty_prompt: the program stopped answering", file=sys.stderr)
+            os.kill(pid, 9)
+            break
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+        pending += chunk
+        if answers and (pending.endswith(b": ") or pending.endswith(b"] ")):
+            os.write(fd, answers.pop(0).encode() + b"\r")
+            pending = b""
+    _, status = os.waitpid(pid, 0)
+    sys.stdout.write(seen.decode(errors="replace"))
+    sys.exit(os.waitstatus_to_exitcode(status))
+
+
+if __name__ == "__main__":
+    main()
