@@ -8,30 +8,17 @@ use std::time::Duration;
 use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use authctl::domain::accounts::{Accounts, NewAccount, Policy};
+use authctl::domain::accounts::{Accounts, NewAccount};
 use authctl::domain::email::Email;
 use authctl::domain::password::{HashParams, Hasher, Password};
-use authctl::domain::session::SessionDurations;
-use authctl::domain::token::TokenLifetimes;
 use authctl::session_file;
 use authctl::store::sqlite::{SchemaCheck, SqliteStore};
 
-const PASSWORD: &str = "correct horse battery";
+#[path = "common/mod.rs"]
+mod common;
+use common::policy;
 
-fn policy() -> Policy {
-    Policy {
-        sessions: SessionDurations {
-            session: chrono::Duration::hours(12),
-            remember: chrono::Duration::days(365),
-        },
-        tokens: TokenLifetimes {
-            confirm: chrono::Duration::hours(24),
-            reset: chrono::Duration::hours(1),
-            email_change: chrono::Duration::hours(24),
-        },
-        require_confirmation: false,
-    }
-}
+const PASSWORD: &str = "correct horse battery";
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();

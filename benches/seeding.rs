@@ -9,27 +9,14 @@ use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use zeroize::Zeroizing;
 
-use authctl::domain::accounts::{Accounts, Policy};
+use authctl::domain::accounts::Accounts;
 use authctl::domain::import::{self, OnConflict, Problems, RawRow};
 use authctl::domain::password::{HashParams, Hasher, Password};
-use authctl::domain::session::SessionDurations;
-use authctl::domain::token::TokenLifetimes;
 use authctl::store::sqlite::{SchemaCheck, SqliteStore};
 
-fn policy() -> Policy {
-    Policy {
-        sessions: SessionDurations {
-            session: chrono::Duration::hours(12),
-            remember: chrono::Duration::days(365),
-        },
-        tokens: TokenLifetimes {
-            confirm: chrono::Duration::hours(24),
-            reset: chrono::Duration::hours(1),
-            email_change: chrono::Duration::hours(24),
-        },
-        require_confirmation: false,
-    }
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::policy;
 
 /// Imports `rows` into a new database at `path`, on every core.
 fn import_into(path: &std::path::Path, hasher: &Hasher, rows: Vec<RawRow>) -> u64 {

@@ -91,14 +91,8 @@ pub fn confirm(question: &str, assume_yes: bool, refusal: &str) -> Result<bool> 
     if assume_yes {
         return Ok(true);
     }
-    if !io::stdin().is_terminal() {
-        return Err(Error::Usage(refusal.to_owned()));
-    }
-    eprint!("{question} [y/N] ");
-    io::stderr().flush()?;
-    let mut answer = String::new();
-    io::stdin().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+    let answer = ask(&format!("{question} [y/N] "), refusal)?;
+    Ok(matches!(answer.to_lowercase().as_str(), "y" | "yes"))
 }
 
 /// Asks for a line of text on the terminal (an email address); without a terminal, `missing`.

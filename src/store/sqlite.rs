@@ -184,24 +184,7 @@ impl Transaction for SqliteTx<'_> {
     }
 
     fn insert_user(&self, user: &User) -> Result<()> {
-        self.0
-            .prepare_cached(
-                "INSERT INTO users (id, email, email_normalized, username, username_normalized, \
-                 password_hash, confirmed, active, locked, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                user.id.to_string(),
-                user.email,
-                normalize(&user.email),
-                user.username,
-                user.username.as_deref().map(normalize),
-                user.password_hash,
-                user.confirmed,
-                user.active,
-                user.locked,
-                millis(user.created_at),
-            ])
+        self.execute_insert(user, "")
             .map_err(|e| conflict_or_storage(e, user))?;
         Ok(())
     }
@@ -215,25 +198,7 @@ impl Transaction for SqliteTx<'_> {
     }
 
     fn insert_user_unless_taken(&self, user: &User, mark: BatchMark) -> Result<Insert> {
-        let inserted = self
-            .0
-            .prepare_cached(
-                "INSERT INTO users (id, email, email_normalized, username, username_normalized, \
-                 password_hash, confirmed, active, locked, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![
-                user.id.to_string(),
-                user.email,
-                normalize(&user.email),
-                user.username,
-                user.username.as_deref().map(normalize),
-                user.password_hash,
-                user.confirmed,
-                user.active,
-                user.locked,
-                millis(user.created_at),
-            ])?;
+        let inserted = self.execute_insert(user, "ON CONFLICT DO NOTHING")?;
         if inserted == 1 {
             return Ok(Insert::Created);
         }
@@ -431,6 +396,30 @@ impl Transaction for SqliteTx<'_> {
 
     fn commit(self) -> Result<()> {
         Ok(self.0.commit()?)
+    }
+}
+
+impl SqliteTx<'_> {
+    /// Inserts `user`; `on_conflict` is empty or an upsert clause.
+    fn execute_insert(&self, user: &User, on_conflict: &str) -> rusqlite::Result<usize> {
+        self.0
+            .prepare_cached(&format!(
+                "INSERT INTO users (id, email, email_normalized, username, username_normalized, \
+                 password_hash, confirmed, active, locked, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) {on_conflict}"
+            ))?
+            .execute(params![
+                user.id.to_string(),
+                user.email,
+                normalize(&user.email),
+                user.username,
+                user.username.as_deref().map(normalize),
+                user.password_hash,
+                user.confirmed,
+                user.active,
+                user.locked,
+                millis(user.created_at),
+            ])
     }
 }
 

@@ -29,6 +29,23 @@ fn unused_tokens(world: &World) -> i64 {
         .unwrap()
 }
 
+/// Registers ada@example.com with `--send-confirmation`; returns the mailed token.
+fn register_with_confirmation(world: &World) -> String {
+    world
+        .cmd()
+        .args([
+            "user",
+            "add",
+            "ada@example.com",
+            "--send-confirmation",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+    only(take_mail(&world.path("mail"))).token("confirm")
+}
+
 fn events(world: &World) -> Vec<String> {
     world
         .json(&["audit"])
@@ -361,19 +378,7 @@ fn tokens_are_single_use_and_bound_to_their_purpose() {
 #[test]
 fn a_token_of_a_removed_user_is_invalid() {
     let world = World::new();
-    world
-        .cmd()
-        .args([
-            "user",
-            "add",
-            "ada@example.com",
-            "--send-confirmation",
-            "--password-stdin",
-        ])
-        .write_stdin(format!("{PASSWORD}\n"))
-        .assert()
-        .success();
-    let token = only(take_mail(&world.path("mail"))).token("confirm");
+    let token = register_with_confirmation(&world);
     world
         .cmd()
         .args(["user", "remove", "ada@example.com", "--yes"])
@@ -710,19 +715,7 @@ fn invalid_mail_settings_exit_2() {
 #[test]
 fn the_audit_log_has_every_token_event_and_no_token() {
     let world = World::new();
-    world
-        .cmd()
-        .args([
-            "user",
-            "add",
-            "ada@example.com",
-            "--send-confirmation",
-            "--password-stdin",
-        ])
-        .write_stdin(format!("{PASSWORD}\n"))
-        .assert()
-        .success();
-    let confirm = only(take_mail(&world.path("mail"))).token("confirm");
+    let confirm = register_with_confirmation(&world);
     world.cmd().args(["confirm", &confirm]).assert().success();
     world.login("ada@example.com", PASSWORD, &[]).success();
     world
