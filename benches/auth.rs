@@ -28,13 +28,16 @@ fn bench(c: &mut Criterion) {
     let email = Email::parse("ada@example.com").unwrap();
     let mut accounts = Accounts::new(&mut store, &hasher, policy(), Utc::now(), || "bench".to_owned());
     accounts
-        .add_user(NewAccount {
-            email: email.clone(),
-            username: None,
-            password: Some(Password::new_checked(PASSWORD).unwrap()),
-            confirmed: true,
-            active: true,
-        })
+        .add_user(
+            NewAccount {
+                email: email.clone(),
+                username: None,
+                password: Some(Password::new_checked(PASSWORD).unwrap()),
+                confirmed: true,
+                active: true,
+            },
+            None,
+        )
         .unwrap();
     let password = Password::new(PASSWORD);
     let login = accounts.login(&email, &password, true).unwrap();

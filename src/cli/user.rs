@@ -177,7 +177,7 @@ impl UserCommand {
                     active: !args.inactive,
                 };
                 let outbox: Option<&dyn Outbox> = args.send_confirmation.then_some(&ctx.settings.mailer);
-                let (user, mail) = ctx.accounts(|accounts| accounts.add_user_mailing(account, outbox))?;
+                let (user, mail) = ctx.accounts(|accounts| accounts.add_user(account, outbox))?;
                 let mut value = serde_json::to_value(&user).map_err(|e| Error::Storage(e.to_string()))?;
                 if let Some(delivery) = mail {
                     report_delivery(ctx.printer, &delivery);

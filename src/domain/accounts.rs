@@ -140,18 +140,10 @@ impl<'a, S: Store> Accounts<'a, S> {
         }
     }
 
-    /// Creates an account; the email and username must be free.
-    pub fn add_user(&mut self, account: NewAccount) -> Result<User> {
-        self.add_user_mailing(account, None).map(|(user, _)| user)
-    }
-
-    /// Creates an account and, with an outbox, mails its first confirmation token. The message
-    /// goes first: when it cannot be delivered nothing is written.
-    pub fn add_user_mailing(
-        &mut self,
-        account: NewAccount,
-        outbox: Option<&dyn Outbox>,
-    ) -> Result<(User, Option<Delivery>)> {
+    /// Creates an account (the email and username must be free) and, with an outbox, mails its
+    /// first confirmation token. The message goes first: when it cannot be delivered nothing is
+    /// written.
+    pub fn add_user(&mut self, account: NewAccount, outbox: Option<&dyn Outbox>) -> Result<(User, Option<Delivery>)> {
         if outbox.is_some()
             && self
                 .store

@@ -230,7 +230,6 @@ fn validate(row: RawRow, hasher: &Hasher) -> Result<PreparedRow, RowProblem> {
 /// and no lock is held while hashing.
 pub struct Spool {
     writer: BufWriter<File>,
-    rows: u64,
 }
 
 impl Spool {
@@ -238,18 +237,7 @@ impl Spool {
         let file = tempfile::tempfile().map_err(|e| Error::Storage(format!("Cannot create a spool file: {e}")))?;
         Ok(Spool {
             writer: BufWriter::with_capacity(1 << 20, file),
-            rows: 0,
         })
-    }
-
-    /// How many rows it holds.
-    pub fn len(&self) -> u64 {
-        self.rows
-    }
-
-    /// Whether it holds no row.
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
     }
 
     fn push(&mut self, row: &PreparedRow) -> Result<()> {
@@ -269,7 +257,6 @@ impl Spool {
             flag(row.confirmed),
             flag(row.active)
         )?;
-        self.rows += 1;
         Ok(())
     }
 
@@ -348,7 +335,6 @@ mod tests {
         }));
         let mut problems = Problems::default();
         let spool = prepare(rows.into_iter(), &hasher, &pool, &mut problems, &|_| {}).unwrap();
-        assert_eq!(spool.len(), 600);
         let lines: Vec<u64> = problems.reported.iter().map(|p| p.line).collect();
         assert_eq!(lines, [700, 701, 702, 703]);
         let back: Vec<PreparedRow> = spool.drain().unwrap().map(Result::unwrap).collect();
