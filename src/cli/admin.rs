@@ -37,7 +37,7 @@ pub struct AuditArgs {
 
 /// `authctl init`: creates and migrates the database; running it again changes nothing.
 pub fn init(ctx: &Context) -> Result<()> {
-    let mut store = ctx.store(SchemaCheck::UpToThisBinary)?;
+    let mut store = ctx.open_store(SchemaCheck::UpToThisBinary)?;
     store.migrate()?;
     let path = store.path().display().to_string();
     ctx.printer
@@ -49,7 +49,7 @@ pub fn init(ctx: &Context) -> Result<()> {
 impl DbCommand {
     /// Runs the subcommand.
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let mut store = ctx.store(SchemaCheck::UpToThisBinary)?;
+        let mut store = ctx.open_store(SchemaCheck::UpToThisBinary)?;
         let path = store.path().display().to_string();
         match self {
             DbCommand::Status => {

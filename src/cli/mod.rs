@@ -11,6 +11,7 @@ mod reset;
 mod session;
 mod user;
 
+use std::cell::RefCell;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -132,16 +133,22 @@ pub struct Context {
     printer: Printer,
     hasher: Hasher,
     now: DateTime<Utc>,
+    /// The database, opened on first use and kept for the rest of the command.
+    store: RefCell<Option<SqliteStore>>,
 }
 
 impl Context {
-    fn store(&self, check: SchemaCheck) -> Result<SqliteStore> {
+    fn open_store(&self, check: SchemaCheck) -> Result<SqliteStore> {
         SqliteStore::open(&self.settings.db, self.settings.busy_timeout, check)
     }
 
     /// Runs `operation` on the account service over the current database.
     fn accounts<T>(&self, operation: impl FnOnce(&mut Accounts<'_, SqliteStore>) -> Result<T>) -> Result<T> {
-        let mut store = self.store(SchemaCheck::Current)?;
+        let mut opened = self.store.borrow_mut();
+        let store = match &mut *opened {
+            Some(store) => store,
+            empty => empty.insert(self.open_store(SchemaCheck::Current)?),
+        };
         let settings = &self.settings;
         let policy = Policy {
             sessions: SessionDurations {
@@ -155,7 +162,7 @@ impl Context {
             },
             require_confirmation: settings.require_confirmation,
         };
-        let mut accounts = Accounts::new(&mut store, &self.hasher, policy, self.now, os_user);
+        let mut accounts = Accounts::new(store, &self.hasher, policy, self.now, os_user);
         operation(&mut accounts)
     }
 }
@@ -252,6 +259,7 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
             settings,
             printer,
             now: Utc::now(),
+            store: RefCell::new(None),
         })
     };
     match cli.command {
