@@ -210,11 +210,7 @@ fn os_user() -> String {
 
 /// Runs authctl with the process's arguments and environment; returns the exit code.
 pub fn main() -> ExitCode {
-    main_with(std::env::args_os())
-}
-
-fn main_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let args: Vec<OsString> = args.into_iter().collect();
+    let args: Vec<OsString> = std::env::args_os().collect();
     if args.len() <= 1 {
         // No arguments at all: the help, whatever AUTHCTL_* variables are set.
         let _ = Cli::command().print_help();

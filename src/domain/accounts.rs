@@ -781,3 +781,130 @@ fn check_session(tx: &impl Transaction, claim: &SessionClaim, now: DateTime<Utc>
         .ok_or_else(|| Error::NotLoggedIn("Not logged in: the account is locked or inactive.".to_owned()))?;
     Ok((user, session))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::domain::password::HashParams;
+    use crate::store::sqlite::{SchemaCheck, SqliteStore};
+
+    /// An outbox that keeps the tokens it was asked to send.
+    #[derive(Default)]
+    struct Captured(RefCell<Vec<String>>);
+
+    impl Outbox for Captured {
+        fn send(&self, mail: &Mail<'_>) -> Result<Delivery> {
+            if let Mail::ConfirmAccount { token, .. } | Mail::ResetPassword { token, .. } = mail {
+                self.0.borrow_mut().push(token.expose().to_owned());
+            }
+            Ok(Delivery {
+                to: mail.to().to_owned(),
+                transport: "test".to_owned(),
+                file: None,
+            })
+        }
+
+        fn check(&self) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    fn policy() -> Policy {
+        Policy {
+            sessions: SessionDurations {
+                session: chrono::Duration::hours(1),
+                remember: chrono::Duration::days(30),
+            },
+            tokens: TokenLifetimes {
+                confirm: chrono::Duration::hours(24),
+                reset: chrono::Duration::hours(1),
+                email_change: chrono::Duration::hours(24),
+            },
+            require_confirmation: false,
+        }
+    }
+
+    fn setup() -> (tempfile::TempDir, SqliteStore, Hasher) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db"), Duration::from_secs(1), SchemaCheck::Current).unwrap();
+        let hasher = Hasher::new(HashParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap();
+        (dir, store, hasher)
+    }
+
+    fn ada() -> NewAccount {
+        NewAccount {
+            email: Email::parse("ada@example.com").unwrap(),
+            username: None,
+            password: Some(Password::new_checked("correct horse").unwrap()),
+            confirmed: false,
+            active: true,
+        }
+    }
+
+    #[test]
+    fn sessions_end_when_the_clock_passes_their_lifetime() {
+        let (_dir, mut store, hasher) = setup();
+        let start = Utc::now();
+        Accounts::new(&mut store, &hasher, policy(), start, || "test".to_owned())
+            .add_user(ada(), None)
+            .unwrap();
+        let claim = login_claim(&mut store, &hasher, start);
+        let mut at = |minutes: i64| {
+            let now = start + chrono::Duration::minutes(minutes);
+            Accounts::new(&mut store, &hasher, policy(), now, || "test".to_owned())
+                .current(&claim)
+                .map(|_| ())
+        };
+        assert!(at(59).is_ok());
+        assert_eq!(at(61).unwrap_err().exit_code(), 3);
+    }
+
+    fn login_claim(store: &mut SqliteStore, hasher: &Hasher, now: DateTime<Utc>) -> SessionClaim {
+        let mut accounts = Accounts::new(store, hasher, policy(), now, || "test".to_owned());
+        let email = Email::parse("ada@example.com").unwrap();
+        accounts
+            .login(&email, &Password::new("correct horse"), false)
+            .unwrap()
+            .claim
+    }
+
+    #[test]
+    fn tokens_are_single_use_and_expire_by_the_clock() {
+        let (_dir, mut store, hasher) = setup();
+        let outbox = Captured::default();
+        let start = Utc::now();
+        let mut accounts = Accounts::new(&mut store, &hasher, policy(), start, || "test".to_owned());
+        accounts.add_user(ada(), Some(&outbox)).unwrap();
+        let email = Email::parse("ada@example.com").unwrap();
+        accounts.request_reset(&email, &outbox).unwrap();
+        accounts.request_reset(&email, &outbox).unwrap();
+        let sent = outbox.0.borrow().clone();
+        let (confirm, old_reset, reset) = (&sent[0], &sent[1], &sent[2]);
+        let token = |text: &str| SecretToken::parse(text).unwrap();
+
+        // The newer reset token replaced the older one; a confirmation token is not a reset token.
+        assert_eq!(
+            accounts.check_reset_token(&token(old_reset)).unwrap_err().exit_code(),
+            1
+        );
+        assert!(accounts.check_reset_token(&token(confirm)).is_err());
+
+        let later = start + chrono::Duration::minutes(61);
+        let mut accounts = Accounts::new(&mut store, &hasher, policy(), later, || "test".to_owned());
+        assert!(
+            accounts.check_reset_token(&token(reset)).is_err(),
+            "expired after reset_token_ttl"
+        );
+        let user = accounts.confirm(&token(confirm)).unwrap();
+        assert!(user.confirmed, "the confirmation token lives 24 hours");
+        assert!(accounts.confirm(&token(confirm)).is_err(), "single use");
+    }
+}
