@@ -777,3 +777,50 @@ fn the_audit_log_has_every_token_event_and_no_token() {
         }
     }
 }
+
+#[test]
+fn json_shapes_of_the_token_commands() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    let mail = |world: &World| take_mail(&world.path("mail"));
+
+    let resent = world.json(&["confirm", "resend"]);
+    assert_eq!(resent["message"], "A new confirmation email has been sent to you.");
+    assert_eq!(resent["mail"]["to"], "ada@example.com");
+    assert!(resent["mail"]["transport"].as_str().unwrap().starts_with("file:"));
+    let token = only(mail(&world)).token("confirm");
+    let confirmed = world.json(&["confirm", &token]);
+    assert_eq!(confirmed["message"], "You have confirmed your account. Thanks!");
+    assert_eq!(confirmed["user"]["confirmed"], true);
+
+    let output = world
+        .cmd()
+        .args(["--json", "email", "change", "new@example.com", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .output()
+        .unwrap();
+    let change: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(change["mail"]["to"], "new@example.com");
+    assert_eq!(change["notice"]["to"], "ada@example.com");
+    let token = mail(&world)
+        .into_iter()
+        .find(|m| m.is_to("new@example.com"))
+        .unwrap()
+        .token("email confirm");
+    let changed = world.json(&["email", "confirm", &token]);
+    assert_eq!(changed["message"], "Your email address has been updated.");
+    assert_eq!(changed["user"]["email"], "new@example.com");
+
+    world.json(&["reset", "request", "new@example.com"]);
+    let token = only(mail(&world)).token("reset confirm");
+    let output = world
+        .cmd()
+        .args(["--json", "reset", "confirm", &token, "--password-stdin"])
+        .write_stdin("a new password\n")
+        .output()
+        .unwrap();
+    let reset: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(reset["message"], "Your password has been updated.");
+    assert_eq!(reset["user"]["email"], "new@example.com");
+}

@@ -18,7 +18,9 @@ fn init_is_idempotent_and_db_status_reports() {
         .assert()
         .success()
         .stdout(contains("schema version 2"));
-    world.cmd().arg("init").assert().success();
+    let init = world.json(&["init"]);
+    assert_eq!(init["schema_version"], 2);
+    assert_eq!(init["path"], world.db().to_str().unwrap());
     assert_eq!(mode(&world.db()), 0o600);
     world.add_user("ada@example.com");
     let status = world.json(&["db", "status"]);
