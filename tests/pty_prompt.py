@@ -2,13 +2,25 @@
 
 Usage: pty_prompt.py ANSWER [ANSWER ...] -- COMMAND [ARG ...]
 Each ANSWER is typed (followed by Enter) when the program next prints something ending in ': '
-or '] '. Prints everything the program wrote to the terminal, then exits with its exit code.
+or '] ', as soon as the terminal's echo is off (a password prompt turns it off just after printing
+itself) or after a short wait (other prompts keep it on). Prints everything the program wrote to the
+terminal, then exits with its exit code.
 """
 
 import os
 import pty
 import select
 import sys
+import termios
+import time
+
+
+def wait_for_echo_off(fd, seconds=0.5):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not termios.tcgetattr(fd)[3] & termios.ECHO:
+            return
+        time.sleep(0.005)
 
 
 def main():
@@ -34,6 +46,7 @@ def main():
         seen += chunk
         pending += chunk
         if answers and (pending.endswith(b": ") or pending.endswith(b"] ")):
+            wait_for_echo_off(fd)
             os.write(fd, answers.pop(0).encode() + b"\r")
             pending = b""
     _, status = os.waitpid(pid, 0)

@@ -231,12 +231,10 @@ fn lock_ends_sessions_and_set_password_replaces_the_password() {
         .success()
         .stdout("Locked the user ada@example.com.\n");
     world.cmd().arg("whoami").assert().code(3);
-    world
-        .cmd()
-        .args(["user", "unlock", "ada@example.com"])
-        .assert()
-        .success();
+    assert_eq!(world.json(&["user", "unlock", "ada@example.com"])["locked"], false);
     world.cmd().arg("whoami").assert().code(3).stderr(contains("revoked"));
+    assert_eq!(world.json(&["user", "lock", "ada@example.com"])["locked"], true);
+    assert_eq!(world.json(&["user", "unlock", "ada@example.com"])["locked"], false);
 
     world.login("ada@example.com", PASSWORD, &[]).success();
     let user = world
