@@ -12,10 +12,12 @@ pub struct Email {
 }
 
 impl Email {
-    /// Validates `input` (RFC 5322 address syntax, no display name, no surrounding spaces).
+    /// Validates `input` (RFC 5322 address syntax, no display name, and no whitespace or control
+    /// character anywhere, even where quoting would allow one).
     pub fn parse(input: &str) -> Result<Self> {
-        let valid = email_address::EmailAddress::from_str(input)
-            .is_ok_and(|address| address.as_str() == input && address.display_part().is_empty());
+        let valid = !input.chars().any(|c| c.is_whitespace() || c.is_control())
+            && email_address::EmailAddress::from_str(input)
+                .is_ok_and(|address| address.as_str() == input && address.display_part().is_empty());
         if !valid {
             return Err(Error::Usage(format!("'{input}' is not a valid email address.")));
         }
