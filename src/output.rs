@@ -32,15 +32,22 @@ impl Printer {
         value: &T,
         human: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<()> {
-        let mut out = io::stdout().lock();
-        let written = if self.json {
-            serde_json::to_writer(&mut out, value)
-                .map_err(io::Error::from)
-                .and_then(|()| writeln!(out))
+        let mut out = DataOut::stdout();
+        if self.json {
+            serde_json::to_writer(&mut out, value).map_err(io::Error::from)?;
+            writeln!(out)?;
         } else {
-            human(&mut out)
-        };
-        finish(written.and_then(|()| out.flush()))
+            human(&mut out)?;
+        }
+        Ok(out.flush()?)
+    }
+
+    /// A remark for a person on stderr (`authctl: ...`), such as where a message went; left out
+    /// with `--json`, where the same facts are in the JSON value.
+    pub fn note(&self, text: &str) {
+        if !self.json {
+            eprintln!("authctl: {text}");
+        }
     }
 
     /// Prints a one-line message; in JSON, `{"message": ...}`.
@@ -173,12 +180,4 @@ pub fn format_time(time: DateTime<Utc>) -> String {
 /// "yes" or "no", for table cells.
 pub fn yes_no(value: bool) -> String {
     if value { "yes" } else { "no" }.to_owned()
-}
-
-/// A reader that went away (`authctl user list | head`) is not an error.
-fn finish(result: io::Result<()>) -> Result<()> {
-    match result {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
 }

@@ -98,9 +98,9 @@ pub fn logout(ctx: &Context) -> Result<()> {
 pub fn whoami(ctx: &Context) -> Result<()> {
     let found = session_file::load(&ctx.settings.session_files)?;
     let (user, session) = ctx.accounts(|accounts| accounts.current(&found.claim))?;
-    if !user.confirmed && !ctx.printer.is_json() {
-        eprintln!(
-            "authctl: your account is unconfirmed: use the emailed token with `authctl confirm TOKEN`, or `authctl confirm resend`."
+    if !user.confirmed {
+        ctx.printer.note(
+            "your account is unconfirmed: use the emailed token with `authctl confirm TOKEN`, or `authctl confirm resend`.",
         );
     }
     ctx.printer.emit(&json!({ "user": user, "session": session }), |w| {

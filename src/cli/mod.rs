@@ -169,13 +169,10 @@ impl Context {
 
 /// Prints where a message went: on stderr, so that stdout keeps the command's own answer.
 fn report_delivery(printer: Printer, delivery: &crate::domain::mail::Delivery) {
-    if printer.is_json() {
-        return;
-    }
-    match &delivery.file {
-        Some(file) => eprintln!("authctl: mail to {} written to {}", delivery.to, file.display()),
-        None => eprintln!("authctl: mail to {} sent through {}", delivery.to, delivery.transport),
-    }
+    printer.note(&match &delivery.file {
+        Some(file) => format!("mail to {} written to {}", delivery.to, file.display()),
+        None => format!("mail to {} sent through {}", delivery.to, delivery.transport),
+    });
 }
 
 /// Reports a security notice: where it went, or a warning that it could not be mailed (the change
@@ -187,9 +184,7 @@ fn report_notice(printer: Printer, notice: &Result<crate::domain::mail::Delivery
             serde_json::json!(delivery)
         }
         Err(error) => {
-            if !printer.is_json() {
-                eprintln!("authctl: warning: the notice could not be mailed: {error}");
-            }
+            printer.note(&format!("warning: the notice could not be mailed: {error}"));
             serde_json::json!({ "error": error.to_string() })
         }
     }

@@ -47,9 +47,8 @@ impl ResetCommand {
                 let mailer = &ctx.settings.mailer;
                 ctx.accounts(|accounts| accounts.request_reset(&email, mailer))?;
                 // Said the same way for every address: the transport, never the message itself.
-                if !ctx.printer.is_json() {
-                    eprintln!("authctl: mail goes through {}", mailer.transport.describe());
-                }
+                ctx.printer
+                    .note(&format!("mail goes through {}", mailer.transport.describe()));
                 ctx.printer
                     .message("An email with instructions to reset your password has been sent to you.")
             }
