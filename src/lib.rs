@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod mail;
 pub mod output;
+pub mod private_file;
 pub mod session_file;
 pub mod settings;
 pub mod store;

@@ -1,13 +1,14 @@
 //! The local session file: a database identity and a secret token, readable by its owner only.
 
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::domain::accounts::SessionClaim;
 use crate::domain::token::SecretToken;
 use crate::error::{Error, Result};
+use crate::private_file;
 use crate::settings::SessionFiles;
 
 /// First line of every session file.
@@ -65,21 +66,14 @@ pub fn load(files: &SessionFiles) -> Result<FoundSession> {
 
 /// Writes a session file atomically with mode 0600, creating its directory (0700).
 pub fn save(path: &Path, claim: &SessionClaim) -> Result<()> {
-    let dir = match path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        Some(dir) => dir,
-        None => Path::new("."),
-    };
-    let cannot = |e: std::io::Error| Error::Storage(format!("Cannot write the session file {}: {e}", path.display()));
-    fs::create_dir_all(dir).map_err(cannot)?;
-    let mut temporary = tempfile::NamedTempFile::new_in(dir).map_err(cannot)?;
-    temporary
-        .as_file()
-        .set_permissions(fs::Permissions::from_mode(0o600))
-        .map_err(cannot)?;
-    write!(temporary, "{HEADER}\n{}\n{}\n", claim.database_id, claim.token.expose()).map_err(cannot)?;
-    temporary.as_file().sync_all().map_err(cannot)?;
-    temporary.persist(path).map_err(|e| cannot(e.error))?;
-    Ok(())
+    private_file::write(path, |out| {
+        Ok(write!(
+            out,
+            "{HEADER}\n{}\n{}\n",
+            claim.database_id,
+            claim.token.expose()
+        )?)
+    })
 }
 
 /// Removes a session file; one already gone is fine.

@@ -1,9 +1,8 @@
 //! `user add|list|show|remove|lock|unlock|set-password`.
 
-use std::fs::{File, Permissions};
+use std::fs::File;
 use std::io::{self, IsTerminal, Read};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
@@ -19,6 +18,7 @@ use crate::domain::mail::Outbox;
 use crate::domain::user::{User, UserKey, Username};
 use crate::error::{Error, Result};
 use crate::output::{DataOut, format_time, yes_no};
+use crate::private_file;
 use crate::transfer::{self, Format};
 
 /// `authctl user ...`
@@ -343,21 +343,9 @@ impl ExportArgs {
                 .accounts(|accounts| transfer::export(format, &mut out, |sink| accounts.for_each_user(sink)))
                 .map(drop);
         };
-        // Written beside its destination and renamed into place: never a half-written export.
-        let dir = path
-            .parent()
-            .filter(|dir| !dir.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let cannot = |e: &dyn std::fmt::Display| Error::Storage(format!("Cannot write {}: {e}", path.display()));
-        let file = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(&e))?;
-        file.as_file()
-            .set_permissions(Permissions::from_mode(0o600))
-            .map_err(|e| cannot(&e))?;
-        let mut out = io::BufWriter::new(file);
-        let count = ctx.accounts(|accounts| transfer::export(format, &mut out, |sink| accounts.for_each_user(sink)))?;
-        let file = out.into_inner().map_err(|e| cannot(&e.error()))?;
-        file.as_file().sync_all().map_err(|e| cannot(&e))?;
-        file.persist(&path).map_err(|e| cannot(&e.error))?;
+        let count = private_file::write(&path, |out| {
+            ctx.accounts(|accounts| transfer::export(format, out, |sink| accounts.for_each_user(sink)))
+        })?;
         let shown = path.display().to_string();
         ctx.printer.emit(&json!({ "exported": count, "path": shown }), |w| {
             writeln!(w, "Exported {count} accounts to {shown}.")
