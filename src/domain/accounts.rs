@@ -7,13 +7,13 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
-use crate::domain::email::Email;
+use crate::domain::email::{Email, normalize};
 use crate::domain::import::{ImportSummary, OnConflict, Problems, RowProblem, Spool};
 use crate::domain::mail::{Delivery, Mail, Outbox};
 use crate::domain::password::{Hasher, Password, Verdict};
 use crate::domain::session::{RevokeTarget, Session, SessionDurations};
 use crate::domain::token::{EmailToken, SecretToken, TokenLifetimes, TokenPurpose};
-use crate::domain::user::{User, UserKey, Username, no_such_user};
+use crate::domain::user::{User, UserKey, Username, email_taken, no_such_user};
 use crate::error::{Error, Result};
 use crate::store::{Insert, Store, Transaction};
 
@@ -144,17 +144,8 @@ impl<'a, S: Store> Accounts<'a, S> {
     /// first confirmation token. The message goes first: when it cannot be delivered nothing is
     /// written.
     pub fn add_user(&mut self, account: NewAccount, outbox: Option<&dyn Outbox>) -> Result<(User, Option<Delivery>)> {
-        if outbox.is_some()
-            && self
-                .store
-                .read()?
-                .find_user(&UserKey::Email(account.email.normalized().to_owned()))?
-                .is_some()
-        {
-            return Err(Error::Conflict(format!(
-                "The email {} is already registered.",
-                account.email.as_str()
-            )));
+        if outbox.is_some() && self.store.read()?.find_user(&(&account.email).into())?.is_some() {
+            return Err(email_taken(account.email.as_str()));
         }
         let password_hash = account.password.as_ref().map(|p| self.hasher.hash(p)).transpose()?;
         let user = User {
@@ -243,10 +234,7 @@ impl<'a, S: Store> Accounts<'a, S> {
     /// Checks the password and records a new session. Every failure is the same
     /// [`Error::invalid_credentials`], after the same amount of hashing.
     pub fn login(&mut self, email: &Email, password: &Password, remember: bool) -> Result<Login> {
-        let user = self
-            .store
-            .read()?
-            .find_user(&UserKey::Email(email.normalized().to_owned()))?;
+        let user = self.store.read()?.find_user(&email.into())?;
         let verdict = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
             Some(stored) => self.hasher.verify(password, stored),
             None => {
@@ -288,10 +276,7 @@ impl<'a, S: Store> Accounts<'a, S> {
             token_hash: token.hash(),
             remember,
             created_at: self.now,
-            expires_at: self
-                .now
-                .checked_add_signed(lifetime)
-                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+            expires_at: self.expiry(lifetime),
             revoked_at: None,
         };
         let tx = self.store.write()?;
@@ -429,10 +414,7 @@ impl<'a, S: Store> Accounts<'a, S> {
     /// `reset request`: mails a reset token when `email` names an account that may log in. For
     /// any other address it checks the transport instead, so the answer is the same either way.
     pub fn request_reset(&mut self, email: &Email, outbox: &dyn Outbox) -> Result<()> {
-        let user = self
-            .store
-            .read()?
-            .find_user(&UserKey::Email(email.normalized().to_owned()))?;
+        let user = self.store.read()?.find_user(&email.into())?;
         match user.filter(User::may_log_in) {
             Some(user) => {
                 self.issue_token(
@@ -461,11 +443,7 @@ impl<'a, S: Store> Accounts<'a, S> {
 
     /// Fails unless `token` is a usable reset token (checked before asking for a new password).
     pub fn check_reset_token(&mut self, token: &SecretToken) -> Result<()> {
-        let tx = self.store.read()?;
-        match tx.find_token(&token.hash())? {
-            Some(found) if found.is_usable_for(TokenPurpose::Reset, self.now) => Ok(()),
-            _ => Err(invalid_token()),
-        }
+        usable_token(&self.store.read()?, token, TokenPurpose::Reset, self.now).map(drop)
     }
 
     /// `reset confirm`: sets the new password, ends every session and every other reset token,
@@ -496,16 +474,8 @@ impl<'a, S: Store> Accounts<'a, S> {
     ) -> Result<Noticed<Delivery>> {
         let (user, _) = self.current(claim)?;
         self.reauthenticate(&user, password, "wrong password (email change)")?;
-        if self
-            .store
-            .read()?
-            .find_user(&UserKey::Email(new_email.normalized().to_owned()))?
-            .is_some()
-        {
-            return Err(Error::Conflict(format!(
-                "The email {} is already registered.",
-                new_email.as_str()
-            )));
+        if self.store.read()?.find_user(&new_email.into())?.is_some() {
+            return Err(email_taken(new_email.as_str()));
         }
         let delivery = self.issue_token(
             outbox,
@@ -531,9 +501,9 @@ impl<'a, S: Store> Accounts<'a, S> {
         let tx = self.store.write()?;
         let (record, mut user) = consume(&tx, token, TokenPurpose::EmailChange, self.now)?;
         let new_email = record.new_email.ok_or_else(invalid_token)?;
-        let taken = tx.find_user(&UserKey::Email(crate::domain::email::normalize(&new_email)))?;
+        let taken = tx.find_user(&UserKey::Email(normalize(&new_email)))?;
         if taken.is_some_and(|other| other.id != user.id) {
-            return Err(Error::Conflict(format!("The email {new_email} is already registered.")));
+            return Err(email_taken(&new_email));
         }
         let detail = format!("from {}", user.email);
         user.email = new_email;
@@ -635,6 +605,13 @@ impl<'a, S: Store> Accounts<'a, S> {
 }
 
 impl<S: Store> Accounts<'_, S> {
+    /// When something made now with `lifetime` stops being valid.
+    fn expiry(&self, lifetime: chrono::Duration) -> DateTime<Utc> {
+        self.now
+            .checked_add_signed(lifetime)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+
     /// Fails with the login failure (audited) unless `password` is the user's.
     fn reauthenticate(&mut self, user: &User, password: &Password, why: &str) -> Result<()> {
         let verdict = match user.password_hash.as_deref() {
@@ -664,10 +641,7 @@ impl<S: Store> Accounts<'_, S> {
         new_email: Option<&Email>,
     ) -> Result<(EmailToken, Delivery)> {
         let token = SecretToken::generate()?;
-        let expires_at = self
-            .now
-            .checked_add_signed(self.policy.tokens.of(purpose))
-            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let expires_at = self.expiry(self.policy.tokens.of(purpose));
         let record = EmailToken {
             hash: token.hash(),
             user_id: user.id,
@@ -741,18 +715,27 @@ impl<S: Store> Accounts<'_, S> {
     }
 }
 
-/// Uses up a token of `purpose`: unknown, expired, used, wrong-purpose tokens and tokens of
-/// removed users all give [`invalid_token`].
+/// The stored record of `token` if it can be used for `purpose` at `now`; unknown, expired,
+/// used and wrong-purpose tokens all give [`invalid_token`].
+fn usable_token(
+    tx: &impl Transaction,
+    token: &SecretToken,
+    purpose: TokenPurpose,
+    now: DateTime<Utc>,
+) -> Result<EmailToken> {
+    tx.find_token(&token.hash())?
+        .filter(|record| record.is_usable_for(purpose, now))
+        .ok_or_else(invalid_token)
+}
+
+/// Uses up a token of `purpose`; a token of a removed user is as invalid as any other.
 fn consume(
     tx: &impl Transaction,
     token: &SecretToken,
     purpose: TokenPurpose,
     now: DateTime<Utc>,
 ) -> Result<(EmailToken, User)> {
-    let record = tx
-        .find_token(&token.hash())?
-        .filter(|record| record.is_usable_for(purpose, now))
-        .ok_or_else(invalid_token)?;
+    let record = usable_token(tx, token, purpose, now)?;
     let user = tx.find_user(&UserKey::Id(record.user_id))?.ok_or_else(invalid_token)?;
     tx.mark_token_used(&record.hash, now)?;
     Ok((record, user))

@@ -66,6 +66,17 @@ impl fmt::Display for UserKey {
     }
 }
 
+impl From<&crate::domain::email::Email> for UserKey {
+    fn from(email: &crate::domain::email::Email) -> Self {
+        UserKey::Email(email.normalized().to_owned())
+    }
+}
+
+/// The error for an email address another account already has.
+pub fn email_taken(email: &str) -> Error {
+    Error::Conflict(format!("The email {email} is already registered."))
+}
+
 /// The error for a user that does not exist.
 pub fn no_such_user(key: &UserKey) -> Error {
     Error::NotFound(format!("No such user: {key}."))

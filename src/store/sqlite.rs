@@ -12,7 +12,7 @@ use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use crate::domain::email::normalize;
 use crate::domain::session::Session;
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use crate::domain::user::{User, UserKey};
+use crate::domain::user::{User, UserKey, email_taken};
 use crate::error::{Error, Result};
 use crate::store::{BatchMark, Insert, Store, Transaction};
 
@@ -439,7 +439,7 @@ fn conflict_or_storage(error: rusqlite::Error, user: &User) -> Error {
     let message = error.to_string();
     if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
         if message.contains("users.email_normalized") {
-            return Error::Conflict(format!("The email {} is already registered.", user.email));
+            return email_taken(&user.email);
         }
         if message.contains("users.username_normalized") {
             let username = user.username.as_deref().unwrap_or_default();
