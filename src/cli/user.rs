@@ -304,13 +304,8 @@ impl ImportArgs {
         bar.finish_and_clear();
         let summary = result?;
         let elapsed = started.elapsed().as_secs_f64();
-        let value = json!({
-            "created": summary.created,
-            "skipped": summary.skipped,
-            "updated": summary.updated,
-            "dry_run": summary.dry_run,
-            "elapsed_seconds": elapsed,
-        });
+        let mut value = serde_json::to_value(&summary).map_err(|e| Error::Storage(e.to_string()))?;
+        value["elapsed_seconds"] = json!(elapsed);
         ctx.printer.emit(&value, |w| {
             let verb = if summary.dry_run {
                 "Dry run, nothing written: would have"
