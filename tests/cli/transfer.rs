@@ -11,7 +11,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::util::{PASSWORD, World, json_error};
+use crate::util::{PASSWORD, World, json_error, python};
 
 fn import(world: &World, args: &[&str], input: &str) -> std::process::Output {
     world
@@ -383,12 +383,16 @@ fn a_dry_run_validates_and_writes_nothing() {
 fn a_flask_applications_users_import_as_they_are() {
     let world = World::new();
     let app = world.path("app.sqlite");
-    let made = Command::new("python3")
+    let made = python()
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/make_flask_app_db.py"))
         .arg(&app)
         .status()
-        .expect("python3 with Werkzeug (pip install -r tests/requirements.txt)");
+        .expect("the Flask app maker (run `scripts/test`, which installs Werkzeug)");
     assert!(made.success());
+    assert!(
+        Command::new("sqlite3").arg("-version").output().is_ok(),
+        "the sqlite3 command line is missing: run `scripts/test`, which installs it"
+    );
     let pipeline = Command::new("bash")
         .arg("-c")
         .arg(format!(

@@ -95,6 +95,20 @@ impl World {
     }
 }
 
+/// The Python of the project's test environment (made by `scripts/test`), which has the helpers of
+/// tests/requirements.txt; a clear failure naming the command that installs it when it is missing.
+pub fn python() -> std::process::Command {
+    let python = std::env::var_os("AUTHCTL_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-venv/bin/python"));
+    assert!(
+        python.exists(),
+        "the Python test helpers are missing ({} does not exist): run `scripts/test`, which installs them",
+        python.display()
+    );
+    std::process::Command::new(python)
+}
+
 /// The error object authctl printed on stderr in `--json` mode.
 pub fn json_error(stderr: &[u8]) -> Value {
     let error: Value =
@@ -174,14 +188,14 @@ impl SmtpServer {
             .unwrap()
             .port();
         let inbox = tempfile::tempdir().unwrap();
-        let mut child = std::process::Command::new("python3")
+        let mut child = python()
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_server.py"))
             .arg(port.to_string())
             .arg(inbox.path())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
-            .expect("python3 with aiosmtpd (pip install -r tests/requirements.txt)");
+            .expect("the SMTP test server (run `scripts/test`, which installs aiosmtpd)");
         let mut ready = String::new();
         std::io::BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut ready)
@@ -209,7 +223,7 @@ impl Drop for SmtpServer {
 /// Runs authctl in a pseudo-terminal, typing `answers` at its prompts; returns (exit code, what
 /// the terminal showed).
 pub fn in_terminal(world: &World, answers: &[&str], args: &[&str]) -> (i32, String) {
-    let output = std::process::Command::new("python3")
+    let output = python()
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pty_prompt.py"))
         .args(answers)
         .arg("--")
