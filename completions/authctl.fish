@@ -24,7 +24,7 @@ function __fish_authctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c authctl -n "__fish_authctl_needs_command" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_needs_command" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_needs_command" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_needs_command" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_needs_command" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
@@ -45,12 +45,12 @@ complete -c authctl -n "__fish_authctl_needs_command" -f -a "audit" -d 'Show the
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand init" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand init" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand init" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand init" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand init" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
@@ -58,12 +58,12 @@ complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_
 complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -f -a "status" -d 'Show the database path, its schema version and how many users it has'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -f -a "migrate" -d 'Bring the schema up to this authctl\'s version'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from migrate" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from migrate" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from migrate" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from migrate" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from migrate" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
@@ -71,7 +71,7 @@ complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subc
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the database path, its schema version and how many users it has'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Bring the schema up to this authctl\'s version'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
@@ -87,7 +87,7 @@ complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_see
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "set-password" -d 'Set a user\'s password without knowing the old one; their sessions end'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l username -d 'An optional unique username' -r
-complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l confirmed -d 'Mark the address as already confirmed'
@@ -96,28 +96,28 @@ complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l send-confirmation -d 'Mail the first confirmation token; if it cannot be delivered, no account is created'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from list" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from list" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from list" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from list" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from list" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from show" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from show" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from show" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from show" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from show" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from remove" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from remove" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from remove" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from remove" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Do not ask for confirmation (needed when stdin is not a terminal)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from remove" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from lock" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from lock" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from lock" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from lock" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from lock" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from lock" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
@@ -128,7 +128,7 @@ complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_su
 skip\t'Leave the existing account as it is'
 update\t'Update the existing account with the row\'s non-empty values'"
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l jobs -d 'Threads hashing passwords [default: all cores; setting: jobs, AUTHCTL_JOBS]' -r
-complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l dry-run -d 'Validate and report without writing anything'
@@ -137,12 +137,12 @@ complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l format -d 'The file format [default: from the --output extension, else csv]' -r -f -a "csv\t'Comma-separated values with a header row'
 jsonl\t'One JSON object per line'"
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file (created 0600) instead of stdout' -r -F
-complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting twice'
@@ -158,44 +158,44 @@ complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write every account with its password hash, as CSV or JSON Lines'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "set-password" -d 'Set a user\'s password without knowing the old one; their sessions end'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand login" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand login" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand login" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand login" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand login" -l remember -d 'Keep the session for remember_duration (default 365 days) instead of session_duration (default 12 hours, and only until the desktop login session ends)'
 complete -c authctl -n "__fish_authctl_using_subcommand login" -l password-stdin -d 'Read the password from the first line of stdin instead of a terminal prompt'
 complete -c authctl -n "__fish_authctl_using_subcommand login" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand logout" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand logout" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand logout" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand logout" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand logout" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand whoami" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand whoami" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand whoami" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand whoami" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand whoami" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand whoami" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand passwd" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand passwd" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand passwd" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand passwd" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand passwd" -l password-stdin -d 'Read the current password, then the new one, from the first two lines of stdin'
 complete -c authctl -n "__fish_authctl_using_subcommand passwd" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand passwd" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -a "resend" -d 'Mail a fresh confirmation token to the logged-in user'
 complete -c authctl -n "__fish_authctl_using_subcommand confirm; and not __fish_seen_subcommand_from resend help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from resend" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from resend" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from resend" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from resend" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from resend" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from resend" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from help" -f -a "resend" -d 'Mail a fresh confirmation token to the logged-in user'
 complete -c authctl -n "__fish_authctl_using_subcommand confirm; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
@@ -203,12 +203,12 @@ complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_se
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -f -a "request" -d 'Mail a password-reset token (the answer is the same whether or not the address is known)'
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -f -a "confirm" -d 'Set a new password with the emailed token; every session of the account ends'
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and not __fish_seen_subcommand_from request confirm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from request" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from request" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from request" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from request" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from request" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from request" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from confirm" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from confirm" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from confirm" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from confirm" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from confirm" -l password-stdin -d 'Read the new password from stdin (the line after the token, if the token is read too)'
@@ -217,7 +217,7 @@ complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_s
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from help" -f -a "request" -d 'Mail a password-reset token (the answer is the same whether or not the address is known)'
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from help" -f -a "confirm" -d 'Set a new password with the emailed token; every session of the account ends'
 complete -c authctl -n "__fish_authctl_using_subcommand reset; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
@@ -225,13 +225,13 @@ complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_se
 complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -f -a "change" -d 'Ask to change your address: a token goes to the new one, a notice to the old one'
 complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -f -a "confirm" -d 'Switch to the new address with the token mailed to it'
 complete -c authctl -n "__fish_authctl_using_subcommand email; and not __fish_seen_subcommand_from change confirm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from change" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from change" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from change" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from change" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from change" -l password-stdin -d 'Read the current password from the first line of stdin'
 complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from change" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from change" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from confirm" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from confirm" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from confirm" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from confirm" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from confirm" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
@@ -239,7 +239,7 @@ complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_s
 complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from help" -f -a "change" -d 'Ask to change your address: a token goes to the new one, a notice to the old one'
 complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from help" -f -a "confirm" -d 'Switch to the new address with the token mailed to it'
 complete -c authctl -n "__fish_authctl_using_subcommand email; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
@@ -247,12 +247,12 @@ complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_
 complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "list" -d 'List your live sessions (the current one is marked)'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l all-others -d 'Revoke every session except the current one'
@@ -263,17 +263,17 @@ complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l user -d 'Only events about this email address' -r
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l since -d 'Only events of the last DURATION (for example 90m, 1d, 2weeks)' -r
-complete -c authctl -n "__fish_authctl_using_subcommand audit" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand audit" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand completions" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand completions" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand completions" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand completions" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand completions" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand man" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand man" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand man" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand man" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand man" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'

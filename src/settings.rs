@@ -33,11 +33,47 @@ pub const KEYS: &[&str] = &[
     "jobs",
 ];
 
+/// The database named by the `db` setting.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    /// A path, or `sqlite:PATH`: an SQLite file.
+    Sqlite(PathBuf),
+    /// A `postgres://` or `postgresql://` URL (it may hold a password: never shown).
+    Postgres(String),
+}
+
+impl Database {
+    /// Reads the `db` setting: a PostgreSQL URL, `sqlite:PATH`, or a path.
+    fn parse(value: String) -> Result<Self> {
+        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            return Ok(Database::Postgres(value));
+        }
+        let path = value.strip_prefix("sqlite:").unwrap_or(&value);
+        if path.is_empty() {
+            return Err(invalid(
+                "db",
+                &value,
+                "expected a file path, sqlite:PATH or postgres://USER@HOST/DATABASE",
+            ));
+        }
+        Ok(Database::Sqlite(PathBuf::from(path)))
+    }
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Database::Postgres(_) => f.write_str("Postgres(<the URL may hold a password>)"),
+        }
+    }
+}
+
 /// The resolved settings of one run.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The SQLite database.
-    pub db: PathBuf,
+    /// The database.
+    pub db: Database,
     /// Where the login session is kept.
     pub session_files: SessionFiles,
     /// Lifetime of a session made without `--remember`.
@@ -162,8 +198,8 @@ impl Settings {
         };
 
         let db = match sources.get("db") {
-            Some(path) => non_empty_path("db", path)?,
-            None => default_dirs()?.data_dir().join("authctl/authctl.db"),
+            Some(value) => Database::parse(value)?,
+            None => Database::Sqlite(default_dirs()?.data_dir().join("authctl/authctl.db")),
         };
         let session_files = match sources.get("session_file") {
             Some(path) => SessionFiles::Explicit(non_empty_path("session_file", path)?),
@@ -177,7 +213,15 @@ impl Settings {
             }
         };
         let defaults = HashParams::default();
-        let mail_dir = db.parent().unwrap_or(Path::new(".")).join("mail");
+        // `file:` mail goes beside an SQLite file; a PostgreSQL database has no directory of its
+        // own, so its mail goes to the data directory (where the default SQLite file would be).
+        let mail_dir = match &db {
+            Database::Sqlite(path) => path.parent().unwrap_or(Path::new(".")).join("mail"),
+            Database::Postgres(_) => match &dirs {
+                Some(dirs) => dirs.data_dir().join("authctl/mail"),
+                None => PathBuf::from("mail"),
+            },
+        };
         let mail = sources.get("mail").unwrap_or_else(|| "file:".to_owned());
         let from = sources
             .get("mail_from")
@@ -333,7 +377,7 @@ mod tests {
             &[("AUTHCTL_SESSION_DURATION", "2h"), ("AUTHCTL_SESSION_FILE", "/s")],
         )
         .unwrap();
-        assert_eq!(settings.db, PathBuf::from("/from/file"));
+        assert_eq!(settings.db, Database::Sqlite("/from/file".into()));
         assert_eq!(settings.session_duration, Duration::from_secs(7200));
         assert_eq!(settings.remember_duration, Duration::from_secs(365 * 86400));
         assert_eq!(settings.hash_params.iterations, 3);
@@ -344,7 +388,32 @@ mod tests {
             ..flags
         };
         let settings = load(&flags, &[("AUTHCTL_DB", "/from/env")]).unwrap();
-        assert_eq!(settings.db, PathBuf::from("/from/flag"));
+        assert_eq!(settings.db, Database::Sqlite("/from/flag".into()));
+    }
+
+    #[test]
+    fn db_selects_the_engine_by_its_form() {
+        let db = |value: &str| load(&Flags::default(), &[("AUTHCTL_DB", value)]).map(|s| s.db);
+        assert_eq!(db("/srv/users.db").unwrap(), Database::Sqlite("/srv/users.db".into()));
+        assert_eq!(db("sqlite:users.db").unwrap(), Database::Sqlite("users.db".into()));
+        let url = "postgresql://ada:s3cret@db.example.com/accounts";
+        assert_eq!(db(url).unwrap(), Database::Postgres(url.to_owned()));
+        assert!(!format!("{:?}", db(url).unwrap()).contains("s3cret"));
+        assert_eq!(db("sqlite:").unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn postgres_mail_goes_to_the_data_directory() {
+        let settings = load(
+            &Flags::default(),
+            &[("AUTHCTL_DB", "postgres://ada@127.0.0.1/accounts")],
+        )
+        .unwrap();
+        let Transport::File(dir) = settings.mailer.transport else {
+            panic!("the default transport is file:")
+        };
+        let data = BaseDirs::new().unwrap().data_dir().join("authctl/mail");
+        assert_eq!(dir, data);
     }
 
     #[test]

@@ -10,8 +10,7 @@ use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::email::normalize;
 use crate::error::Result;
 use crate::output::format_time;
-use crate::store::sqlite::{SCHEMA_VERSION, SchemaCheck};
-use crate::store::{Store, Transaction};
+use crate::store::{SchemaCheck, Store, Transaction};
 
 /// `authctl db ...`
 #[derive(Debug, Subcommand)]
@@ -38,11 +37,11 @@ pub struct AuditArgs {
 /// `authctl init`: creates and migrates the database; running it again changes nothing.
 pub fn init(ctx: &Context) -> Result<()> {
     let mut store = ctx.open_store(SchemaCheck::UpToThisBinary)?;
-    store.migrate()?;
-    let path = store.path().display().to_string();
+    let (_, version) = store.migrate()?;
+    let path = store.location();
     ctx.printer
-        .emit(&json!({ "path": path, "schema_version": SCHEMA_VERSION }), |w| {
-            writeln!(w, "The database {path} is ready (schema version {SCHEMA_VERSION}).")
+        .emit(&json!({ "path": path, "schema_version": version }), |w| {
+            writeln!(w, "The database {path} is ready (schema version {version}).")
         })
 }
 
@@ -50,20 +49,24 @@ impl DbCommand {
     /// Runs the subcommand.
     pub fn run(self, ctx: &Context) -> Result<()> {
         let mut store = ctx.open_store(SchemaCheck::UpToThisBinary)?;
-        let path = store.path().display().to_string();
+        let path = store.location();
         match self {
             DbCommand::Status => {
                 let version = store.schema_version()?;
+                let latest = store.latest_schema_version();
+                let engine = store.name();
                 let users = store.read()?.count_users()?;
                 let value = json!({
+                    "engine": engine,
                     "path": path,
                     "schema_version": version,
-                    "latest_schema_version": SCHEMA_VERSION,
+                    "latest_schema_version": latest,
                     "users": users,
                 });
                 ctx.printer.emit(&value, |w| {
+                    writeln!(w, "engine:          {engine}")?;
                     writeln!(w, "path:            {path}")?;
-                    writeln!(w, "schema version:  {version} (this authctl: {SCHEMA_VERSION})")?;
+                    writeln!(w, "schema version:  {version} (this authctl: {latest})")?;
                     writeln!(w, "users:           {users}")
                 })
             }

@@ -25,8 +25,10 @@ use crate::domain::session::SessionDurations;
 use crate::domain::token::TokenLifetimes;
 use crate::error::{Error, Result};
 use crate::output::Printer;
-use crate::settings::{Flags, Settings};
-use crate::store::sqlite::{SchemaCheck, SqliteStore};
+use crate::settings::{Database, Flags, Settings};
+use crate::store::postgres::PostgresStore;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Engine, SchemaCheck};
 
 /// The exit codes, as shown at the end of `--help`.
 const EXIT_CODES: &str = "\
@@ -62,8 +64,10 @@ pub struct Cli {
 /// Options accepted by every command.
 #[derive(Debug, Args)]
 struct GlobalArgs {
-    /// The SQLite user database (created and migrated when missing).
-    #[arg(long, global = true, value_name = "PATH", env = "AUTHCTL_DB")]
+    /// The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing)
+    /// or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or
+    /// the config file, never on the command line).
+    #[arg(long, global = true, value_name = "PATH|URL", env = "AUTHCTL_DB")]
     db: Option<PathBuf>,
     /// Where the login session is kept.
     #[arg(long, global = true, value_name = "PATH", env = "AUTHCTL_SESSION_FILE")]
@@ -134,16 +138,21 @@ pub struct Context {
     hasher: Hasher,
     now: DateTime<Utc>,
     /// The database, opened on first use and kept for the rest of the command.
-    store: RefCell<Option<SqliteStore>>,
+    store: RefCell<Option<Engine>>,
 }
 
 impl Context {
-    fn open_store(&self, check: SchemaCheck) -> Result<SqliteStore> {
-        SqliteStore::open(&self.settings.db, self.settings.busy_timeout, check)
+    /// Opens the database of the `db` setting with the engine its form names.
+    fn open_store(&self, check: SchemaCheck) -> Result<Engine> {
+        let timeout = self.settings.busy_timeout;
+        Ok(match &self.settings.db {
+            Database::Sqlite(path) => Engine::Sqlite(SqliteStore::open(path, timeout, check)?),
+            Database::Postgres(url) => Engine::Postgres(Box::new(PostgresStore::connect(url, timeout, check)?)),
+        })
     }
 
     /// Runs `operation` on the account service over the current database.
-    fn accounts<T>(&self, operation: impl FnOnce(&mut Accounts<'_, SqliteStore>) -> Result<T>) -> Result<T> {
+    fn accounts<T>(&self, operation: impl FnOnce(&mut Accounts<'_, Engine>) -> Result<T>) -> Result<T> {
         let mut opened = self.store.borrow_mut();
         let store = match &mut *opened {
             Some(store) => store,
@@ -238,6 +247,7 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
     // Every file authctl creates (database, WAL, session file, mail) is private to its owner.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let global = cli.global;
+    refuse_password_on_argv(global.db.as_deref())?;
     let context = || -> Result<Context> {
         let flags = Flags {
             db: global.db.clone(),
@@ -268,6 +278,28 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
         Command::Audit(args) => args.run(&context()?),
         Command::Completions(args) => args.run(),
         Command::Man => docs::man(),
+    }
+}
+
+/// Refuses a `--db` URL with a password typed on the command line, where every local user can
+/// read it (`ps`). clap also fills `--db` from `AUTHCTL_DB`: a value equal to the variable's came
+/// from the environment.
+fn refuse_password_on_argv(db: Option<&std::path::Path>) -> Result<()> {
+    let Some(db) = db else { return Ok(()) };
+    if std::env::var_os("AUTHCTL_DB").as_deref() == Some(db.as_os_str()) {
+        return Ok(());
+    }
+    let text = db.to_string_lossy();
+    let authority = text
+        .strip_prefix("postgres://")
+        .or_else(|| text.strip_prefix("postgresql://"))
+        .map(|rest| rest.split(['/', '?']).next().unwrap_or_default());
+    match authority.and_then(|authority| authority.rsplit_once('@')) {
+        Some((credentials, _)) if credentials.contains(':') => Err(Error::Usage(
+            "A password in --db is visible to every local user: put the URL in AUTHCTL_DB or the config file."
+                .to_owned(),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -1,8 +1,9 @@
-//! Storage: the small trait the domain talks to, and its SQLite implementation.
+//! Storage: the small trait the domain talks to, its SQLite and PostgreSQL implementations, and
+//! [`Engine`], the one the command line opened.
 //!
-//! All SQL lives below this module. A second backend (PostgreSQL is planned) implements
-//! [`Store`] and [`Transaction`] and nothing else changes.
+//! All SQL lives below this module.
 
+pub mod postgres;
 pub mod sqlite;
 
 use chrono::{DateTime, Utc};
@@ -14,7 +15,17 @@ use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey};
 use crate::error::Result;
 
-/// Where a batch of inserts started (for SQLite, the highest rowid before it).
+/// Whether opening accepts a schema older than this binary's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaCheck {
+    /// Everyday commands: the schema must be current (a new database is migrated at once).
+    Current,
+    /// `db status` and `db migrate`: any version up to this binary's.
+    UpToThisBinary,
+}
+
+/// Where a batch of inserts started (the highest creation sequence number before it: SQLite's
+/// rowid, PostgreSQL's `users.seq`).
 #[derive(Debug, Clone, Copy)]
 pub struct BatchMark(pub i64);
 
@@ -113,4 +124,208 @@ pub trait Transaction {
 
     /// Makes every write of the transaction durable, or none of them.
     fn commit(self) -> Result<()>;
+}
+
+/// The database a command works on, of either engine. `Store` has a generic associated type, so
+/// the command line holds this enum rather than a trait object.
+pub enum Engine {
+    /// An SQLite file.
+    Sqlite(sqlite::SqliteStore),
+    /// A PostgreSQL database (boxed: its connection is much larger than an SQLite handle).
+    Postgres(Box<postgres::PostgresStore>),
+}
+
+impl Engine {
+    /// The file or the URL (without password) of the database, for messages and `db status`.
+    pub fn location(&self) -> String {
+        match self {
+            Engine::Sqlite(store) => store.path().display().to_string(),
+            Engine::Postgres(store) => store.shown().to_owned(),
+        }
+    }
+
+    /// The engine's name, as `db status` shows it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Engine::Sqlite(_) => "sqlite",
+            Engine::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The schema version recorded in the database.
+    pub fn schema_version(&mut self) -> Result<u32> {
+        match self {
+            Engine::Sqlite(store) => store.schema_version(),
+            Engine::Postgres(store) => store.schema_version(),
+        }
+    }
+
+    /// The schema version this binary writes on this engine.
+    pub fn latest_schema_version(&self) -> u32 {
+        match self {
+            Engine::Sqlite(_) => sqlite::SCHEMA_VERSION,
+            Engine::Postgres(_) => postgres::SCHEMA_VERSION,
+        }
+    }
+
+    /// Applies every pending migration; returns the versions before and after.
+    pub fn migrate(&mut self) -> Result<(u32, u32)> {
+        match self {
+            Engine::Sqlite(store) => store.migrate(),
+            Engine::Postgres(store) => store.migrate(),
+        }
+    }
+}
+
+impl Store for Engine {
+    type Tx<'a> = EngineTx<'a>;
+
+    fn read(&mut self) -> Result<EngineTx<'_>> {
+        Ok(match self {
+            Engine::Sqlite(store) => EngineTx::Sqlite(store.read()?),
+            Engine::Postgres(store) => EngineTx::Postgres(store.read()?),
+        })
+    }
+
+    fn write(&mut self) -> Result<EngineTx<'_>> {
+        Ok(match self {
+            Engine::Sqlite(store) => EngineTx::Sqlite(store.write()?),
+            Engine::Postgres(store) => EngineTx::Postgres(store.write()?),
+        })
+    }
+}
+
+/// A transaction of an [`Engine`]: every call goes to the engine's own.
+pub enum EngineTx<'a> {
+    /// On SQLite.
+    Sqlite(sqlite::SqliteTx<'a>),
+    /// On PostgreSQL.
+    Postgres(postgres::PostgresTx<'a>),
+}
+
+/// Forwards a [`Transaction`] method to the engine's transaction.
+macro_rules! delegate {
+    ($self:ident, $tx:ident => $call:expr) => {
+        match $self {
+            EngineTx::Sqlite($tx) => $call,
+            EngineTx::Postgres($tx) => $call,
+        }
+    };
+}
+
+impl Transaction for EngineTx<'_> {
+    fn database_id(&self) -> Result<String> {
+        delegate!(self, tx => tx.database_id())
+    }
+
+    fn count_users(&self) -> Result<u64> {
+        delegate!(self, tx => tx.count_users())
+    }
+
+    fn find_user(&self, key: &UserKey) -> Result<Option<User>> {
+        delegate!(self, tx => tx.find_user(key))
+    }
+
+    fn for_each_user(&self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
+        delegate!(self, tx => tx.for_each_user(each))
+    }
+
+    fn insert_user(&self, user: &User) -> Result<()> {
+        delegate!(self, tx => tx.insert_user(user))
+    }
+
+    fn batch_mark(&self) -> Result<BatchMark> {
+        delegate!(self, tx => tx.batch_mark())
+    }
+
+    fn insert_user_unless_taken(&self, user: &User, mark: BatchMark) -> Result<Insert> {
+        delegate!(self, tx => tx.insert_user_unless_taken(user, mark))
+    }
+
+    fn update_user(&self, user: &User) -> Result<()> {
+        delegate!(self, tx => tx.update_user(user))
+    }
+
+    fn delete_user(&self, id: Uuid) -> Result<()> {
+        delegate!(self, tx => tx.delete_user(id))
+    }
+
+    fn insert_session(&self, session: &Session) -> Result<()> {
+        delegate!(self, tx => tx.insert_session(session))
+    }
+
+    fn find_session(&self, token: &TokenHash) -> Result<Option<Session>> {
+        delegate!(self, tx => tx.find_session(token))
+    }
+
+    fn live_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<Vec<Session>> {
+        delegate!(self, tx => tx.live_sessions(user_id, now))
+    }
+
+    fn revoke_sessions(&self, user_id: Uuid, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<usize> {
+        delegate!(self, tx => tx.revoke_sessions(user_id, keep, now))
+    }
+
+    fn revoke_session(&self, user_id: Uuid, session_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        delegate!(self, tx => tx.revoke_session(user_id, session_id, now))
+    }
+
+    fn insert_token(&self, token: &EmailToken) -> Result<()> {
+        delegate!(self, tx => tx.insert_token(token))
+    }
+
+    fn find_token(&self, hash: &TokenHash) -> Result<Option<EmailToken>> {
+        delegate!(self, tx => tx.find_token(hash))
+    }
+
+    fn mark_token_used(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<()> {
+        delegate!(self, tx => tx.mark_token_used(hash, now))
+    }
+
+    fn delete_unused_tokens(&self, user_id: Uuid, purpose: TokenPurpose) -> Result<usize> {
+        delegate!(self, tx => tx.delete_unused_tokens(user_id, purpose))
+    }
+
+    fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
+        delegate!(self, tx => tx.append_audit(entry))
+    }
+
+    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditEntry) -> Result<()>) -> Result<()> {
+        delegate!(self, tx => tx.for_each_audit(filter, each))
+    }
+
+    fn commit(self) -> Result<()> {
+        delegate!(self, tx => tx.commit())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// Asserts that `migrations/<engine>/` holds exactly `embedded` files, numbered from 0001 in
+    /// sequence, each a `.sql` file.
+    pub fn assert_migrations_listed(engine: &str, embedded: usize) {
+        let dir = format!("{}/migrations/{engine}", env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        assert_eq!(
+            files.len(),
+            embedded,
+            "a file in migrations/{engine}/ is missing from MIGRATIONS"
+        );
+        for (index, name) in files.iter().enumerate() {
+            assert!(
+                name.starts_with(&format!("{:04}_", index + 1)),
+                "{name} is out of sequence"
+            );
+            assert!(name.ends_with(".sql"));
+        }
+    }
+
+    #[test]
+    fn both_engines_have_the_same_schema_versions() {
+        assert_eq!(super::sqlite::SCHEMA_VERSION, super::postgres::SCHEMA_VERSION);
+    }
 }

@@ -18,21 +18,14 @@ use crate::store::{BatchMark, Insert, Store, Transaction};
 
 /// The schema migrations, in order; migration N brings the schema to version N.
 const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/0001_initial.sql"),
-    include_str!("../../migrations/0002_email_tokens.sql"),
+    include_str!("../../migrations/sqlite/0001_initial.sql"),
+    include_str!("../../migrations/sqlite/0002_email_tokens.sql"),
 ];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-/// Whether opening accepts a schema older than [`SCHEMA_VERSION`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SchemaCheck {
-    /// Everyday commands: the schema must be current (a new database is migrated at once).
-    Current,
-    /// `db status` and `db migrate`: any version up to this binary's.
-    UpToThisBinary,
-}
+pub use crate::store::SchemaCheck;
 
 /// An open SQLite database of accounts.
 pub struct SqliteStore {
@@ -532,23 +525,7 @@ mod tests {
 
     #[test]
     fn every_migration_file_is_embedded_in_order() {
-        let mut files: Vec<_> = fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
-            .collect();
-        files.sort();
-        assert_eq!(
-            files.len(),
-            MIGRATIONS.len(),
-            "a file in migrations/ is missing from MIGRATIONS"
-        );
-        for (index, name) in files.iter().enumerate() {
-            assert!(
-                name.starts_with(&format!("{:04}_", index + 1)),
-                "{name} is out of sequence"
-            );
-            assert!(name.ends_with(".sql"));
-        }
+        crate::store::tests::assert_migrations_listed("sqlite", MIGRATIONS.len());
     }
 
     #[test]

@@ -1,0 +1,817 @@
+//! The PostgreSQL backend: one connection, TLS through rustls, embedded migrations.
+//!
+//! Concurrency is the engine's own: a write transaction runs at READ COMMITTED and takes a row lock
+//! (`SELECT … FOR UPDATE`) on every user and token it reads, so the domain's check-then-act
+//! sequences (a token checked then used, a user checked then changed) hold the rows they checked
+//! until they commit. A second transaction that wants the same row waits, and then reads the row as
+//! the first one left it: of two processes racing one token, the second sees it used. What a check
+//! cannot lock, an absent row (an email that is still free), is guarded by the unique constraints,
+//! recognised by SQLSTATE 23505 and their names. Waiting is bounded by `lock_timeout` (the
+//! `busy_timeout` setting); a lock wait that times out, a deadlock and a serialization failure are
+//! storage errors (exit 7) after which nothing was written.
+//!
+//! Each method is a small function of its own over one SQL statement or two, so that a change of
+//! the [`Transaction`] trait maps onto it one for one.
+
+use std::cell::{RefCell, RefMut};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use postgres::config::{Host, SslMode};
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Client, IsolationLevel, Row, Statement};
+use uuid::Uuid;
+
+use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use crate::domain::email::normalize;
+use crate::domain::session::Session;
+use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
+use crate::domain::user::{User, UserKey, email_taken};
+use crate::error::{Error, Result};
+use crate::store::{BatchMark, Insert, SchemaCheck, Store, Transaction};
+
+/// The schema migrations, in order; migration N brings the schema to version N.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_initial.sql"),
+    include_str!("../../migrations/postgres/0002_email_tokens.sql"),
+];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The advisory lock that serialises migrations of one database ("authctl" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0061_7574_6863_746c;
+
+/// Rows fetched per round trip when streaming users or audit rows: memory stays bounded.
+const FETCH_ROWS: i32 = 1000;
+
+/// An open PostgreSQL database of accounts.
+pub struct PostgresStore {
+    client: Client,
+    /// The URL without its password, for messages.
+    shown: String,
+    /// Statements prepared on this connection, by their SQL.
+    statements: HashMap<String, Statement>,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://` or `postgresql://`), waiting up to `busy_timeout` for the
+    /// connection and, later, for each row lock. An empty database is migrated at once; a schema
+    /// newer than this binary, or a database with tables that are not authctl's, is refused before
+    /// anything is written.
+    pub fn connect(url: &str, busy_timeout: Duration, check: SchemaCheck) -> Result<Self> {
+        let target = Target::parse(url)?;
+        let shown = target.shown();
+        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(target.root_cert.as_ref(), &shown)?);
+        let mut config = target.config;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(busy_timeout);
+        }
+        config.application_name("authctl");
+        let mut client = config
+            .connect(tls)
+            .map_err(|e| Error::Storage(format!("Cannot connect to the PostgreSQL database {shown}: {e}")))?;
+        // Whole milliseconds: PostgreSQL's `SET` takes no bind parameters.
+        let lock_ms = busy_timeout.as_millis().clamp(1, i32::MAX as u128);
+        client.batch_execute(&format!("SET lock_timeout = {lock_ms}"))?;
+        let mut store = PostgresStore {
+            client,
+            shown,
+            statements: HashMap::new(),
+        };
+        let version = store.schema_version()?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::Storage(format!(
+                "The database {} has schema version {version}, newer than this authctl supports ({SCHEMA_VERSION}). Upgrade authctl.",
+                store.shown
+            )));
+        }
+        if version == 0 {
+            store.migrate()?;
+        } else if version < SCHEMA_VERSION && check == SchemaCheck::Current {
+            return Err(Error::Storage(format!(
+                "The database {} has schema version {version}; this authctl needs {SCHEMA_VERSION}. Run `authctl db migrate`.",
+                store.shown
+            )));
+        }
+        Ok(store)
+    }
+
+    /// The database URL without its password.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// The schema version recorded in the database (0 for a database without authctl's tables).
+    pub fn schema_version(&mut self) -> Result<u32> {
+        let mut tx = self.client.transaction()?;
+        schema_version_in(&mut tx, &self.shown)
+    }
+
+    /// Applies every pending migration in one transaction; returns the versions before and after.
+    /// Two processes migrating at once take turns on an advisory lock.
+    pub fn migrate(&mut self) -> Result<(u32, u32)> {
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+        let before = schema_version_in(&mut tx, &self.shown)?;
+        if before > SCHEMA_VERSION {
+            return Err(Error::Storage(format!(
+                "The database {} has schema version {before}, newer than this authctl supports ({SCHEMA_VERSION}).",
+                self.shown
+            )));
+        }
+        for sql in &MIGRATIONS[before as usize..] {
+            tx.batch_execute(sql)?;
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', $1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&SCHEMA_VERSION.to_string()],
+        )?;
+        tx.commit()?;
+        Ok((before, SCHEMA_VERSION))
+    }
+}
+
+/// The schema version as seen by `tx`: 0 when there is no `meta` table, an error when the current
+/// schema holds tables but not authctl's (another application's database is never changed).
+fn schema_version_in(tx: &mut postgres::Transaction<'_>, shown: &str) -> Result<u32> {
+    let has_meta: bool = tx
+        .query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?
+        .try_get(0)?;
+    if !has_meta {
+        let tables: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
+                &[],
+            )?
+            .try_get(0)?;
+        if tables > 0 {
+            return Err(Error::Storage(format!(
+                "The database {shown} has tables but is not an authctl database; it was left unchanged."
+            )));
+        }
+        return Ok(0);
+    }
+    let value: Option<String> = tx
+        .query_opt("SELECT value FROM meta WHERE key = 'schema_version'", &[])?
+        .map(|row| row.try_get(0))
+        .transpose()?;
+    let value = value.ok_or_else(|| {
+        Error::Storage(format!(
+            "The database {shown} has a meta table without a schema version; it is not an authctl database."
+        ))
+    })?;
+    value.parse().map_err(|_| {
+        Error::Storage(format!(
+            "The database {shown} has a malformed schema version '{value}'."
+        ))
+    })
+}
+
+/// A parsed database URL: the driver's configuration and authctl's own TLS parameter.
+struct Target {
+    config: postgres::Config,
+    /// `sslrootcert=FILE`: trust the certificates of this PEM file instead of the built-in roots.
+    root_cert: Option<PathBuf>,
+}
+
+impl Target {
+    /// Parses a `postgres://` URL. `sslrootcert` is taken out (the driver does not know it); with
+    /// no `sslmode`, TLS is required unless every host is the loopback or a Unix socket.
+    fn parse(url: &str) -> Result<Self> {
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let mut root_cert = None;
+        let mut sslmode_given = false;
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+            match pair.split_once('=') {
+                Some(("sslrootcert", path)) => root_cert = Some(PathBuf::from(path)),
+                Some(("sslmode", _)) => {
+                    sslmode_given = true;
+                    kept.push(pair);
+                }
+                _ => kept.push(pair),
+            }
+        }
+        let driver_url = if kept.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        let mut config: postgres::Config = driver_url.parse().map_err(|e| {
+            Error::Usage(format!(
+                "Invalid value for setting db: '{}' ({e}; expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]).",
+                redact_url(url)
+            ))
+        })?;
+        let local = config.get_hosts().iter().all(|host| match host {
+            Host::Tcp(name) => matches!(name.as_str(), "localhost" | "127.0.0.1" | "::1" | "[::1]"),
+            Host::Unix(_) => true,
+        });
+        if !sslmode_given && !local {
+            config.ssl_mode(SslMode::Require);
+        }
+        Ok(Target { config, root_cert })
+    }
+
+    /// `postgres://user@host:port/database`, never the password.
+    fn shown(&self) -> String {
+        let config = &self.config;
+        let hosts: Vec<String> = config
+            .get_hosts()
+            .iter()
+            .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
+            .map(|(host, port)| match host {
+                Host::Tcp(name) => format!("{name}:{port}"),
+                Host::Unix(path) => path.display().to_string(),
+            })
+            .collect();
+        let user = config.get_user().map(|user| format!("{user}@")).unwrap_or_default();
+        let database = config.get_dbname().unwrap_or_default();
+        format!("postgres://{user}{}/{database}", hosts.join(","))
+    }
+}
+
+/// `url` with any password replaced by `***`, for an error about the URL itself.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split_once(':').map_or(credentials, |(user, _)| user);
+            format!("{scheme}://{user}:***@{host}{tail}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// rustls with the Mozilla roots, or only the certificates of `root_cert`.
+fn tls_config(root_cert: Option<&PathBuf>, shown: &str) -> Result<rustls::ClientConfig> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+
+    let mut roots = rustls::RootCertStore::empty();
+    match root_cert {
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        Some(path) => {
+            let unreadable = |e: &dyn std::fmt::Display| {
+                Error::Usage(format!(
+                    "Cannot read the sslrootcert file {} of {shown}: {e}",
+                    path.display()
+                ))
+            };
+            for cert in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(&e))? {
+                roots
+                    .add(cert.map_err(|e| unreadable(&e))?)
+                    .map_err(|e| unreadable(&e))?;
+            }
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Storage(format!("Cannot set up TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+impl Store for PostgresStore {
+    type Tx<'a> = PostgresTx<'a>;
+
+    /// A read-only REPEATABLE READ transaction: one snapshot for every statement.
+    fn read(&mut self) -> Result<PostgresTx<'_>> {
+        let tx = self
+            .client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        Ok(PostgresTx::new(tx, &mut self.statements, false))
+    }
+
+    /// A READ COMMITTED transaction whose reads of users and tokens lock the rows they return.
+    fn write(&mut self) -> Result<PostgresTx<'_>> {
+        let tx = self.client.transaction()?;
+        Ok(PostgresTx::new(tx, &mut self.statements, true))
+    }
+}
+
+/// A transaction on a [`PostgresStore`]; rolls back when dropped uncommitted.
+pub struct PostgresTx<'a>(RefCell<Inner<'a>>);
+
+struct Inner<'a> {
+    tx: postgres::Transaction<'a>,
+    statements: &'a mut HashMap<String, Statement>,
+    /// Whether reads of users and tokens take row locks (write transactions).
+    locking: bool,
+}
+
+impl Inner<'_> {
+    /// The prepared form of `sql`, prepared once per connection.
+    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.tx.prepare(sql)?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, postgres::Error> {
+        let statement = self.statement(sql)?;
+        self.tx.execute(&statement, params)
+    }
+
+    /// Runs `sql` inside a savepoint: when it fails (a unique violation the domain reports and
+    /// goes on from), the transaction stays usable, as it does on SQLite. Without the savepoint
+    /// PostgreSQL would refuse every later statement of the transaction (SQLSTATE 25P02).
+    fn execute_may_conflict(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, postgres::Error> {
+        let statement = self.statement(sql)?;
+        let mut savepoint = self.tx.savepoint("may_conflict")?;
+        let changed = savepoint.execute(&statement, params)?;
+        savepoint.commit()?;
+        Ok(changed)
+    }
+
+    fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        let statement = self.statement(sql)?;
+        Ok(self.tx.query(&statement, params)?)
+    }
+
+    fn query_opt(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
+        let statement = self.statement(sql)?;
+        Ok(self.tx.query_opt(&statement, params)?)
+    }
+
+    /// Calls `each` on every row of `sql`, fetched [`FETCH_ROWS`] at a time through a portal.
+    fn for_each_row(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        each: &mut dyn FnMut(&Row) -> Result<()>,
+    ) -> Result<()> {
+        let statement = self.statement(sql)?;
+        let portal = self.tx.bind(&statement, params)?;
+        loop {
+            let rows = self.tx.query_portal(&portal, FETCH_ROWS)?;
+            for row in &rows {
+                each(row)?;
+            }
+            if rows.len() < FETCH_ROWS as usize {
+                return Ok(());
+            }
+        }
+    }
+
+    /// ` FOR UPDATE` in a write transaction.
+    fn lock_clause(&self) -> &'static str {
+        if self.locking { " FOR UPDATE" } else { "" }
+    }
+}
+
+impl<'a> PostgresTx<'a> {
+    fn new(tx: postgres::Transaction<'a>, statements: &'a mut HashMap<String, Statement>, locking: bool) -> Self {
+        PostgresTx(RefCell::new(Inner {
+            tx,
+            statements,
+            locking,
+        }))
+    }
+
+    fn inner(&self) -> RefMut<'_, Inner<'a>> {
+        self.0.borrow_mut()
+    }
+}
+
+const USER_COLUMNS: &str = "id, email, username, password_hash, confirmed, active, locked, created_at";
+const SESSION_COLUMNS: &str = "id, user_id, token_hash, remember, created_at, expires_at, revoked_at";
+const TOKEN_COLUMNS: &str = "token_hash, user_id, purpose, new_email, created_at, expires_at, used_at";
+
+impl Transaction for PostgresTx<'_> {
+    fn database_id(&self) -> Result<String> {
+        let row = self
+            .inner()
+            .query_opt("SELECT value FROM meta WHERE key = 'database_id'", &[])?
+            .ok_or_else(|| Error::Storage("The database has no identity (meta.database_id).".to_owned()))?;
+        Ok(row.try_get(0)?)
+    }
+
+    fn count_users(&self) -> Result<u64> {
+        let rows = self.inner().query("SELECT count(*) FROM users", &[])?;
+        let count: i64 = rows.first().map(|row| row.try_get(0)).transpose()?.unwrap_or(0);
+        Ok(count.unsigned_abs())
+    }
+
+    fn find_user(&self, key: &UserKey) -> Result<Option<User>> {
+        let mut inner = self.inner();
+        let lock = inner.lock_clause();
+        let row = match key {
+            UserKey::Id(id) => {
+                inner.query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1{lock}"), &[id])?
+            }
+            UserKey::Email(email) => inner.query_opt(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE email_normalized = $1{lock}"),
+                &[email],
+            )?,
+        };
+        row.map(|row| user_from_row(&row, 0)).transpose()
+    }
+
+    fn for_each_user(&self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
+        self.inner().for_each_row(
+            &format!("SELECT {USER_COLUMNS} FROM users ORDER BY seq"),
+            &[],
+            &mut |row| each(user_from_row(row, 0)?),
+        )
+    }
+
+    fn insert_user(&self, user: &User) -> Result<()> {
+        insert(&mut self.inner(), user, "").map_err(|e| conflict_or_storage(e, user))?;
+        Ok(())
+    }
+
+    fn batch_mark(&self) -> Result<BatchMark> {
+        let rows = self.inner().query("SELECT coalesce(max(seq), 0) FROM users", &[])?;
+        let mark: i64 = rows.first().map(|row| row.try_get(0)).transpose()?.unwrap_or(0);
+        Ok(BatchMark(mark))
+    }
+
+    fn insert_user_unless_taken(&self, user: &User, mark: BatchMark) -> Result<Insert> {
+        let mut inner = self.inner();
+        if insert(&mut inner, user, "ON CONFLICT DO NOTHING")? == 1 {
+            return Ok(Insert::Created);
+        }
+        // A row of this batch was inserted by this very transaction after the mark; a row another
+        // import committed meanwhile has a later `seq` too, but not this transaction's id.
+        let in_batch = "seq > $2 AND xmin = pg_current_xact_id()::xid";
+        let by_email = inner.query_opt(
+            &format!("SELECT {in_batch}, {USER_COLUMNS} FROM users WHERE email_normalized = $1"),
+            &[&normalize(&user.email), &mark.0],
+        )?;
+        if let Some(row) = by_email {
+            return Ok(if row.try_get(0)? {
+                Insert::EmailInBatch
+            } else {
+                Insert::EmailTaken(user_from_row(&row, 1)?)
+            });
+        }
+        let by_username = inner.query_opt(
+            &format!("SELECT {in_batch} FROM users WHERE username_normalized = $1"),
+            &[&user.username.as_deref().map(normalize), &mark.0],
+        )?;
+        match by_username {
+            Some(row) if row.try_get(0)? => Ok(Insert::UsernameInBatch),
+            Some(_) => Ok(Insert::UsernameTaken),
+            None => Err(Error::Storage(format!(
+                "The account {} was changed by another process during the import; nothing was written. Run it again.",
+                user.email
+            ))),
+        }
+    }
+
+    fn update_user(&self, user: &User) -> Result<()> {
+        self.inner()
+            .execute_may_conflict(
+                "UPDATE users SET email = $2, email_normalized = $3, username = $4, username_normalized = $5, \
+                 password_hash = $6, confirmed = $7, active = $8, locked = $9 WHERE id = $1",
+                &[
+                    &user.id,
+                    &user.email,
+                    &normalize(&user.email),
+                    &user.username,
+                    &user.username.as_deref().map(normalize),
+                    &user.password_hash,
+                    &user.confirmed,
+                    &user.active,
+                    &user.locked,
+                ],
+            )
+            .map_err(|e| conflict_or_storage(e, user))?;
+        Ok(())
+    }
+
+    fn delete_user(&self, id: Uuid) -> Result<()> {
+        self.inner().execute("DELETE FROM users WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    fn insert_session(&self, session: &Session) -> Result<()> {
+        let mut inner = self.inner();
+        inner.execute(
+            &format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+            &[
+                &session.id,
+                &session.user_id,
+                &&session.token_hash.0[..],
+                &session.remember,
+                &millis(session.created_at),
+                &millis(session.expires_at),
+                &session.revoked_at.map(millis),
+            ],
+        )?;
+        // Sessions past their expiry can never log anyone in again: drop the user's old ones.
+        inner.execute(
+            "DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2",
+            &[&session.user_id, &millis(session.created_at)],
+        )?;
+        Ok(())
+    }
+
+    /// No row lock: every later write to a session re-checks its state in its own `WHERE`.
+    fn find_session(&self, token: &TokenHash) -> Result<Option<Session>> {
+        let row = self.inner().query_opt(
+            &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1"),
+            &[&&token.0[..]],
+        )?;
+        row.map(|row| session_from_row(&row)).transpose()
+    }
+
+    fn live_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<Vec<Session>> {
+        self.inner()
+            .query(
+                &format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions \
+                     WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC"
+                ),
+                &[&user_id, &millis(now)],
+            )?
+            .iter()
+            .map(session_from_row)
+            .collect()
+    }
+
+    fn revoke_sessions(&self, user_id: Uuid, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<usize> {
+        let changed = self.inner().execute(
+            "UPDATE sessions SET revoked_at = $3 \
+             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $3 AND id IS DISTINCT FROM $2",
+            &[&user_id, &keep, &millis(now)],
+        )?;
+        Ok(changed as usize)
+    }
+
+    fn revoke_session(&self, user_id: Uuid, session_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        let changed = self.inner().execute(
+            "UPDATE sessions SET revoked_at = $3 \
+             WHERE user_id = $1 AND id = $2 AND revoked_at IS NULL AND expires_at > $3",
+            &[&user_id, &session_id, &millis(now)],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn insert_token(&self, token: &EmailToken) -> Result<()> {
+        self.delete_unused_tokens(token.user_id, token.purpose)?;
+        self.inner().execute(
+            &format!("INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+            &[
+                &&token.hash.0[..],
+                &token.user_id,
+                &token.purpose.as_str(),
+                &token.new_email,
+                &millis(token.created_at),
+                &millis(token.expires_at),
+                &token.used_at.map(millis),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn find_token(&self, hash: &TokenHash) -> Result<Option<EmailToken>> {
+        let mut inner = self.inner();
+        let lock = inner.lock_clause();
+        let row = inner.query_opt(
+            &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE token_hash = $1{lock}"),
+            &[&&hash.0[..]],
+        )?;
+        row.map(|row| token_from_row(&row)).transpose()
+    }
+
+    fn mark_token_used(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<()> {
+        self.inner().execute(
+            "UPDATE tokens SET used_at = $2 WHERE token_hash = $1",
+            &[&&hash.0[..], &millis(now)],
+        )?;
+        Ok(())
+    }
+
+    fn delete_unused_tokens(&self, user_id: Uuid, purpose: TokenPurpose) -> Result<usize> {
+        let deleted = self.inner().execute(
+            "DELETE FROM tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+            &[&user_id, &purpose.as_str()],
+        )?;
+        Ok(deleted as usize)
+    }
+
+    fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
+        self.inner().execute(
+            "INSERT INTO audit (at, event, user_id, email, email_normalized, os_user, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &millis(entry.at),
+                &entry.event.as_str(),
+                &entry.user_id,
+                &entry.email,
+                &entry.email.as_deref().map(normalize),
+                &entry.os_user,
+                &entry.detail,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditEntry) -> Result<()>) -> Result<()> {
+        // A bound before PostgreSQL's earliest timestamp (4713 BC) is no bound at all.
+        let since = filter.since.filter(|since| *since > earliest_timestamp()).map(millis);
+        self.inner().for_each_row(
+            "SELECT at, event, user_id, email, os_user, detail FROM audit \
+             WHERE ($1::text IS NULL OR email_normalized = $1) AND ($2::timestamptz IS NULL OR at >= $2) \
+             ORDER BY at, id",
+            &[&filter.email, &since],
+            &mut |row| {
+                let event: String = row.try_get(1)?;
+                each(AuditEntry {
+                    at: row.try_get(0)?,
+                    event: AuditEvent::from_name(&event)
+                        .ok_or_else(|| Error::Storage(format!("unknown audit event '{event}' in the database")))?,
+                    user_id: row.try_get(2)?,
+                    email: row.try_get(3)?,
+                    os_user: row.try_get(4)?,
+                    detail: row.try_get(5)?,
+                })
+            },
+        )
+    }
+
+    fn commit(self) -> Result<()> {
+        Ok(self.0.into_inner().tx.commit()?)
+    }
+}
+
+/// Inserts `user`; `on_conflict` is empty (a conflict is an error, in a savepoint) or an upsert
+/// clause.
+fn insert(inner: &mut Inner<'_>, user: &User, on_conflict: &str) -> Result<u64, postgres::Error> {
+    let sql = format!(
+        "INSERT INTO users (id, email, email_normalized, username, username_normalized, \
+         password_hash, confirmed, active, locked, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) {on_conflict}"
+    );
+    let params: [&(dyn ToSql + Sync); 10] = [
+        &user.id,
+        &user.email,
+        &normalize(&user.email),
+        &user.username,
+        &user.username.as_deref().map(normalize),
+        &user.password_hash,
+        &user.confirmed,
+        &user.active,
+        &user.locked,
+        &millis(user.created_at),
+    ];
+    if on_conflict.is_empty() {
+        inner.execute_may_conflict(&sql, &params)
+    } else {
+        inner.execute(&sql, &params)
+    }
+}
+
+impl From<postgres::Error> for Error {
+    fn from(error: postgres::Error) -> Self {
+        let Some(code) = error.code() else {
+            if error.is_closed() {
+                return Error::Storage(format!("The connection to the PostgreSQL server was lost: {error}"));
+            }
+            return Error::Storage(format!("Database error: {error}"));
+        };
+        if *code == SqlState::LOCK_NOT_AVAILABLE {
+            Error::Storage(format!(
+                "A row stayed locked by another process past the busy timeout; nothing was written: {error}"
+            ))
+        } else if *code == SqlState::T_R_DEADLOCK_DETECTED || *code == SqlState::T_R_SERIALIZATION_FAILURE {
+            Error::Storage(format!(
+                "The command collided with a concurrent change and nothing was written; run it again: {error}"
+            ))
+        } else {
+            Error::Storage(format!("Database error: {error}"))
+        }
+    }
+}
+
+/// Turns a unique violation on users (SQLSTATE 23505, by constraint name) into a conflict naming
+/// what is taken.
+fn conflict_or_storage(error: postgres::Error, user: &User) -> Error {
+    if let Some(db) = error.as_db_error()
+        && *db.code() == SqlState::UNIQUE_VIOLATION
+    {
+        match db.constraint() {
+            Some("users_email_normalized") => return email_taken(&user.email),
+            Some("users_username_normalized") => {
+                let username = user.username.as_deref().unwrap_or_default();
+                return Error::Conflict(format!("The username {username} is already taken."));
+            }
+            _ => {}
+        }
+    }
+    error.into()
+}
+
+fn user_from_row(row: &Row, first: usize) -> Result<User> {
+    Ok(User {
+        id: row.try_get(first)?,
+        email: row.try_get(first + 1)?,
+        username: row.try_get(first + 2)?,
+        password_hash: row.try_get(first + 3)?,
+        confirmed: row.try_get(first + 4)?,
+        active: row.try_get(first + 5)?,
+        locked: row.try_get(first + 6)?,
+        created_at: row.try_get(first + 7)?,
+    })
+}
+
+fn session_from_row(row: &Row) -> Result<Session> {
+    Ok(Session {
+        id: row.try_get(0)?,
+        user_id: row.try_get(1)?,
+        token_hash: TokenHash(hash32(row, 2)?),
+        remember: row.try_get(3)?,
+        created_at: row.try_get(4)?,
+        expires_at: row.try_get(5)?,
+        revoked_at: row.try_get(6)?,
+    })
+}
+
+fn token_from_row(row: &Row) -> Result<EmailToken> {
+    let purpose: String = row.try_get(2)?;
+    Ok(EmailToken {
+        hash: TokenHash(hash32(row, 0)?),
+        user_id: row.try_get(1)?,
+        purpose: TokenPurpose::from_name(&purpose)
+            .ok_or_else(|| Error::Storage(format!("unknown token purpose '{purpose}' in the database")))?,
+        new_email: row.try_get(3)?,
+        created_at: row.try_get(4)?,
+        expires_at: row.try_get(5)?,
+        used_at: row.try_get(6)?,
+    })
+}
+
+fn hash32(row: &Row, index: usize) -> Result<[u8; 32]> {
+    let bytes: Vec<u8> = row.try_get(index)?;
+    bytes
+        .try_into()
+        .map_err(|_| Error::Storage("a token hash in the database is not 32 bytes".to_owned()))
+}
+
+/// `time` to the millisecond, the precision both engines store.
+fn millis(time: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(time.timestamp_millis()).unwrap_or(time)
+}
+
+/// PostgreSQL's earliest timestamp, 4713 BC.
+fn earliest_timestamp() -> DateTime<Utc> {
+    DateTime::from_timestamp(-210_866_803_200, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        crate::store::tests::assert_migrations_listed("postgres", MIGRATIONS.len());
+    }
+
+    #[test]
+    fn urls_never_show_the_password() {
+        let target = Target::parse("postgres://ada:s3cret@db.example.com:6543/accounts").unwrap();
+        assert_eq!(target.shown(), "postgres://ada@db.example.com:6543/accounts");
+        assert_eq!(
+            redact_url("postgresql://ada:s3cret@db.example.com/accounts?sslmode=require"),
+            "postgresql://ada:***@db.example.com/accounts?sslmode=require"
+        );
+        let error = Target::parse("postgres://ada:s3cret@db.example.com/accounts?sslmode=sometimes")
+            .err()
+            .unwrap();
+        assert_eq!(error.exit_code(), 2);
+        assert!(!error.to_string().contains("s3cret"), "{error}");
+    }
+
+    #[test]
+    fn tls_is_required_off_the_loopback_unless_the_url_says_otherwise() {
+        let mode = |url: &str| Target::parse(url).unwrap().config.get_ssl_mode();
+        assert_eq!(mode("postgres://ada@db.example.com/accounts"), SslMode::Require);
+        assert_eq!(
+            mode("postgres://ada@db.example.com/accounts?sslmode=disable"),
+            SslMode::Disable
+        );
+        assert_eq!(mode("postgres://ada@127.0.0.1:5433/accounts"), SslMode::Prefer);
+        let target = Target::parse("postgres://ada@db.example.com/a?sslrootcert=/etc/ca.pem&sslmode=require").unwrap();
+        assert_eq!(target.root_cert, Some(PathBuf::from("/etc/ca.pem")));
+        assert_eq!(target.config.get_ssl_mode(), SslMode::Require);
+    }
+}
