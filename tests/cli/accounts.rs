@@ -271,11 +271,9 @@ fn remove_needs_confirmation_without_a_terminal() {
     assert_eq!(removed["removed"]["email"], "ada@example.com");
     world.cmd().args(["user", "show", "ada@example.com"]).assert().code(4);
     world.cmd().arg("whoami").assert().code(3);
-    let sessions: i64 = world
-        .sql()
-        .query_row("SELECT count(*) FROM sessions", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(sessions, 0, "sessions go with the user");
+    // The same address registered again does not inherit the removed account's session.
+    world.add_user("ada@example.com");
+    world.cmd().arg("whoami").assert().code(3);
 }
 
 #[test]
@@ -301,10 +299,7 @@ fn default_argon2_parameters_are_owasp() {
         .write_stdin(format!("{PASSWORD}\n"))
         .assert()
         .success();
-    let hash: String = world
-        .sql()
-        .query_row("SELECT password_hash FROM users", [], |row| row.get(0))
-        .unwrap();
+    let hash = world.stored_hash("ada@example.com");
     assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
     assert!(!hash.contains(PASSWORD));
 }
@@ -313,12 +308,7 @@ fn default_argon2_parameters_are_owasp() {
 fn a_hash_with_old_parameters_is_upgraded_at_login() {
     let world = World::new();
     world.add_user("ada@example.com");
-    let hash = || -> String {
-        world
-            .sql()
-            .query_row("SELECT password_hash FROM users", [], |row| row.get(0))
-            .unwrap()
-    };
+    let hash = || world.stored_hash("ada@example.com");
     assert!(hash().contains("m=64,t=1,p=1"));
     world
         .cmd()
@@ -410,16 +400,18 @@ fn audit_records_every_change_without_secrets() {
         events.len() + 1
     );
 
-    let dump = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("cat {}*", world.db().display()))
-        .output()
-        .unwrap();
-    for secret in [PASSWORD, "another fine password", "not the right one"] {
-        assert!(
-            !String::from_utf8_lossy(&dump.stdout).contains(secret),
-            "the database holds a password in clear"
-        );
+    if world.is_sqlite() {
+        let dump = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("cat {}*", world.db_file().display()))
+            .output()
+            .unwrap();
+        for secret in [PASSWORD, "another fine password", "not the right one"] {
+            assert!(
+                !String::from_utf8_lossy(&dump.stdout).contains(secret),
+                "the database holds a password in clear"
+            );
+        }
     }
     world.cmd().args(["audit", "--since", "yesterday"]).assert().code(2);
 }

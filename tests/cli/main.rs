@@ -1,8 +1,10 @@
 //! Integration tests: the built binary, driven as a user or a script would.
 
+mod engine;
 mod util;
 
 mod accounts;
+mod conformance;
 mod contract;
 mod mail;
 mod sessions;

@@ -20,14 +20,17 @@ fn init_is_idempotent_and_db_status_reports() {
         .stdout(contains("schema version 2"));
     let init = world.json(&["init"]);
     assert_eq!(init["schema_version"], 2);
-    assert_eq!(init["path"], world.db().to_str().unwrap());
-    assert_eq!(mode(&world.db()), 0o600);
+    assert_eq!(init["path"], world.db());
+    if world.is_sqlite() {
+        assert_eq!(mode(&world.db_file()), 0o600);
+    }
     world.add_user("ada@example.com");
     let status = world.json(&["db", "status"]);
+    assert_eq!(status["engine"], if world.is_sqlite() { "sqlite" } else { "postgres" });
     assert_eq!(status["schema_version"], 2);
     assert_eq!(status["latest_schema_version"], 2);
     assert_eq!(status["users"], 1);
-    assert_eq!(status["path"], world.db().to_str().unwrap());
+    assert_eq!(status["path"], world.db());
     world
         .cmd()
         .args(["db", "status"])
@@ -44,7 +47,7 @@ fn init_is_idempotent_and_db_status_reports() {
 }
 
 #[test]
-fn a_missing_database_is_created_on_first_use() {
+fn sqlite_a_missing_database_is_created_on_first_use() {
     let world = World::new();
     world
         .cmd()
@@ -58,11 +61,17 @@ fn a_missing_database_is_created_on_first_use() {
 }
 
 #[test]
-fn a_newer_schema_is_refused_with_nothing_written() {
+fn sqlite_a_newer_schema_is_refused_with_nothing_written() {
     let world = World::new();
+    if !world.is_sqlite() {
+        return;
+    }
     world.add_user("ada@example.com");
-    world.sql().pragma_update(None, "user_version", 99).unwrap();
-    let before = fs::read(world.db()).unwrap();
+    rusqlite::Connection::open(world.db_file())
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let before = fs::read(world.db_file()).unwrap();
     for args in [&["user", "list"][..], &["db", "migrate"], &["db", "status"], &["init"]] {
         let output = world.cmd().arg("--json").args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(7), "{args:?}");
@@ -70,32 +79,38 @@ fn a_newer_schema_is_refused_with_nothing_written() {
         assert_eq!(error["kind"], "storage");
         assert!(error["message"].as_str().unwrap().contains("newer"));
     }
-    assert_eq!(fs::read(world.db()).unwrap(), before);
+    assert_eq!(fs::read(world.db_file()).unwrap(), before);
 }
 
 #[test]
-fn a_corrupt_database_exits_7() {
+fn sqlite_a_corrupt_database_exits_7() {
     let world = World::new();
-    fs::write(world.db(), vec![b'x'; 8192]).unwrap();
+    if !world.is_sqlite() {
+        return;
+    }
+    fs::write(world.db_file(), vec![b'x'; 8192]).unwrap();
     world
         .cmd()
         .args(["user", "list"])
         .assert()
         .code(7)
         .stderr(contains("database"));
-    fs::write(world.db(), b"").unwrap();
-    fs::set_permissions(world.db(), std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    fs::write(world.db_file(), b"").unwrap();
+    fs::set_permissions(world.db_file(), std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
     // root can read anything: only check the exit code when permissions bite.
-    if fs::read(world.db()).is_err() {
+    if fs::read(world.db_file()).is_err() {
         world.cmd().args(["user", "list"]).assert().code(7);
     }
 }
 
 #[test]
-fn a_lock_held_past_the_busy_timeout_exits_7() {
+fn sqlite_a_lock_held_past_the_busy_timeout_exits_7() {
     let world = World::new();
+    if !world.is_sqlite() {
+        return;
+    }
     world.add_user("ada@example.com");
-    let holder = world.sql();
+    let holder = rusqlite::Connection::open(world.db_file()).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
     world
         .cmd()
@@ -138,30 +153,16 @@ fn concurrent_processes_never_fail_with_database_is_locked() {
         let output = child.wait_with_output().unwrap();
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
-    assert_eq!(world.json(&["user", "list"]).as_array().unwrap().len(), 7);
-    let logins: i64 = world
-        .sql()
-        .query_row(
-            "SELECT count(*) FROM audit WHERE event = 'login_succeeded'",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
-    assert_eq!(logins, 6);
+    assert_eq!(world.user_count(), 7);
+    assert_eq!(world.audit_count("login_succeeded"), 6);
 }
 
 #[test]
 fn a_broken_pipe_is_not_an_error() {
     let world = World::new();
     world.add_user("ada@example.com");
-    // Enough users to overflow a pipe buffer, inserted directly to keep the test fast.
-    let db = world.sql();
-    db.execute_batch(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) \
-         INSERT INTO users (id, email, email_normalized, created_at) \
-         SELECT printf('00000000-0000-4000-8000-%012d', i), 'u' || i || '@example.com', 'u' || i || '@example.com', 0 FROM n",
-    )
-    .unwrap();
+    // Enough users to overflow a pipe buffer.
+    world.add_many_users(3000);
     let output = Command::new("bash")
         .arg("-c")
         .arg(format!(
@@ -173,4 +174,113 @@ fn a_broken_pipe_is_not_an_error() {
         .unwrap();
     assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "0");
+}
+
+/// Eight processes race one confirmation token: exactly one wins, on either engine.
+#[test]
+fn processes_racing_one_token_never_both_win() {
+    let world = World::new();
+    world
+        .cmd()
+        .args([
+            "user",
+            "add",
+            "ada@example.com",
+            "--send-confirmation",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+    let mail = crate::util::take_mail(&world.mail_dir());
+    let token = mail[0].token("confirm");
+    let racers: Vec<_> = (0..8)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_authctl"))
+                .env("AUTHCTL_DB", world.db())
+                .env("HOME", world.path("home"))
+                .args(["confirm", &token])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let codes: Vec<i32> = racers
+        .into_iter()
+        .map(|mut child| child.wait().unwrap().code().unwrap())
+        .collect();
+    assert_eq!(codes.iter().filter(|code| **code == 0).count(), 1, "{codes:?}");
+    assert!(codes.iter().all(|code| *code == 0 || *code == 1), "{codes:?}");
+    assert_eq!(world.audit_count("account_confirmed"), 1);
+}
+
+/// Two processes add the same address at once: one is created, the other is a conflict (exit 5),
+/// recognised by the engine's constraint and not by its message.
+#[test]
+fn processes_racing_one_email_never_both_win() {
+    let world = World::new();
+    world.cmd().arg("init").assert().success();
+    let racers: Vec<_> = (0..6)
+        .map(|_| {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_authctl"))
+                .env("AUTHCTL_DB", world.db())
+                .env("HOME", world.path("home"))
+                .env("AUTHCTL_ARGON2_MEMORY_KIB", "64")
+                .env("AUTHCTL_ARGON2_ITERATIONS", "1")
+                .args(["user", "add", "ada@example.com", "--password-stdin"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+            child
+        })
+        .collect();
+    let mut codes: Vec<i32> = racers
+        .into_iter()
+        .map(|mut child| child.wait().unwrap().code().unwrap())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, [0, 5, 5, 5, 5, 5]);
+    assert_eq!(world.user_count(), 1);
+}
+
+#[test]
+fn a_database_password_on_the_command_line_is_refused() {
+    let world = World::new();
+    let url = "postgres://ada:s3cret@127.0.0.1:1/accounts";
+    let output = world.bare().args(["--db", url, "user", "list"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("AUTHCTL_DB") && !stderr.contains("s3cret"), "{stderr}");
+}
+
+/// A server that cannot be reached is a storage error (exit 7) whose message names the database
+/// but never the password of its URL.
+#[test]
+fn an_unreachable_postgres_server_exits_7_without_the_password() {
+    let world = World::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = world
+        .bare()
+        .env("AUTHCTL_DB", format!("postgres://ada:s3cret@127.0.0.1:{port}/accounts"))
+        .env("AUTHCTL_BUSY_TIMEOUT", "2s")
+        .args(["--json", "user", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(7));
+    let error = json_error(&output.stderr);
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("postgres://ada@127.0.0.1:{port}/accounts")),
+        "{message}"
+    );
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("s3cret"));
 }

@@ -23,22 +23,8 @@ fn import(world: &World, args: &[&str], input: &str) -> std::process::Output {
         .unwrap()
 }
 
-fn user_count(world: &World) -> i64 {
-    world
-        .sql()
-        .query_row("SELECT count(*) FROM users", [], |row| row.get(0))
-        .unwrap()
-}
-
 fn stored_hash(world: &World, email: &str) -> String {
-    world
-        .sql()
-        .query_row(
-            "SELECT password_hash FROM users WHERE email_normalized = lower(?1)",
-            [email],
-            |row| row.get(0),
-        )
-        .unwrap()
+    world.stored_hash(email)
 }
 
 #[test]
@@ -116,7 +102,7 @@ fn csv_and_jsonl_files_create_accounts() {
             .status
             .success()
     );
-    assert_eq!(user_count(&world), 5);
+    assert_eq!(world.user_count(), 5);
 }
 
 #[test]
@@ -141,7 +127,7 @@ fn each_conflict_mode() {
             .unwrap()
             .contains("already registered")
     );
-    assert_eq!(user_count(&world), 1, "fail writes nothing");
+    assert_eq!(world.user_count(), 1, "fail writes nothing");
 
     let output = import(&world, &["--format", "csv", "--on-conflict", "skip"], rows);
     assert!(String::from_utf8_lossy(&output.stdout).contains("1 created, 1 skipped, 0 updated"));
@@ -164,7 +150,7 @@ fn each_conflict_mode() {
     );
     world.login("ada@example.com", "a new password", &[]).success();
     world.login("ada@example.com", PASSWORD, &[]).code(1);
-    assert_eq!(user_count(&world), 2);
+    assert_eq!(world.user_count(), 2);
     world
         .cmd()
         .args(["user", "import", "-", "--format", "csv", "--on-conflict", "sometimes"])
@@ -302,7 +288,7 @@ taken@example.com,,,,,
     assert!(message(12).contains("CSV"));
     assert!(message(13).contains("already registered"));
     assert!(error["message"].as_str().unwrap().contains("11 rows rejected"));
-    assert_eq!(user_count(&world), 1, "nothing was written");
+    assert_eq!(world.user_count(), 1, "nothing was written");
 
     // Human output lists them on stderr.
     world
@@ -363,7 +349,7 @@ fn a_dry_run_validates_and_writes_nothing() {
     assert!(
         String::from_utf8_lossy(&output.stdout).contains("Dry run, nothing written: would have 1 created, 1 skipped")
     );
-    assert_eq!(user_count(&world), 1);
+    assert_eq!(world.user_count(), 1);
     assert_eq!(
         import(&world, &["--format", "csv", "--dry-run"], rows).status.code(),
         Some(5)
@@ -510,15 +496,7 @@ fn export_then_import_reproduces_the_accounts() {
 #[test]
 fn list_and_export_stream_large_tables() {
     let world = World::new();
-    world.cmd().arg("init").assert().success();
-    world
-        .sql()
-        .execute_batch(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500) \
-             INSERT INTO users (id, email, email_normalized, created_at) \
-             SELECT printf('00000000-0000-4000-8000-%012d', i), 'u' || i || '@example.com', 'u' || i || '@example.com', 0 FROM n",
-        )
-        .unwrap();
+    world.add_many_users(2500);
     let list = world.cmd().args(["user", "list"]).output().unwrap();
     let text = String::from_utf8(list.stdout).unwrap();
     assert_eq!(
@@ -572,8 +550,11 @@ fn jobs_come_from_the_flag_or_the_setting() {
 
 /// kill -9 in the middle of the write phase: the transaction never commits.
 #[test]
-fn an_interrupted_import_leaves_the_database_as_it_was() {
+fn sqlite_an_interrupted_import_leaves_the_database_as_it_was() {
     let world = World::new();
+    if !world.is_sqlite() {
+        return;
+    }
     world.add_user("before@example.com");
     let hash = stored_hash(&world, "before@example.com");
     let file = world.path("big.csv");
@@ -583,7 +564,7 @@ fn an_interrupted_import_leaves_the_database_as_it_was() {
         writeln!(out, "user{i}@example.com,\"{hash}\"").unwrap();
     }
     drop(out);
-    let before = fs::read(world.db()).unwrap();
+    let before = fs::read(world.db_file()).unwrap();
     let wal = world.path("authctl.db-wal");
     let wal_before = fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
 
@@ -608,12 +589,12 @@ fn an_interrupted_import_leaves_the_database_as_it_was() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    assert_eq!(user_count(&world), 1);
-    let check: String = world
-        .sql()
+    assert_eq!(world.user_count(), 1);
+    let check: String = rusqlite::Connection::open(world.db_file())
+        .unwrap()
         .query_row("PRAGMA integrity_check", [], |row| row.get(0))
         .unwrap();
     assert_eq!(check, "ok");
     world.login("before@example.com", PASSWORD, &[]).success();
-    assert!(before.len() <= fs::read(world.db()).unwrap().len());
+    assert!(before.len() <= fs::read(world.db_file()).unwrap().len());
 }

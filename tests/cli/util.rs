@@ -6,27 +6,49 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
+use crate::engine;
+
 /// A password that passes the policy.
 pub const PASSWORD: &str = "correct horse battery";
 
-/// One test's world: its own HOME, XDG directories, database and session file.
+/// One test's world: its own HOME, XDG directories, database and session file. The database is
+/// an SQLite file in the test's directory, or a fresh PostgreSQL database when the suite runs with
+/// `AUTHCTL_TEST_ENGINE=postgres` (see [`crate::engine`]).
 pub struct World {
     pub dir: TempDir,
+    db: String,
 }
 
 impl World {
     pub fn new() -> Self {
-        World {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        let dir = tempfile::tempdir().unwrap();
+        let db = if engine::is_postgres() {
+            engine::fresh_postgres_database()
+        } else {
+            dir.path().join("authctl.db").display().to_string()
+        };
+        World { dir, db }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    pub fn db(&self) -> PathBuf {
-        self.path("authctl.db")
+    /// The `db` setting of this world: the SQLite file or the PostgreSQL URL.
+    pub fn db(&self) -> &str {
+        &self.db
+    }
+
+    /// Whether this world's database is an SQLite file. Tests about the file itself (its bytes,
+    /// its permissions, its WAL, SQLite's locks) run only then, and are named `sqlite_…`.
+    pub fn is_sqlite(&self) -> bool {
+        !engine::is_postgres()
+    }
+
+    /// The SQLite file of this world, for the tests about the file itself.
+    pub fn db_file(&self) -> PathBuf {
+        assert!(self.is_sqlite(), "a test about the SQLite file ran on PostgreSQL");
+        PathBuf::from(&self.db)
     }
 
     pub fn session_file(&self) -> PathBuf {
@@ -52,7 +74,7 @@ impl World {
     /// [`World::bare`] with this world's database and session file.
     pub fn cmd(&self) -> Command {
         let mut cmd = self.bare();
-        cmd.env("AUTHCTL_DB", self.db())
+        cmd.env("AUTHCTL_DB", &self.db)
             .env("AUTHCTL_SESSION_FILE", self.session_file());
         cmd
     }
@@ -89,9 +111,57 @@ impl World {
             .assert()
     }
 
-    /// Opens the database directly, as an inspector would.
-    pub fn sql(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.db()).unwrap()
+    /// Where `file:` mail goes by default: beside the SQLite file, or for PostgreSQL in the data
+    /// directory.
+    pub fn mail_dir(&self) -> PathBuf {
+        if self.is_sqlite() {
+            self.path("mail")
+        } else {
+            self.path("data/authctl/mail")
+        }
+    }
+
+    /// The stored password hash of `email`, as `user export` shows it.
+    pub fn stored_hash(&self, email: &str) -> String {
+        let output = self
+            .cmd()
+            .args(["user", "export", "--format", "jsonl"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str::<Value>(line).unwrap())
+            .find(|row| row["email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+            .and_then(|row| row["password_hash"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no hash for {email} in the export"))
+    }
+
+    /// How many users `user list` shows.
+    pub fn user_count(&self) -> usize {
+        self.json(&["user", "list"]).as_array().unwrap().len()
+    }
+
+    /// Adds `count` users without passwords (u1@example.com …), in one import: fast on either
+    /// engine.
+    pub fn add_many_users(&self, count: usize) {
+        let rows: String = (1..=count).map(|i| format!("u{i}@example.com\n")).collect();
+        self.cmd()
+            .args(["user", "import", "--format", "csv", "-"])
+            .write_stdin(format!("email\n{rows}"))
+            .assert()
+            .success();
+    }
+
+    /// How many audit rows of `event` there are.
+    pub fn audit_count(&self, event: &str) -> usize {
+        self.json(&["audit"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|entry| entry["event"] == event)
+            .count()
     }
 }
 

@@ -1,0 +1,288 @@
+//! The storage traits, case by case, on the engine this run of the suite is on: the same cases
+//! hold for SQLite and PostgreSQL.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use authctl::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use authctl::domain::session::Session;
+use authctl::domain::token::{EmailToken, TokenHash, TokenPurpose};
+use authctl::domain::user::{User, UserKey};
+use authctl::store::postgres::PostgresStore;
+use authctl::store::sqlite::SqliteStore;
+use authctl::store::{Engine, Insert, SchemaCheck, Store, Transaction};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::util::World;
+
+fn open(world: &World) -> Engine {
+    let timeout = Duration::from_secs(10);
+    if world.is_sqlite() {
+        Engine::Sqlite(SqliteStore::open(&world.db_file(), timeout, SchemaCheck::Current).unwrap())
+    } else {
+        Engine::Postgres(Box::new(
+            PostgresStore::connect(world.db(), timeout, SchemaCheck::Current).unwrap(),
+        ))
+    }
+}
+
+/// A fixed moment, to the millisecond (what both engines store).
+fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
+}
+
+fn user(email: &str, username: Option<&str>) -> User {
+    User {
+        id: Uuid::now_v7(),
+        email: email.to_owned(),
+        username: username.map(str::to_owned),
+        password_hash: Some("$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned()),
+        confirmed: false,
+        active: true,
+        locked: false,
+        created_at: at(0),
+    }
+}
+
+fn token(byte: u8, user_id: Uuid, purpose: TokenPurpose) -> EmailToken {
+    EmailToken {
+        hash: TokenHash([byte; 32]),
+        user_id,
+        purpose,
+        new_email: None,
+        created_at: at(0),
+        expires_at: at(3600),
+        used_at: None,
+    }
+}
+
+fn session(byte: u8, user_id: Uuid, created: i64, expires: i64) -> Session {
+    Session {
+        id: Uuid::now_v7(),
+        user_id,
+        token_hash: TokenHash([byte; 32]),
+        remember: false,
+        created_at: at(created),
+        expires_at: at(expires),
+        revoked_at: None,
+    }
+}
+
+#[test]
+fn users_are_found_listed_in_creation_order_and_unique() {
+    let world = World::new();
+    let mut store = open(&world);
+    let tx = store.write().unwrap();
+    assert_eq!(tx.database_id().unwrap().len(), 32);
+    let ada = user("Ada@Example.com", Some("ada"));
+    tx.insert_user(&ada).unwrap();
+    tx.insert_user(&user("bob@example.com", None)).unwrap();
+    tx.insert_user(&user("cy@example.com", None)).unwrap();
+    let taken = tx.insert_user(&user("ADA@example.com", None)).unwrap_err();
+    assert_eq!(taken.exit_code(), 5);
+    assert!(taken.to_string().contains("ADA@example.com"), "{taken}");
+    let taken = tx.insert_user(&user("dan@example.com", Some("ADA"))).unwrap_err();
+    assert_eq!(taken.exit_code(), 5);
+    assert!(taken.to_string().contains("username"), "{taken}");
+    tx.commit().unwrap();
+
+    let tx = store.read().unwrap();
+    assert_eq!(tx.count_users().unwrap(), 3);
+    let found = tx
+        .find_user(&UserKey::Email("ada@example.com".into()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.id, found.email.as_str(), found.created_at),
+        (ada.id, "Ada@Example.com", at(0))
+    );
+    assert_eq!(
+        tx.find_user(&UserKey::Id(ada.id)).unwrap().unwrap().username.as_deref(),
+        Some("ada")
+    );
+    assert!(tx.find_user(&UserKey::Id(Uuid::now_v7())).unwrap().is_none());
+    let mut emails = Vec::new();
+    tx.for_each_user(&mut |user| {
+        emails.push(user.email);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(emails, ["Ada@Example.com", "bob@example.com", "cy@example.com"]);
+}
+
+#[test]
+fn an_uncommitted_write_leaves_nothing() {
+    let world = World::new();
+    let mut store = open(&world);
+    let tx = store.write().unwrap();
+    tx.insert_user(&user("ada@example.com", None)).unwrap();
+    drop(tx);
+    assert_eq!(store.read().unwrap().count_users().unwrap(), 0);
+}
+
+#[test]
+fn a_batch_tells_its_own_rows_from_older_ones() {
+    let world = World::new();
+    let mut store = open(&world);
+    let tx = store.write().unwrap();
+    let old = user("old@example.com", Some("olduser"));
+    tx.insert_user(&old).unwrap();
+    tx.commit().unwrap();
+
+    let tx = store.write().unwrap();
+    let mark = tx.batch_mark().unwrap();
+    let created = tx.insert_user_unless_taken(&user("new@example.com", Some("newuser")), mark);
+    assert!(matches!(created.unwrap(), Insert::Created));
+    let again = tx.insert_user_unless_taken(&user("NEW@example.com", None), mark);
+    assert!(matches!(again.unwrap(), Insert::EmailInBatch));
+    let older = tx.insert_user_unless_taken(&user("old@example.com", None), mark);
+    assert!(matches!(older.unwrap(), Insert::EmailTaken(existing) if existing.id == old.id));
+    let name = tx.insert_user_unless_taken(&user("x@example.com", Some("newuser")), mark);
+    assert!(matches!(name.unwrap(), Insert::UsernameInBatch));
+    let name = tx.insert_user_unless_taken(&user("y@example.com", Some("olduser")), mark);
+    assert!(matches!(name.unwrap(), Insert::UsernameTaken));
+    tx.commit().unwrap();
+    assert_eq!(store.read().unwrap().count_users().unwrap(), 2);
+}
+
+#[test]
+fn sessions_are_revoked_purged_and_go_with_their_user() {
+    let world = World::new();
+    let mut store = open(&world);
+    let ada = user("ada@example.com", None);
+    let tx = store.write().unwrap();
+    tx.insert_user(&ada).unwrap();
+    let old = session(1, ada.id, 0, 10);
+    let first = session(2, ada.id, 0, 1000);
+    let second = session(3, ada.id, 20, 1000);
+    tx.insert_session(&old).unwrap();
+    tx.insert_session(&first).unwrap();
+    tx.insert_session(&second).unwrap();
+    assert!(
+        tx.find_session(&old.token_hash).unwrap().is_none(),
+        "expired sessions are purged"
+    );
+    let live: Vec<Uuid> = tx.live_sessions(ada.id, at(30)).unwrap().iter().map(|s| s.id).collect();
+    assert_eq!(live, [second.id, first.id], "newest first");
+    assert_eq!(tx.revoke_sessions(ada.id, Some(second.id), at(30)).unwrap(), 1);
+    assert_eq!(
+        tx.find_session(&first.token_hash).unwrap().unwrap().revoked_at,
+        Some(at(30))
+    );
+    assert!(tx.revoke_session(ada.id, second.id, at(31)).unwrap());
+    assert!(
+        !tx.revoke_session(ada.id, second.id, at(32)).unwrap(),
+        "already revoked"
+    );
+    let third = session(4, ada.id, 40, 1000);
+    tx.insert_session(&third).unwrap();
+    tx.delete_user(ada.id).unwrap();
+    assert!(tx.find_session(&third.token_hash).unwrap().is_none());
+    tx.commit().unwrap();
+}
+
+#[test]
+fn a_new_token_replaces_the_unused_ones_of_its_purpose() {
+    let world = World::new();
+    let mut store = open(&world);
+    let ada = user("ada@example.com", None);
+    let tx = store.write().unwrap();
+    tx.insert_user(&ada).unwrap();
+    tx.insert_token(&token(1, ada.id, TokenPurpose::Reset)).unwrap();
+    tx.insert_token(&token(2, ada.id, TokenPurpose::Confirm)).unwrap();
+    tx.insert_token(&token(3, ada.id, TokenPurpose::Reset)).unwrap();
+    assert!(tx.find_token(&TokenHash([1; 32])).unwrap().is_none());
+    assert!(tx.find_token(&TokenHash([2; 32])).unwrap().is_some());
+    tx.mark_token_used(&TokenHash([3; 32]), at(5)).unwrap();
+    assert_eq!(
+        tx.find_token(&TokenHash([3; 32])).unwrap().unwrap().used_at,
+        Some(at(5))
+    );
+    assert_eq!(tx.delete_unused_tokens(ada.id, TokenPurpose::Reset).unwrap(), 0);
+    assert_eq!(tx.delete_unused_tokens(ada.id, TokenPurpose::Confirm).unwrap(), 1);
+    tx.delete_user(ada.id).unwrap();
+    assert!(
+        tx.find_token(&TokenHash([3; 32])).unwrap().is_none(),
+        "tokens go with their user"
+    );
+    tx.commit().unwrap();
+}
+
+#[test]
+fn audit_rows_are_filtered_by_address_and_time() {
+    let world = World::new();
+    let mut store = open(&world);
+    let tx = store.write().unwrap();
+    for (seconds, email) in [(0, "ada@example.com"), (10, "bob@example.com"), (20, "Ada@Example.com")] {
+        tx.append_audit(&AuditEntry {
+            at: at(seconds),
+            event: AuditEvent::LoginFailed,
+            user_id: None,
+            email: Some(email.to_owned()),
+            os_user: "test".to_owned(),
+            detail: None,
+        })
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    let tx = store.read().unwrap();
+    let times = |filter: AuditFilter| {
+        let mut times = Vec::new();
+        tx.for_each_audit(&filter, &mut |entry| {
+            times.push(entry.at);
+            Ok(())
+        })
+        .unwrap();
+        times
+    };
+    assert_eq!(times(AuditFilter::default()), [at(0), at(10), at(20)]);
+    let ada = AuditFilter {
+        email: Some("ada@example.com".to_owned()),
+        since: None,
+    };
+    assert_eq!(times(ada), [at(0), at(20)]);
+    let recent = AuditFilter {
+        email: None,
+        since: Some(at(10)),
+    };
+    assert_eq!(times(recent), [at(10), at(20)]);
+    let always = AuditFilter {
+        email: None,
+        since: Some(DateTime::<Utc>::MIN_UTC),
+    };
+    assert_eq!(times(always).len(), 3);
+}
+
+/// Two write transactions check one token: the second waits for the first (SQLite's write lock,
+/// PostgreSQL's row lock) and then sees it used. Neither engine lets both use it.
+#[test]
+fn a_token_checked_in_a_write_transaction_cannot_be_used_twice() {
+    let world = World::new();
+    let mut first = open(&world);
+    let ada = user("ada@example.com", None);
+    let tx = first.write().unwrap();
+    tx.insert_user(&ada).unwrap();
+    tx.insert_token(&token(7, ada.id, TokenPurpose::Confirm)).unwrap();
+    tx.commit().unwrap();
+
+    let tx = first.write().unwrap();
+    assert!(tx.find_token(&TokenHash([7; 32])).unwrap().unwrap().used_at.is_none());
+    let (started, wait_started) = mpsc::channel();
+    let second = std::thread::scope(|scope| {
+        let racer = scope.spawn(|| {
+            let mut second = open(&world);
+            started.send(()).unwrap();
+            let tx = second.write().unwrap();
+            let seen = tx.find_token(&TokenHash([7; 32])).unwrap().unwrap();
+            seen.used_at
+        });
+        wait_started.recv().unwrap();
+        // Give the racer time to reach the lock; the outcome must not depend on it.
+        std::thread::sleep(Duration::from_millis(300));
+        tx.mark_token_used(&TokenHash([7; 32]), at(1)).unwrap();
+        tx.commit().unwrap();
+        racer.join().unwrap()
+    });
+    assert_eq!(second, Some(at(1)), "the second transaction saw the token unused");
+}
