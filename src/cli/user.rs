@@ -19,6 +19,7 @@ use crate::domain::user::{User, UserKey, Username};
 use crate::error::{Error, Result};
 use crate::output::{DataOut, format_time, yes_no};
 use crate::private_file;
+use crate::settings;
 use crate::transfer::{self, Format};
 
 /// `authctl user ...`
@@ -97,8 +98,8 @@ pub struct ImportArgs {
     #[arg(long)]
     dry_run: bool,
     /// Threads hashing passwords [default: all cores; setting: jobs, AUTHCTL_JOBS].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    jobs: Option<u16>,
+    #[arg(long, value_name = "N", value_parser = |raw: &str| settings::JOBS.parse(raw))]
+    jobs: Option<u32>,
 }
 
 /// `--on-conflict` values.
@@ -273,7 +274,7 @@ impl ImportArgs {
         let rows = transfer::read_rows(input, format)?;
         let jobs = self
             .jobs
-            .map(usize::from)
+            .map(|jobs| jobs as usize)
             .or(ctx.settings.jobs)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
         let pool = rayon::ThreadPoolBuilder::new()

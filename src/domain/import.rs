@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::domain::email::Email;
 use crate::domain::hashes::StoredHash;
+use crate::domain::parse_bool;
 use crate::domain::password::{Hasher, Password};
 use crate::domain::user::Username;
 use crate::error::{Error, Result};
@@ -207,11 +208,10 @@ fn validate(row: RawRow, hasher: &Hasher) -> Result<PreparedRow, RowProblem> {
         }
         (None, None) => None,
     };
-    let flag = |name: &str, value: Option<String>| match value.as_deref().map(str::to_lowercase).as_deref() {
+    let flag = |name: &str, value: Option<String>| match value.as_deref().map(parse_bool) {
         None => Ok(None),
-        Some("true" | "1" | "yes") => Ok(Some(true)),
-        Some("false" | "0" | "no") => Ok(Some(false)),
-        Some(_) => Err(invalid(format!(
+        Some(Some(flag)) => Ok(Some(flag)),
+        Some(None) => Err(invalid(format!(
             "{name} must be true/false, 1/0 or yes/no, not '{}'",
             value.unwrap_or_default()
         ))),

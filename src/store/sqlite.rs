@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use uuid::Uuid;
 
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
@@ -43,27 +43,31 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing, with its directory) the database at `path`.
     ///
-    /// A new database is migrated at once. A schema newer than this binary is refused before
-    /// anything is written.
+    /// An existing file is first looked at through a read-only connection: another
+    /// application's database, or a schema newer than this binary, is refused with nothing
+    /// changed (not even the journal mode). A new database is migrated at once.
     pub fn open(path: &Path, busy_timeout: Duration, check: SchemaCheck) -> Result<Self> {
-        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        let cannot_open =
+            |e: &dyn std::fmt::Display| Error::Storage(format!("cannot open the database {}: {e}", path.display()));
+        if path.try_exists().map_err(|e| cannot_open(&e))? {
+            // Read-write but query-only, not read-only: a read-only connection to a WAL database
+            // leaves the -wal and -shm files it creates behind; this one removes them on close.
+            let reader =
+                Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| cannot_open(&e))?;
+            reader.busy_timeout(busy_timeout)?;
+            reader.pragma_update(None, "query_only", true)?;
+            identify(&reader, path)?;
+        } else if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             fs::create_dir_all(dir)
                 .map_err(|e| Error::Storage(format!("cannot create the database directory {}: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path)
-            .map_err(|e| Error::Storage(format!("cannot open the database {}: {e}", path.display())))?;
+        let conn = Connection::open(path).map_err(|e| cannot_open(&e))?;
         let mut store = SqliteStore {
             conn,
             path: path.to_owned(),
         };
         store.configure(busy_timeout)?;
         let version = store.schema_version()?;
-        if version > SCHEMA_VERSION {
-            return Err(Error::Storage(format!(
-                "The database {} has schema version {version}, newer than this authctl supports ({SCHEMA_VERSION}). Upgrade authctl.",
-                path.display()
-            )));
-        }
         if version == 0 {
             store.migrate()?;
         } else if version < SCHEMA_VERSION && check == SchemaCheck::Current {
@@ -88,12 +92,8 @@ impl SqliteStore {
     /// Applies every pending migration in one transaction; returns the versions before and after.
     pub fn migrate(&mut self) -> Result<(u32, u32)> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before: u32 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        if before > SCHEMA_VERSION {
-            return Err(Error::Storage(format!(
-                "The database has schema version {before}, newer than this authctl supports ({SCHEMA_VERSION})."
-            )));
-        }
+        // Checked again under the write lock: another process may have changed the file since.
+        let before = identify(&tx, &self.path)?;
         for sql in &MIGRATIONS[before as usize..] {
             tx.execute_batch(sql)?;
         }
@@ -122,6 +122,36 @@ impl SqliteStore {
         self.conn.pragma_update(None, "cache_size", -65536)?;
         Ok(())
     }
+}
+
+/// The schema version of the authctl database behind `conn`, 0 for an empty database (no
+/// schema objects at all). Refuses, by reading only, another application's database (objects
+/// but no authctl `meta` table, or no version) and a schema newer than this binary.
+fn identify(conn: &Connection, path: &Path) -> Result<u32> {
+    // The first read of the header: a file that is not a database fails here.
+    let version: u32 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let (objects, meta): (i64, bool) = conn.query_row(
+        "SELECT count(*), coalesce(sum(type = 'table' AND name = 'meta'), 0) > 0 FROM sqlite_master",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    if objects == 0 && version == 0 {
+        return Ok(0);
+    }
+    if !meta || version == 0 {
+        return Err(Error::Usage(format!(
+            "{} is not an authctl database: it holds another application's tables. \
+             authctl keeps its accounts in a database of its own: choose another --db.",
+            path.display()
+        )));
+    }
+    if version > SCHEMA_VERSION {
+        return Err(Error::Storage(format!(
+            "The database {} has schema version {version}, newer than this authctl supports ({SCHEMA_VERSION}). Upgrade authctl.",
+            path.display()
+        )));
+    }
+    Ok(version)
 }
 
 impl Store for SqliteStore {
@@ -567,5 +597,24 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(error.exit_code(), 7);
+    }
+
+    /// The check under the write lock: a database that gained another application's tables
+    /// after it was looked at is not migrated.
+    #[test]
+    fn migrate_refuses_a_database_that_became_foreign() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE notes (body TEXT)").unwrap();
+        let mut store = SqliteStore { conn, path };
+        let error = store.migrate().unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert!(error.to_string().contains("not an authctl database"), "{error}");
+        let objects: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(objects, 1);
     }
 }
