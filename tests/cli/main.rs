@@ -4,6 +4,7 @@ mod util;
 
 mod accounts;
 mod contract;
+mod limits;
 mod mail;
 mod sessions;
 mod storage;

@@ -613,3 +613,75 @@ fn an_interrupted_import_leaves_the_database_as_it_was() {
     world.login("before@example.com", PASSWORD, &[]).success();
     assert!(before.len() <= fs::read(world.db()).unwrap().len());
 }
+
+/// A CSV cell that a spreadsheet would run as a formula gets a leading `'` (OWASP), and the
+/// export still imports back to the very same addresses.
+#[test]
+fn csv_export_cells_are_never_formulas_and_still_round_trip() {
+    let world = World::new();
+    let emails = [
+        "=1+1@example.com",
+        "+cmd@example.com",
+        "-ada@example.com",
+        "'quoted@example.com",
+        "'=both@example.com",
+        "plain@example.com",
+    ];
+    let rows: String = emails
+        .iter()
+        .map(|email| format!("{}\n", serde_json::json!({ "email": email, "password": PASSWORD })))
+        .collect();
+    assert!(import(&world, &["--format", "jsonl"], &rows).status.success());
+    let file = world.path("export.csv");
+    world
+        .cmd()
+        .args(["user", "export", "--output"])
+        .arg(&file)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&file).unwrap();
+    let cells: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').next().unwrap())
+        .collect();
+    for cell in &cells {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "a formula cell: {cell}"
+        );
+    }
+    for expected in [
+        "'=1+1@example.com",
+        "'+cmd@example.com",
+        "'-ada@example.com",
+        "''quoted@example.com",
+        "''=both@example.com",
+        "plain@example.com",
+    ] {
+        assert!(cells.contains(&expected), "{expected} not in {cells:?}");
+    }
+
+    let other = World::new();
+    other.cmd().args(["user", "import"]).arg(&file).assert().success();
+    let mut imported: Vec<String> = other
+        .json(&["user", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|user| user["email"].as_str().unwrap().to_owned())
+        .collect();
+    imported.sort();
+    let mut original: Vec<String> = emails.iter().map(|email| email.to_string()).collect();
+    original.sort();
+    assert_eq!(imported, original);
+    other.login("'=both@example.com", PASSWORD, &[]).success();
+
+    // A foreign file's leading quote before anything else is data, kept as it is.
+    let third = World::new();
+    import(&third, &["--format", "csv"], "email\n'odd@example.com\n");
+    assert_eq!(
+        third.json(&["user", "show", "'odd@example.com"])["email"],
+        "'odd@example.com"
+    );
+}
