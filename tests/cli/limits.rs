@@ -8,6 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use predicates::str::contains;
+use serde_json::Value;
 
 use crate::util::{PASSWORD, World, json_error};
 
@@ -287,4 +288,25 @@ fn look_alike_usernames_and_emails_are_one_name() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("earlier in the file"), "{}", stderr(&output));
+}
+
+#[test]
+fn timestamps_stay_rfc3339_for_any_duration() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world
+        .cmd()
+        .env("AUTHCTL_REMEMBER_DURATION", "300000y")
+        .args(["login", "ada@example.com", "--password-stdin", "--remember"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+    let whoami = world.json(&["whoami"]);
+    let expires = whoami["session"]["expires_at"].as_str().unwrap();
+    assert_eq!(expires, "9999-12-31T23:59:59Z", "{whoami}");
+    assert!(chrono::DateTime::parse_from_rfc3339(expires).is_ok());
+    let sessions: Value = world.json(&["session", "list"]);
+    assert_eq!(sessions[0]["expires_at"], "9999-12-31T23:59:59Z");
+    // Still a live session, not one that has overflowed into the past.
+    world.cmd().arg("whoami").assert().success();
 }
