@@ -22,16 +22,23 @@ pub fn shown(value: &str) -> String {
             c if u32::from(c) < 0x100 && c.is_control() => {
                 let _ = write!(out, "\\x{:02x}", u32::from(c));
             }
-            // The other control characters, and those that move or reorder text on a terminal.
-            c if c.is_control()
-                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
-            {
+            c if disturbs_terminal(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
         }
     }
     out
+}
+
+/// Whether `c` would act on a terminal instead of showing: a control character, a Unicode line
+/// or paragraph separator, or a mark that reorders text (bidirectional overrides and isolates).
+fn disturbs_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// Why a bounded line could not be read.

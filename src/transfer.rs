@@ -117,7 +117,14 @@ fn read_csv<'a>(reader: impl Read + 'a) -> Result<Box<dyn Iterator<Item = Result
                 Ok(columns
                     .iter()
                     .zip(record.iter())
-                    .try_for_each(|(name, value)| set(&mut row, name, from_spreadsheet(value)))
+                    .try_for_each(|(name, value)| {
+                        // Passwords are never exported, so never escaped: taken exactly as given.
+                        let value = match *name {
+                            "password" => value.to_owned(),
+                            _ => from_spreadsheet(value),
+                        };
+                        set(&mut row, name, value)
+                    })
                     .map(|()| row))
             }
             Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => Err(unreadable(line, &e)),

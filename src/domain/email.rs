@@ -79,6 +79,7 @@ mod tests {
             "@example.com",
             " ada@example.com",
             "Ada <ada@example.com>",
+            "ada\u{202e}moc.elpmaxe@example.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
         }

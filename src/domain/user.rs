@@ -80,7 +80,7 @@ pub fn email_taken(email: &str) -> Error {
 
 /// The error for a user that does not exist.
 pub fn no_such_user(key: &UserKey) -> Error {
-    Error::NotFound(format!("No such user: {key}."))
+    Error::NotFound(format!("No such user: {}.", shown(&key.to_string())))
 }
 
 /// A valid username: 1 to 64 characters, starting with a letter, then letters, digits, `.`, `_`

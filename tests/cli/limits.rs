@@ -225,6 +225,12 @@ fn echoed_input_is_escaped_and_cut() {
         .assert()
         .code(2)
         .stderr(contains("'evil\\x1b[31m@example.com'"));
+    world
+        .cmd()
+        .args(["user", "show", "evil\u{1b}[31m@example.com"])
+        .assert()
+        .code(4)
+        .stderr(contains("No such user: evil\\x1b[31m@example.com."));
 }
 
 #[test]

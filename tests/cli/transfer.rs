@@ -685,6 +685,14 @@ fn csv_export_cells_are_never_formulas_and_still_round_trip() {
         third.json(&["user", "show", "'odd@example.com"])["email"],
         "'odd@example.com"
     );
+    // A password is never exported, so never unescaped: it is taken exactly as written.
+    let password = "'=a long password";
+    import(
+        &third,
+        &["--format", "csv"],
+        &format!("email,password\npw@example.com,{password}\n"),
+    );
+    third.login("pw@example.com", password, &[]).success();
 }
 
 /// A world whose database holds `count` users, inserted directly (fast).
