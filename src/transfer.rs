@@ -106,7 +106,7 @@ fn read_csv<'a>(reader: impl Read + 'a) -> Result<Box<dyn Iterator<Item = Result
         let line = csv.position().line();
         let item = match csv.read_record(&mut record) {
             Ok(false) => return None,
-            Ok(true) if csv.position().byte() - record_start.get() > MAX_RECORD_BYTES as u64 => {
+            Ok(true) if csv.position().byte().saturating_sub(record_start.get()) > MAX_RECORD_BYTES as u64 => {
                 Err(unreadable(line, &record_too_long()))
             }
             Ok(true) => {
@@ -149,7 +149,7 @@ struct RecordBound<R> {
 impl<R: Read> Read for RecordBound<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let allowed = (MAX_RECORD_BYTES + CSV_BUFFER) as u64;
-        let left = allowed.saturating_sub(self.pulled - self.record_start.get());
+        let left = allowed.saturating_sub(self.pulled.saturating_sub(self.record_start.get()));
         if left == 0 && !buf.is_empty() {
             return Err(record_too_long());
         }

@@ -45,21 +45,21 @@ impl Secrets {
     pub fn token(&mut self, given: Option<String>) -> Result<SecretToken> {
         let text = match given {
             Some(text) => Zeroizing::new(text),
-            None => self.read("Token: ", "a token")?,
+            None => self.read("Token: ", "token")?,
         };
         SecretToken::parse(&text).ok_or_else(invalid_token)
     }
 
     /// An existing password (for logging in or re-authenticating), not judged by the policy.
     pub fn existing(&mut self, prompt: &str) -> Result<Password> {
-        Ok(Password::new(&self.read(prompt, "a password")?))
+        Ok(Password::new(&self.read(prompt, "password")?))
     }
 
     /// A new password: asked twice on a terminal, one line on stdin; checked against the policy.
     pub fn new_password(&mut self, prompt: &str) -> Result<Password> {
-        let first = self.read(prompt, "a password")?;
+        let first = self.read(prompt, "password")?;
         if !self.from_stdin {
-            let again = self.read("Repeat the password: ", "a password")?;
+            let again = self.read("Repeat the password: ", "password")?;
             if *first != *again {
                 return Err(Error::Usage("Passwords must match.".to_owned()));
             }
@@ -71,7 +71,7 @@ impl Secrets {
         if !self.from_stdin {
             let typed = rpassword::prompt_password(prompt)
                 .map(Zeroizing::new)
-                .map_err(|e| Error::Usage(format!("Cannot read {what} from the terminal: {e}")))?;
+                .map_err(|e| Error::Usage(format!("Cannot read a {what} from the terminal: {e}")))?;
             if typed.len() > MAX_SECRET_BYTES {
                 return Err(too_long(what, "from the terminal"));
             }
@@ -82,9 +82,14 @@ impl Secrets {
         let mut line = Zeroizing::new(Vec::with_capacity(MAX_SECRET_BYTES + 2));
         match text::read_line(&mut io::stdin().lock(), MAX_SECRET_BYTES, &mut line) {
             Ok(true) => {}
-            Ok(false) => return Err(Error::Usage(format!("Expected {what} on line {} of stdin.", self.line))),
+            Ok(false) => {
+                return Err(Error::Usage(format!(
+                    "Expected a {what} on line {} of stdin.",
+                    self.line
+                )));
+            }
             Err(LineError::TooLong) => return Err(too_long(what, &format!("on line {} of stdin", self.line))),
-            Err(LineError::Io(e)) => return Err(Error::Usage(format!("Cannot read {what} from stdin: {e}"))),
+            Err(LineError::Io(e)) => return Err(Error::Usage(format!("Cannot read a {what} from stdin: {e}"))),
         }
         let text = std::str::from_utf8(&line)
             .map_err(|_| Error::Usage(format!("The {what} on line {} of stdin is not UTF-8.", self.line)))?;
@@ -99,8 +104,7 @@ pub const MAX_SECRET_BYTES: usize = 4 * MAX_PASSWORD_CHARS;
 
 fn too_long(what: &str, place: &str) -> Error {
     Error::Usage(format!(
-        "The {} {place} is longer than the limit of {MAX_SECRET_BYTES} bytes.",
-        what.trim_start_matches("a ")
+        "The {what} {place} is longer than the limit of {MAX_SECRET_BYTES} bytes."
     ))
 }
 
