@@ -136,7 +136,7 @@ complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l format -d 'The file format [default: from the --output extension, else csv]' -r -f -a "csv\t'Comma-separated values with a header row'
 jsonl\t'One JSON object per line'"
-complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file (created 0600) instead of stdout' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file (created 0600, replaced only once complete; `-` for stdout) instead of stdout' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l db -d 'The SQLite user database (created and migrated when missing)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l config -d 'A TOML file of settings' -r -F

@@ -15,6 +15,7 @@ use crate::domain::parse_bool;
 use crate::domain::password::HashParams;
 use crate::error::{Error, Result};
 use crate::mail::{Mailer, Transport};
+use crate::text::shown;
 
 /// What a setting accepts: how its text is parsed, and the range the value must be in.
 pub trait Kind {
@@ -625,16 +626,6 @@ fn read_config(path: &Path, required: bool) -> Result<BTreeMap<String, String>> 
         .collect()
 }
 
-/// A value as echoed in an error: control characters escaped, at most 100 characters.
-fn shown(raw: &str) -> String {
-    const LIMIT: usize = 100;
-    let mut shown: String = raw.chars().take(LIMIT).flat_map(char::escape_debug).collect();
-    if raw.chars().nth(LIMIT).is_some() {
-        shown.push('…');
-    }
-    shown
-}
-
 #[cfg(test)]
 mod tests {
     use std::fs;
@@ -773,7 +764,7 @@ mod tests {
             .parse(&format!("\x1b[31m{}", "x".repeat(500)))
             .unwrap_err()
             .to_string();
-        assert!(!error.contains('\x1b') && error.contains("\\u{1b}[31m"), "{error}");
+        assert!(!error.contains('\x1b') && error.contains("\\x1b[31m"), "{error}");
         assert!(error.len() < 300, "{error}");
     }
 

@@ -235,6 +235,10 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, printer: Printer) -> Result<()> {
+    // Most commands hold a password, a token or hashes in memory: no core dump may keep them,
+    // and other processes of the same user may not read this one's memory (ptrace, /proc).
+    nix::sys::prctl::set_dumpable(false)
+        .map_err(|e| Error::Storage(format!("Cannot make the process non-dumpable: {e}")))?;
     // Every file authctl creates (database, WAL, session file, mail) is private to its owner.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let global = cli.global;

@@ -129,8 +129,9 @@ pub struct ExportArgs {
     /// The file format [default: from the --output extension, else csv].
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Write to this file (created 0600) instead of stdout.
-    #[arg(long, short, value_name = "FILE")]
+    /// Write to this file (created 0600, replaced only once complete; `-` for stdout) instead
+    /// of stdout.
+    #[arg(long, short, value_name = "FILE|-")]
     output: Option<PathBuf>,
 }
 
@@ -324,11 +325,12 @@ impl ImportArgs {
 
 impl ExportArgs {
     fn run(self, ctx: &Context) -> Result<()> {
+        let output = self.output.filter(|path| path.as_os_str() != "-");
         let format = self
             .format
-            .or_else(|| self.output.as_deref().and_then(Format::guess))
+            .or_else(|| output.as_deref().and_then(Format::guess))
             .unwrap_or(Format::Csv);
-        let Some(path) = self.output else {
+        let Some(path) = output else {
             if ctx.printer.is_json() {
                 return Err(Error::Usage(
                     "user export writes the accounts to stdout: with --json, pass --output FILE.".to_owned(),

@@ -605,11 +605,16 @@ impl<'a, S: Store> Accounts<'a, S> {
 }
 
 impl<S: Store> Accounts<'_, S> {
-    /// When something made now with `lifetime` stops being valid.
+    /// When something made now with `lifetime` stops being valid: at the latest the end of
+    /// year 9999, the last moment RFC 3339 can write, whatever the lifetime.
     fn expiry(&self, lifetime: chrono::Duration) -> DateTime<Utc> {
+        const LATEST: DateTime<Utc> = match DateTime::from_timestamp(253_402_300_799, 0) {
+            Some(time) => time,
+            None => panic!("9999-12-31T23:59:59Z is a valid time"),
+        };
         self.now
             .checked_add_signed(lifetime)
-            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+            .map_or(LATEST, |time| time.min(LATEST))
     }
 
     /// Fails with the login failure (audited) unless `password` is the user's.

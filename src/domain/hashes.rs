@@ -7,6 +7,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
 
+use crate::text::shown;
+
 /// Work factors past these are refused at import: a hostile file must not make every login
 /// allocate gigabytes or spin for minutes.
 const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
@@ -84,9 +86,9 @@ impl<'a> StoredHash<'a> {
                 .split(':')
                 .map(str::parse)
                 .collect::<Result<_, _>>()
-                .map_err(|_| format!("malformed Werkzeug scrypt parameters '{params}'"))?;
+                .map_err(|_| format!("malformed Werkzeug scrypt parameters '{}'", shown(params)))?;
             let [n, r, p] = numbers[..] else {
-                return Err(format!("malformed Werkzeug scrypt parameters '{params}'"));
+                return Err(format!("malformed Werkzeug scrypt parameters '{}'", shown(params)));
             };
             if !n.is_power_of_two() || n < 2 || r == 0 || p == 0 {
                 return Err(format!("invalid scrypt parameters N={n} r={r} p={p}"));
@@ -187,7 +189,7 @@ fn three_fields<'a>(rest: &'a str, what: &str) -> Result<(&'a str, &'a str, &'a 
 fn iterations_of(text: &str) -> Result<u32, String> {
     match text.parse::<u32>() {
         Ok(n) if (1..=MAX_PBKDF2_ITERATIONS).contains(&n) => Ok(n),
-        _ => Err(format!("invalid pbkdf2 iteration count '{text}'")),
+        _ => Err(format!("invalid pbkdf2 iteration count '{}'", shown(text))),
     }
 }
 

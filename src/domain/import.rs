@@ -15,6 +15,7 @@ use crate::domain::parse_bool;
 use crate::domain::password::{Hasher, Password};
 use crate::domain::user::Username;
 use crate::error::{Error, Result};
+use crate::text::shown;
 
 /// The columns (CSV) or keys (JSON Lines) an import accepts.
 pub const COLUMNS: [&str; 6] = ["email", "username", "password", "password_hash", "confirmed", "active"];
@@ -43,6 +44,9 @@ pub struct RawRow {
     /// `active`.
     pub active: Option<String>,
 }
+
+/// One row as read from an import file, or what is wrong with it.
+pub type ReadRow = Result<RawRow, RowProblem>;
 
 /// A problem with one row.
 #[derive(Debug, Clone, Serialize)]
@@ -156,8 +160,9 @@ impl Problems {
 
 /// Phase one: validates every row and hashes plaintext passwords on `pool`, writing the prepared
 /// rows to an anonymous temporary file (0600, already unlinked). `progress` gets the rows done.
+/// An `Err` from `rows` (the input cannot be read any further) ends the import with that error.
 pub fn prepare(
-    rows: impl Iterator<Item = Result<RawRow, RowProblem>>,
+    rows: impl Iterator<Item = Result<ReadRow>>,
     hasher: &Hasher,
     pool: &rayon::ThreadPool,
     problems: &mut Problems,
@@ -167,7 +172,7 @@ pub fn prepare(
     let mut rows = rows.peekable();
     let mut done = 0u64;
     while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
+        let chunk: Vec<ReadRow> = rows.by_ref().take(CHUNK).collect::<Result<_>>()?;
         done += chunk.len() as u64;
         let prepared: Vec<Result<PreparedRow, RowProblem>> =
             pool.install(|| chunk.into_par_iter().map(|row| validate(row?, hasher)).collect());
@@ -213,7 +218,7 @@ fn validate(row: RawRow, hasher: &Hasher) -> Result<PreparedRow, RowProblem> {
         Some(Some(flag)) => Ok(Some(flag)),
         Some(None) => Err(invalid(format!(
             "{name} must be true/false, 1/0 or yes/no, not '{}'",
-            value.unwrap_or_default()
+            shown(&value.unwrap_or_default())
         ))),
     };
     Ok(PreparedRow {
@@ -318,21 +323,21 @@ mod tests {
             if i % 3 == 0 {
                 row.password = Some(Zeroizing::new("correct horse".to_owned()));
             }
-            rows.push(Ok(row));
+            rows.push(Ok(Ok(row)));
         }
-        rows.push(Ok(RawRow {
+        rows.push(Ok(Ok(RawRow {
             confirmed: Some("perhaps".into()),
             ..raw(700, "x@example.com")
-        }));
-        rows.push(Ok(raw(701, "not-an-email")));
-        rows.push(Ok(RawRow {
+        })));
+        rows.push(Ok(Ok(raw(701, "not-an-email"))));
+        rows.push(Ok(Ok(RawRow {
             password_hash: Some("md5$x".into()),
             ..raw(702, "y@example.com")
-        }));
-        rows.push(Ok(RawRow {
+        })));
+        rows.push(Ok(Ok(RawRow {
             password: Some(Zeroizing::new("short".into())),
             ..raw(703, "z@example.com")
-        }));
+        })));
         let mut problems = Problems::default();
         let spool = prepare(rows.into_iter(), &hasher, &pool, &mut problems, &|_| {}).unwrap();
         let lines: Vec<u64> = problems.reported.iter().map(|p| p.line).collect();

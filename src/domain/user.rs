@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::email::normalize;
 use crate::error::{Error, Result};
+use crate::text::shown;
 
 /// A user account as stored. The password hash is never serialised.
 #[derive(Debug, Clone, Serialize)]
@@ -79,7 +80,7 @@ pub fn email_taken(email: &str) -> Error {
 
 /// The error for a user that does not exist.
 pub fn no_such_user(key: &UserKey) -> Error {
-    Error::NotFound(format!("No such user: {key}."))
+    Error::NotFound(format!("No such user: {}.", shown(&key.to_string())))
 }
 
 /// A valid username: 1 to 64 characters, starting with a letter, then letters, digits, `.`, `_`
@@ -95,7 +96,8 @@ impl Username {
         let rest_ok = chars.all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
         if !starts_with_letter || !rest_ok || text.chars().count() > 64 {
             return Err(Error::Usage(format!(
-                "'{text}' is not a valid username: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter."
+                "'{}' is not a valid username: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter.",
+                shown(text)
             )));
         }
         Ok(Username(text.to_owned()))

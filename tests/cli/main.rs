@@ -5,6 +5,7 @@ mod util;
 mod accounts;
 mod contract;
 mod docs;
+mod limits;
 mod mail;
 mod sessions;
 mod storage;
