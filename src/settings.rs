@@ -231,9 +231,19 @@ fn read_config(path: &Path, required: bool) -> Result<BTreeMap<String, String>> 
             )));
         }
     };
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e| Error::Usage(format!("The config file {} is not valid TOML: {e}", path.display())))?;
+    // The parser's own message quotes the offending line, which may hold SMTP credentials:
+    // say where and what, never the line.
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let line = e
+            .span()
+            .and_then(|span| text.get(..span.start))
+            .map_or(0, |before| before.matches('\n').count() + 1);
+        Error::Usage(format!(
+            "The config file {} is not valid TOML (line {line}): {}",
+            path.display(),
+            e.message().trim_end()
+        ))
+    })?;
     table
         .into_iter()
         .map(|(key, value)| {
@@ -250,7 +260,8 @@ fn read_config(path: &Path, required: bool) -> Result<BTreeMap<String, String>> 
                 toml::Value::Boolean(flag) => flag.to_string(),
                 other => {
                     return Err(Error::Usage(format!(
-                        "Invalid value for setting {key}: {other} (expected a string, a number or a boolean)."
+                        "Invalid value for setting {key}: a {} (expected a string, a number or a boolean).",
+                        other.type_str()
                     )));
                 }
             };
