@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ pub const KEYS: &[&str] = &[
     "confirm_token_ttl",
     "reset_token_ttl",
     "email_token_ttl",
+    "reset_requests_per_hour",
     "require_confirmation",
     "jobs",
 ];
@@ -56,6 +58,9 @@ pub struct Settings {
     pub reset_token_ttl: Duration,
     /// Lifetime of an email-change token.
     pub email_token_ttl: Duration,
+    /// Password-reset requests mailed per address in any hour; more are answered the same but
+    /// send nothing.
+    pub reset_requests_per_hour: u32,
     /// Whether unconfirmed accounts are refused at login.
     pub require_confirmation: bool,
     /// Threads that hash passwords during `user import`; `None` means every core (counted only
@@ -199,6 +204,7 @@ impl Settings {
             confirm_token_ttl: duration(&sources, "confirm_token_ttl", "24h")?,
             reset_token_ttl: duration(&sources, "reset_token_ttl", "1h")?,
             email_token_ttl: duration(&sources, "email_token_ttl", "24h")?,
+            reset_requests_per_hour: number_in(&sources, "reset_requests_per_hour", 3, 1..=1000)?,
             require_confirmation: boolean(&sources, "require_confirmation")?,
             jobs: match sources.get("jobs") {
                 None => None,
@@ -313,6 +319,15 @@ fn number(sources: &Sources<'_>, key: &str, default: u32) -> Result<u32> {
             .filter(|n| *n > 0)
             .ok_or_else(|| invalid(key, &value, "expected a positive whole number")),
     }
+}
+
+fn number_in(sources: &Sources<'_>, key: &str, default: u32, range: RangeInclusive<u32>) -> Result<u32> {
+    let number = number(sources, key, default)?;
+    if !range.contains(&number) {
+        let expected = format!("expected a whole number from {} to {}", range.start(), range.end());
+        return Err(invalid(key, &number.to_string(), &expected));
+    }
+    Ok(number)
 }
 
 #[cfg(test)]
