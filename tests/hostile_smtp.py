@@ -5,10 +5,11 @@ Usage: hostile_smtp.py PORT LOG MODE. Every command line a client sends is appen
 test can tell what the server saw). Prints `ready` once listening, and stops when its stdin closes.
 
 MODE is one of:
+  accept       a well-behaved server that accepts every message (and keeps none)
   reject-mail  answers MAIL FROM with 530 (authentication required)
   reject-rcpt  answers RCPT TO with 550 (no such mailbox)
   drop-data    closes the connection in the middle of the message, after DATA
-  trickle      sends its greeting one byte a second, for ever
+  trickle      sends a greeting that never ends, one byte a second
   auth-no-tls  offers AUTH PLAIN LOGIN but no STARTTLS, and accepts everything
 """
 
@@ -23,7 +24,8 @@ def serve(connection, log, mode):
         connection.sendall(line.encode() + b"\r\n")
 
     if mode == "trickle":
-        for byte in b"220 slow.example.com ESMTP\r\n" * 1000:
+        # Continuation lines ("220-") of a greeting that never ends, each read a byte apart.
+        for byte in b"220-slow.example.com\r\n" * 1000:
             connection.sendall(bytes([byte]))
             time.sleep(1)
         return
