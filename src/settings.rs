@@ -303,7 +303,7 @@ pub const SMTP_TIMEOUT: Setting<Span> = Setting {
     flag: None,
     default: Fallback::Value("10s"),
     kind: Span::within(secs(1), secs(10 * MINUTE)),
-    doc: "SMTP connection and command timeout",
+    doc: "the longest a whole SMTP conversation may take, connection included",
 };
 pub const CONFIRM_TOKEN_TTL: Setting<Span> = Setting {
     key: "confirm_token_ttl",
@@ -325,6 +325,13 @@ pub const EMAIL_TOKEN_TTL: Setting<Span> = Setting {
     default: Fallback::Value("24h"),
     kind: Span::within(secs(1), secs(30 * DAY)),
     doc: "lifetime of an email-change token",
+};
+pub const RESET_REQUESTS_PER_HOUR: Setting<Count> = Setting {
+    key: "reset_requests_per_hour",
+    flag: None,
+    default: Fallback::Value("3"),
+    kind: Count::within(1, 1000),
+    doc: "password-reset requests mailed per address (registered or not) in any hour; more are answered alike but not sent",
 };
 pub const REQUIRE_CONFIRMATION: Setting<Boolean> = Setting {
     key: "require_confirmation",
@@ -359,6 +366,7 @@ pub const SETTINGS: &[&dyn Entry] = &[
     &CONFIRM_TOKEN_TTL,
     &RESET_TOKEN_TTL,
     &EMAIL_TOKEN_TTL,
+    &RESET_REQUESTS_PER_HOUR,
     &REQUIRE_CONFIRMATION,
     &JOBS,
 ];
@@ -394,6 +402,9 @@ pub struct Settings {
     pub reset_token_ttl: Duration,
     /// Lifetime of an email-change token.
     pub email_token_ttl: Duration,
+    /// Password-reset requests mailed per address in any hour; more are answered the same but
+    /// send nothing.
+    pub reset_requests_per_hour: u32,
     /// Whether unconfirmed accounts are refused at login.
     pub require_confirmation: bool,
     /// Threads that hash passwords during `user import`; `None` means every core (counted only
@@ -544,6 +555,7 @@ impl Settings {
             confirm_token_ttl: sources.value(&CONFIRM_TOKEN_TTL)?,
             reset_token_ttl: sources.value(&RESET_TOKEN_TTL)?,
             email_token_ttl: sources.value(&EMAIL_TOKEN_TTL)?,
+            reset_requests_per_hour: sources.value(&RESET_REQUESTS_PER_HOUR)?,
             require_confirmation: sources.value(&REQUIRE_CONFIRMATION)?,
             jobs: sources.get(&JOBS)?.map(|jobs| jobs as usize),
             db,

@@ -4,12 +4,13 @@
 use std::cell::OnceCell;
 
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use crate::domain::email::{Email, normalize};
 use crate::domain::import::{ImportSummary, OnConflict, Problems, RowProblem, Spool};
-use crate::domain::mail::{Delivery, Mail, Outbox};
+use crate::domain::mail::{Delivery, Mail, NoReset, Outbox};
 use crate::domain::password::{Hasher, Password, Verdict};
 use crate::domain::session::{RevokeTarget, Session, SessionDurations};
 use crate::domain::token::{EmailToken, SecretToken, TokenLifetimes, TokenPurpose};
@@ -411,34 +412,91 @@ impl<'a, S: Store> Accounts<'a, S> {
         Ok(Noticed { value: user, notice })
     }
 
-    /// `reset request`: mails a reset token when `email` names an account that may log in. For
-    /// any other address it checks the transport instead, so the answer is the same either way.
-    pub fn request_reset(&mut self, email: &Email, outbox: &dyn Outbox) -> Result<()> {
+    /// `reset request`: mails a reset token when `email` names an account that may log in, and
+    /// to any other address a message saying that there is nothing to reset. Both go through the
+    /// same transport in the same kind of transaction, so neither the exit code nor the time
+    /// tells registered addresses from others. At most `per_hour` requests an address are
+    /// mailed in any hour; past that nothing is sent, and the answer is the same.
+    pub fn request_reset(&mut self, email: &Email, outbox: &dyn Outbox, per_hour: u32) -> Result<()> {
         let user = self.store.read()?.find_user(&email.into())?;
-        match user.filter(User::may_log_in) {
-            Some(user) => {
+        if !self.count_reset_request(email, user.as_ref(), per_hour)? {
+            return Ok(());
+        }
+        let why = match &user {
+            Some(user) if user.may_log_in() => {
                 self.issue_token(
                     outbox,
-                    &user,
+                    user,
                     TokenPurpose::Reset,
                     None,
                     AuditEvent::PasswordResetRequested,
                 )?;
+                return Ok(());
             }
-            None => {
-                outbox.check()?;
-                let mut entry = self.stamp.entry(
-                    AuditEvent::PasswordResetRequested,
-                    None,
-                    Some("no active account: nothing sent".to_owned()),
-                );
-                entry.email = Some(email.as_str().to_owned());
-                let tx = self.store.write()?;
-                tx.append_audit(&entry)?;
-                tx.commit()?;
+            Some(_) => NoReset::AccountDisabled,
+            None => NoReset::NoAccount,
+        };
+        let mail = Mail::ResetUnavailable {
+            to: email.as_str(),
+            why,
+        };
+        let (event, detail) = match outbox.send(&mail) {
+            Ok(_) => (
+                AuditEvent::PasswordResetRequested,
+                "no account that may log in: told so by mail".to_owned(),
+            ),
+            Err(error) => {
+                self.audit_reset_request(user.as_ref(), email, AuditEvent::MailFailed, error.to_string())?;
+                return Err(error);
             }
+        };
+        self.audit_reset_request(user.as_ref(), email, event, detail)
+    }
+
+    /// Counts a reset request for `email` in the past hour and says whether it may be mailed:
+    /// false (audited) once `per_hour` were counted. Requests are counted by a hash of the
+    /// normalised address, for registered and unknown addresses alike, and forgotten after an
+    /// hour.
+    fn count_reset_request(&mut self, email: &Email, user: Option<&User>, per_hour: u32) -> Result<bool> {
+        let hour_ago = self
+            .now
+            .checked_sub_signed(chrono::Duration::hours(1))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let detail = format!("over reset_requests_per_hour ({per_hour}): nothing sent");
+        let over_limit = self.reset_request_entry(user, email, AuditEvent::PasswordResetRequested, detail);
+        let tx = self.store.write()?;
+        let address = AddressHash::of(email, &tx.database_id()?);
+        let allowed = tx.count_reset_requests(&address, hour_ago)? < u64::from(per_hour);
+        if allowed {
+            tx.record_reset_request(&address, self.now, hour_ago)?;
+        } else {
+            tx.append_audit(&over_limit)?;
         }
-        Ok(())
+        tx.commit()?;
+        Ok(allowed)
+    }
+
+    fn audit_reset_request(
+        &mut self,
+        user: Option<&User>,
+        email: &Email,
+        event: AuditEvent,
+        detail: String,
+    ) -> Result<()> {
+        let entry = self.reset_request_entry(user, email, event, detail);
+        let tx = self.store.write()?;
+        tx.append_audit(&entry)?;
+        tx.commit()
+    }
+
+    /// An audit row about a reset request: about the account when there is one, otherwise
+    /// about the address asked for, without a user id.
+    fn reset_request_entry(&self, user: Option<&User>, email: &Email, event: AuditEvent, detail: String) -> AuditEntry {
+        let mut entry = self.stamp.entry(event, user, Some(detail));
+        if user.is_none() {
+            entry.email = Some(email.as_str().to_owned());
+        }
+        entry
     }
 
     /// Fails unless `token` is a usable reset token (checked before asking for a new password).
@@ -720,6 +778,21 @@ impl<S: Store> Accounts<'_, S> {
     }
 }
 
+/// What the reset-request rate limit stores of an address: a SHA-256 of its normalised form,
+/// salted with the database's identity, never the address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressHash(pub [u8; 32]);
+
+impl AddressHash {
+    fn of(email: &Email, database_id: &str) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(database_id.as_bytes());
+        hasher.update([0]);
+        hasher.update(email.normalized().as_bytes());
+        AddressHash(hasher.finalize().into())
+    }
+}
+
 /// The stored record of `token` if it can be used for `purpose` at `now`; unknown, expired,
 /// used and wrong-purpose tokens all give [`invalid_token`].
 fn usable_token(
@@ -793,10 +866,6 @@ mod tests {
                 transport: "test".to_owned(),
                 file: None,
             })
-        }
-
-        fn check(&self) -> Result<()> {
-            Ok(())
         }
     }
 
@@ -872,8 +941,8 @@ mod tests {
         let mut accounts = Accounts::new(&mut store, &hasher, policy(), start, || "test".to_owned());
         accounts.add_user(ada(), Some(&outbox)).unwrap();
         let email = Email::parse("ada@example.com").unwrap();
-        accounts.request_reset(&email, &outbox).unwrap();
-        accounts.request_reset(&email, &outbox).unwrap();
+        accounts.request_reset(&email, &outbox, 3).unwrap();
+        accounts.request_reset(&email, &outbox, 3).unwrap();
         let sent = outbox.0.borrow().clone();
         let (confirm, old_reset, reset) = (&sent[0], &sent[1], &sent[2]);
         let token = |text: &str| SecretToken::parse(text).unwrap();

@@ -8,6 +8,7 @@ pub mod sqlite;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::accounts::AddressHash;
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::session::Session;
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
@@ -104,6 +105,18 @@ pub trait Transaction {
 
     /// Deletes the user's unused tokens of `purpose`; returns how many.
     fn delete_unused_tokens(&self, user_id: Uuid, purpose: TokenPurpose) -> Result<usize>;
+
+    /// How many reset requests for the address were recorded after `since`.
+    fn count_reset_requests(&self, address: &AddressHash, since: DateTime<Utc>) -> Result<u64>;
+
+    /// Records a reset request for the address at `at`, and forgets every request (of any
+    /// address) recorded at or before `forget_before`.
+    fn record_reset_request(
+        &self,
+        address: &AddressHash,
+        at: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<()>;
 
     /// Appends a row to the audit log.
     fn append_audit(&self, entry: &AuditEntry) -> Result<()>;

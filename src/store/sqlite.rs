@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use uuid::Uuid;
 
+use crate::domain::accounts::AddressHash;
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use crate::domain::email::normalize;
 use crate::domain::session::Session;
@@ -20,6 +21,7 @@ use crate::store::{BatchMark, Insert, Store, Transaction};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_email_tokens.sql"),
+    include_str!("../../migrations/0004_reset_requests.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -382,6 +384,29 @@ impl Transaction for SqliteTx<'_> {
             "DELETE FROM tokens WHERE user_id = ?1 AND purpose = ?2 AND used_at IS NULL",
             params![user_id.to_string(), purpose.as_str()],
         )?)
+    }
+
+    fn count_reset_requests(&self, address: &AddressHash, since: DateTime<Utc>) -> Result<u64> {
+        let count: i64 = self
+            .0
+            .prepare_cached("SELECT count(*) FROM reset_requests WHERE address_hash = ?1 AND at > ?2")?
+            .query_row(params![&address.0[..], millis(since)], |row| row.get(0))?;
+        Ok(count.unsigned_abs())
+    }
+
+    fn record_reset_request(
+        &self,
+        address: &AddressHash,
+        at: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<()> {
+        self.0
+            .prepare_cached("DELETE FROM reset_requests WHERE at <= ?1")?
+            .execute([millis(forget_before)])?;
+        self.0
+            .prepare_cached("INSERT INTO reset_requests (address_hash, at) VALUES (?1, ?2)")?
+            .execute(params![&address.0[..], millis(at)])?;
+        Ok(())
     }
 
     fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
