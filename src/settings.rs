@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -31,6 +32,9 @@ pub const KEYS: &[&str] = &[
     "email_token_ttl",
     "require_confirmation",
     "jobs",
+    "max_failed_logins",
+    "lockout_duration",
+    "login_failure_delay",
 ];
 
 /// The resolved settings of one run.
@@ -61,6 +65,12 @@ pub struct Settings {
     /// Threads that hash passwords during `user import`; `None` means every core (counted only
     /// when an import runs: it costs file reads that other commands should not pay).
     pub jobs: Option<usize>,
+    /// Consecutive failed logins that lock an account out.
+    pub max_failed_logins: u32,
+    /// How long the first lockout lasts (doubled with each further failure, at most 24 hours).
+    pub lockout_duration: Duration,
+    /// The least time a failed login or re-authentication takes.
+    pub login_failure_delay: Duration,
 }
 
 /// The session file locations: one chosen explicitly, or the XDG defaults.
@@ -214,6 +224,19 @@ impl Settings {
                 parallelism: number(&sources, "argon2_parallelism", defaults.parallelism)?,
             },
             busy_timeout: duration(&sources, "busy_timeout", "5s")?,
+            max_failed_logins: number_in(&sources, "max_failed_logins", 5, 1..=1000)?,
+            lockout_duration: duration_in(
+                &sources,
+                "lockout_duration",
+                "15m",
+                Duration::from_secs(1)..=Duration::from_secs(24 * 3600),
+            )?,
+            login_failure_delay: duration_in(
+                &sources,
+                "login_failure_delay",
+                "1s",
+                Duration::ZERO..=Duration::from_secs(60),
+            )?,
         })
     }
 }
@@ -280,6 +303,38 @@ fn duration(sources: &Sources<'_>, key: &str, default: &str) -> Result<Duration>
             "expected a positive duration such as 90s, 12h or 365d",
         )),
     }
+}
+
+/// A duration within `range`, which may start at zero.
+fn duration_in(sources: &Sources<'_>, key: &str, default: &str, range: RangeInclusive<Duration>) -> Result<Duration> {
+    let value = sources.get(key).unwrap_or_else(|| default.to_owned());
+    let zero = value.trim() == "0";
+    match humantime::parse_duration(&value).or(if zero { Ok(Duration::ZERO) } else { Err(()) }) {
+        Ok(parsed) if range.contains(&parsed) => Ok(parsed),
+        _ => Err(invalid(
+            key,
+            &value,
+            &format!(
+                "expected a duration from {} to {}",
+                humantime::format_duration(*range.start()),
+                humantime::format_duration(*range.end())
+            ),
+        )),
+    }
+}
+
+/// A whole number within `range`.
+fn number_in(sources: &Sources<'_>, key: &str, default: u32, range: RangeInclusive<u32>) -> Result<u32> {
+    let Some(value) = sources.get(key) else {
+        return Ok(default);
+    };
+    value.parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+        invalid(
+            key,
+            &value,
+            &format!("expected a whole number from {} to {}", range.start(), range.end()),
+        )
+    })
 }
 
 fn boolean(sources: &Sources<'_>, key: &str) -> Result<bool> {
