@@ -1324,9 +1324,17 @@ mod tests {
         let (unusable, _) = accounts
             .add_user(account("unusable@example.com", None, true), None)
             .unwrap();
+        let (locked_out, _) = accounts
+            .add_user(account("lockedout@example.com", Some("correct horse"), true), None)
+            .unwrap();
         let tx = store.write().unwrap();
         tx.set_password_hash(unusable.id, "$argon2id$v=19$garbage", None)
             .unwrap();
+        let lockout = Lockout {
+            failures: 3,
+            until: Some(now + chrono::Duration::hours(1)),
+        };
+        tx.set_lockout(locked_out.id, lockout).unwrap();
         tx.commit().unwrap();
         let mut accounts = Accounts::new(&mut store, &hasher, policy(), now, os);
 
@@ -1338,6 +1346,7 @@ mod tests {
                 "nobody@example.com",
                 "locked@example.com",
                 "inactive@example.com",
+                "lockedout@example.com",
                 "nopassword@example.com",
                 "unusable@example.com",
             ] {

@@ -4,6 +4,7 @@ mod util;
 
 mod accounts;
 mod contract;
+mod lockout;
 mod mail;
 mod races;
 mod sessions;
