@@ -208,7 +208,7 @@ impl<'a, S: Store> Accounts<'a, S> {
         self.store.read()?.for_each_user(each)
     }
 
-    /// Deletes an account and its sessions.
+    /// Deletes an account; its sessions and emailed tokens go with it.
     pub fn remove_user(&mut self, key: &UserKey) -> Result<User> {
         let tx = self.store.write()?;
         let user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
@@ -305,20 +305,21 @@ impl<'a, S: Store> Accounts<'a, S> {
         let tx = self.store.write()?;
         // Verifying took time: an administrator may have removed, locked or deactivated the
         // account or set a new password meanwhile, and that must stand.
-        let current = tx.find_user(&UserKey::Id(user.id))?;
-        let changed = match &current {
-            None => Some("account removed during login"),
+        let current = match tx.find_user(&UserKey::Id(user.id))? {
+            None => Err("account removed during login"),
             Some(now) if now.password_hash.as_deref() != Some(verified.as_str()) => {
-                Some("password changed during login")
+                Err("password changed during login")
             }
-            Some(now) if !now.may_log_in() => Some("account locked or deactivated during login"),
-            Some(now) if now.lockout.is_active(self.now) => Some("account locked out during login"),
-            Some(_) => None,
+            Some(now) if !now.may_log_in() => Err("account locked or deactivated during login"),
+            Some(now) if now.lockout.is_active(self.now) => Err("account locked out during login"),
+            Some(now) => Ok(now),
         };
-        let (Some(mut user), None) = (current, changed) else {
-            drop(tx);
-            let why = changed.unwrap_or("account changed during login");
-            return self.fail_login(started, Some(&user), email.as_str(), why, false);
+        let mut user = match current {
+            Ok(current) => current,
+            Err(why) => {
+                drop(tx);
+                return self.fail_login(started, Some(&user), email.as_str(), why, false);
+            }
         };
         if let Some((scheme, hash)) = upgrade
             && tx.set_password_hash(user.id, &hash, Some(&verified))?
