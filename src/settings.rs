@@ -333,6 +333,27 @@ pub const RESET_REQUESTS_PER_HOUR: Setting<Count> = Setting {
     kind: Count::within(1, 1000),
     doc: "password-reset requests mailed per address (registered or not) in any hour; more are answered alike but not sent",
 };
+pub const MAX_FAILED_LOGINS: Setting<Count> = Setting {
+    key: "max_failed_logins",
+    flag: None,
+    default: Fallback::Value("5"),
+    kind: Count::within(1, 1000),
+    doc: "consecutive failed logins that lock an account out",
+};
+pub const LOCKOUT_DURATION: Setting<Span> = Setting {
+    key: "lockout_duration",
+    flag: None,
+    default: Fallback::Value("15m"),
+    kind: Span::within(secs(1), secs(DAY)),
+    doc: "the first lockout; it doubles with each further failure, up to 24h",
+};
+pub const LOGIN_FAILURE_DELAY: Setting<Span> = Setting {
+    key: "login_failure_delay",
+    flag: None,
+    default: Fallback::Value("1s"),
+    kind: Span::within(secs(0), secs(60)),
+    doc: "the least time a failed login or password check takes (like pam_faildelay)",
+};
 pub const REQUIRE_CONFIRMATION: Setting<Boolean> = Setting {
     key: "require_confirmation",
     flag: None,
@@ -367,6 +388,9 @@ pub const SETTINGS: &[&dyn Entry] = &[
     &RESET_TOKEN_TTL,
     &EMAIL_TOKEN_TTL,
     &RESET_REQUESTS_PER_HOUR,
+    &MAX_FAILED_LOGINS,
+    &LOCKOUT_DURATION,
+    &LOGIN_FAILURE_DELAY,
     &REQUIRE_CONFIRMATION,
     &JOBS,
 ];
@@ -410,6 +434,12 @@ pub struct Settings {
     /// Threads that hash passwords during `user import`; `None` means every core (counted only
     /// when an import runs: it costs file reads that other commands should not pay).
     pub jobs: Option<usize>,
+    /// Consecutive failed logins that lock an account out.
+    pub max_failed_logins: u32,
+    /// How long the first lockout lasts (doubled with each further failure, at most 24 hours).
+    pub lockout_duration: Duration,
+    /// The least time a failed login or re-authentication takes.
+    pub login_failure_delay: Duration,
 }
 
 /// The session file locations: one chosen explicitly, or the XDG defaults.
@@ -568,6 +598,9 @@ impl Settings {
                 parallelism: sources.value(&ARGON2_PARALLELISM)?,
             },
             busy_timeout: sources.value(&BUSY_TIMEOUT)?,
+            max_failed_logins: sources.value(&MAX_FAILED_LOGINS)?,
+            lockout_duration: sources.value(&LOCKOUT_DURATION)?,
+            login_failure_delay: sources.value(&LOGIN_FAILURE_DELAY)?,
         })
     }
 }

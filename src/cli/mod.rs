@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::domain::accounts::{Accounts, Policy};
+use crate::domain::lockout::LockoutPolicy;
 use crate::domain::password::Hasher;
 use crate::domain::session::SessionDurations;
 use crate::domain::token::TokenLifetimes;
@@ -161,6 +162,11 @@ impl Context {
                 email_change: to_chrono(settings.email_token_ttl),
             },
             require_confirmation: settings.require_confirmation,
+            lockout: LockoutPolicy {
+                max_failures: settings.max_failed_logins,
+                duration: to_chrono(settings.lockout_duration),
+            },
+            failure_delay: settings.login_failure_delay,
         };
         let mut accounts = Accounts::new(store, &self.hasher, policy, self.now, os_user);
         operation(&mut accounts)

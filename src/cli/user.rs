@@ -32,7 +32,7 @@ printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --pas
     /// List every account.
     #[command(after_long_help = "Example:\n  authctl user list --json | jq -r '.[].email'")]
     List,
-    /// Show one account.
+    /// Show one account, with its failed logins and any lockout.
     #[command(after_long_help = "Example:\n  authctl user show ada@example.com")]
     Show(UserArg),
     /// Delete an account and its sessions (asks first on a terminal).
@@ -41,7 +41,7 @@ printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --pas
     /// Lock an account: it cannot log in and its sessions end.
     #[command(after_long_help = "Example:\n  authctl user lock ada@example.com")]
     Lock(UserArg),
-    /// Unlock a locked account.
+    /// Unlock an account: lift the lock and any lockout by failed logins.
     #[command(after_long_help = "Example:\n  authctl user unlock ada@example.com")]
     Unlock(UserArg),
     /// Create (or update) accounts in bulk from CSV or JSON Lines, hashing on every core.
@@ -211,6 +211,11 @@ impl UserCommand {
                     writeln!(w, "confirmed:  {}", yes_no(user.confirmed))?;
                     writeln!(w, "active:     {}", yes_no(user.active))?;
                     writeln!(w, "locked:     {}", yes_no(user.locked))?;
+                    writeln!(w, "failures:   {}", user.lockout.failures)?;
+                    match user.lockout.until.filter(|_| user.lockout.is_active(ctx.now)) {
+                        Some(end) => writeln!(w, "locked out: until {}", format_time(end))?,
+                        None => writeln!(w, "locked out: no")?,
+                    }
                     writeln!(
                         w,
                         "password:   {}",

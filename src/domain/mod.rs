@@ -8,6 +8,7 @@ pub mod audit;
 pub mod email;
 pub mod hashes;
 pub mod import;
+pub mod lockout;
 pub mod mail;
 pub mod password;
 pub mod session;

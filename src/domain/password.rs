@@ -69,6 +69,18 @@ impl fmt::Debug for Password {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Password-hash evaluations made by this thread: tests compare the work of two paths with it.
+    pub(crate) static EVALUATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one evaluation of a password hash (in tests; nothing otherwise).
+fn evaluated() {
+    #[cfg(test)]
+    EVALUATIONS.with(|count| count.set(count.get() + 1));
+}
+
 /// argon2id cost parameters; the defaults are OWASP's (m=19456 KiB, t=2, p=1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HashParams {
@@ -107,6 +119,9 @@ pub enum Verdict {
 pub struct Hasher {
     params: HashParams,
     argon2: Argon2<'static>,
+    /// A PHC string with the current parameters that no password matches: verifying against it
+    /// is exactly the work of a wrong password for an account with a current hash.
+    decoy: String,
 }
 
 impl Hasher {
@@ -114,9 +129,21 @@ impl Hasher {
     pub fn new(params: HashParams) -> Result<Self> {
         let argon_params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
             .map_err(|e| Error::Usage(format!("Invalid argon2 parameters {params:?}: {e}")))?;
+        let invalid =
+            |e: argon2::password_hash::Error| Error::Usage(format!("Invalid argon2 parameters {params:?}: {e}"));
+        let salt = SaltString::encode_b64(&[0u8; 16]).map_err(invalid)?;
+        let decoy = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: (&argon_params).try_into().map_err(invalid)?,
+            salt: Some(salt.as_salt()),
+            hash: Some(Output::new(&[0u8; Params::DEFAULT_OUTPUT_LEN]).map_err(invalid)?),
+        }
+        .to_string();
         Ok(Hasher {
             params,
             argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params),
+            decoy,
         })
     }
 
@@ -137,6 +164,7 @@ impl Hasher {
         let salt_bytes = random_bytes::<16>()?;
         let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| failed(&e))?;
         let params = self.argon2.params();
+        evaluated();
         let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
         BLOCKS.with_borrow_mut(|blocks| {
             blocks.resize(params.block_count(), Block::default());
@@ -160,19 +188,27 @@ impl Hasher {
         let parsed = match StoredHash::parse(stored) {
             Ok(StoredHash::Argon2(parsed)) => parsed,
             Ok(foreign) => {
-                return if password.spellings().any(|spelling| foreign.matches_foreign(spelling)) {
+                let matches = |spelling| {
+                    evaluated();
+                    foreign.matches_foreign(spelling)
+                };
+                return if password.spellings().any(matches) {
                     Verdict::MatchNeedsRehash(foreign.scheme())
                 } else {
                     Verdict::Mismatch
                 };
             }
-            Err(_) => return Verdict::Mismatch,
+            Err(_) => {
+                self.spend_equal_time(password);
+                return Verdict::Mismatch;
+            }
         };
         let argon2 = Argon2::default();
-        if !password
-            .spellings()
-            .any(|spelling| argon2.verify_password(spelling, &parsed).is_ok())
-        {
+        let matches = |spelling| {
+            evaluated();
+            argon2.verify_password(spelling, &parsed).is_ok()
+        };
+        if !password.spellings().any(matches) {
             return Verdict::Mismatch;
         }
         if self.is_current(&parsed) {
@@ -182,10 +218,11 @@ impl Hasher {
         }
     }
 
-    /// Spends the time of one verification without any stored hash, so that an unknown account
+    /// Does the work of a wrong password for an account with a current argon2id hash, spelling
+    /// for spelling, so that an unknown account (or one refused without checking the password)
     /// answers as slowly as a known one.
     pub fn spend_equal_time(&self, password: &Password) {
-        let _ = self.hash(password);
+        let _ = self.verify(password, &self.decoy);
     }
 
     fn is_current(&self, parsed: &PasswordHash<'_>) -> bool {

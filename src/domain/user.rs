@@ -7,6 +7,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::email::normalize;
+use crate::domain::lockout::Lockout;
 use crate::error::{Error, Result};
 use crate::text::shown;
 
@@ -30,10 +31,14 @@ pub struct User {
     pub locked: bool,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
+    /// Consecutive failed logins and the temporary lockout they caused.
+    #[serde(flatten)]
+    pub lockout: Lockout,
 }
 
 impl User {
-    /// Flask-Login's `is_active`: an inactive or locked account cannot log in.
+    /// Flask-Login's `is_active`: an inactive or locked account cannot log in (the temporary
+    /// lockout, which ends by itself, is checked at login only).
     pub fn may_log_in(&self) -> bool {
         self.active && !self.locked
     }

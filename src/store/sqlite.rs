@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::domain::accounts::AddressHash;
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use crate::domain::email::normalize;
+use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey, email_taken};
@@ -21,6 +22,7 @@ use crate::store::{BatchMark, Insert, Store, Transaction};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_email_tokens.sql"),
+    include_str!("../../migrations/0003_lockout.sql"),
     include_str!("../../migrations/0004_reset_requests.sql"),
 ];
 
@@ -175,7 +177,8 @@ impl Store for SqliteStore {
 /// A transaction on a [`SqliteStore`]; rolls back when dropped uncommitted.
 pub struct SqliteTx<'a>(rusqlite::Transaction<'a>);
 
-const USER_COLUMNS: &str = "id, email, username, password_hash, confirmed, active, locked, created_at";
+const USER_COLUMNS: &str =
+    "id, email, username, password_hash, confirmed, active, locked, created_at, failed_logins, locked_out_until";
 const SESSION_COLUMNS: &str = "id, user_id, token_hash, remember, created_at, expires_at, revoked_at";
 const TOKEN_COLUMNS: &str = "token_hash, user_id, purpose, new_email, created_at, expires_at, used_at";
 
@@ -217,7 +220,7 @@ impl Transaction for SqliteTx<'_> {
 
     fn insert_user(&self, user: &User) -> Result<()> {
         self.execute_insert(user, "")
-            .map_err(|e| conflict_or_storage(e, user))?;
+            .map_err(|e| conflict_or_storage(e, &user.email, user.username.as_deref()))?;
         Ok(())
     }
 
@@ -261,24 +264,46 @@ impl Transaction for SqliteTx<'_> {
         })
     }
 
-    fn update_user(&self, user: &User) -> Result<()> {
+    fn set_password_hash(&self, id: Uuid, new: &str, expected: Option<&str>) -> Result<bool> {
+        let changed = self
+            .0
+            .prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1 AND password_hash IS ?3")?
+            .execute(params![id.to_string(), new, expected])?;
+        Ok(changed == 1)
+    }
+
+    fn set_locked(&self, id: Uuid, locked: bool) -> Result<()> {
+        self.set_column(id, "locked", locked)
+    }
+
+    fn set_active(&self, id: Uuid, active: bool) -> Result<()> {
+        self.set_column(id, "active", active)
+    }
+
+    fn set_confirmed(&self, id: Uuid, confirmed: bool) -> Result<()> {
+        self.set_column(id, "confirmed", confirmed)
+    }
+
+    fn set_email(&self, id: Uuid, email: &str) -> Result<()> {
         self.0
-            .prepare_cached(
-                "UPDATE users SET email = ?2, email_normalized = ?3, username = ?4, username_normalized = ?5, \
-                 password_hash = ?6, confirmed = ?7, active = ?8, locked = ?9 WHERE id = ?1",
-            )?
-            .execute(params![
-                user.id.to_string(),
-                user.email,
-                normalize(&user.email),
-                user.username,
-                user.username.as_deref().map(normalize),
-                user.password_hash,
-                user.confirmed,
-                user.active,
-                user.locked,
-            ])
-            .map_err(|e| conflict_or_storage(e, user))?;
+            .prepare_cached("UPDATE users SET email = ?2, email_normalized = ?3 WHERE id = ?1")?
+            .execute(params![id.to_string(), email, normalize(email)])
+            .map_err(|e| conflict_or_storage(e, email, None))?;
+        Ok(())
+    }
+
+    fn set_username(&self, id: Uuid, username: Option<&str>) -> Result<()> {
+        self.0
+            .prepare_cached("UPDATE users SET username = ?2, username_normalized = ?3 WHERE id = ?1")?
+            .execute(params![id.to_string(), username, username.map(normalize)])
+            .map_err(|e| conflict_or_storage(e, "", username))?;
+        Ok(())
+    }
+
+    fn set_lockout(&self, id: Uuid, lockout: Lockout) -> Result<()> {
+        self.0
+            .prepare_cached("UPDATE users SET failed_logins = ?2, locked_out_until = ?3 WHERE id = ?1")?
+            .execute(params![id.to_string(), lockout.failures, lockout.until.map(millis)])?;
         Ok(())
     }
 
@@ -301,12 +326,14 @@ impl Transaction for SqliteTx<'_> {
                 millis(session.expires_at),
                 session.revoked_at.map(millis),
             ])?;
-        // Sessions past their expiry can never log anyone in again: drop the user's old ones.
-        self.0.execute(
-            "DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2",
-            params![session.user_id.to_string(), millis(session.created_at)],
-        )?;
         Ok(())
+    }
+
+    fn delete_expired_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<usize> {
+        Ok(self
+            .0
+            .prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2")?
+            .execute(params![user_id.to_string(), millis(now)])?)
     }
 
     fn find_session(&self, token: &TokenHash) -> Result<Option<Session>> {
@@ -346,7 +373,6 @@ impl Transaction for SqliteTx<'_> {
     }
 
     fn insert_token(&self, token: &EmailToken) -> Result<()> {
-        self.delete_unused_tokens(token.user_id, token.purpose)?;
         self.0
             .prepare_cached(&format!(
                 "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -379,10 +405,10 @@ impl Transaction for SqliteTx<'_> {
         Ok(())
     }
 
-    fn delete_unused_tokens(&self, user_id: Uuid, purpose: TokenPurpose) -> Result<usize> {
+    fn delete_unused_tokens(&self, user_id: Uuid, purpose: Option<TokenPurpose>) -> Result<usize> {
         Ok(self.0.execute(
-            "DELETE FROM tokens WHERE user_id = ?1 AND purpose = ?2 AND used_at IS NULL",
-            params![user_id.to_string(), purpose.as_str()],
+            "DELETE FROM tokens WHERE user_id = ?1 AND (?2 IS NULL OR purpose = ?2) AND used_at IS NULL",
+            params![user_id.to_string(), purpose.map(TokenPurpose::as_str)],
         )?)
     }
 
@@ -455,13 +481,21 @@ impl Transaction for SqliteTx<'_> {
 }
 
 impl SqliteTx<'_> {
+    /// Sets one boolean column of a user; `column` is one of this file's constants.
+    fn set_column(&self, id: Uuid, column: &str, value: bool) -> Result<()> {
+        self.0
+            .prepare_cached(&format!("UPDATE users SET {column} = ?2 WHERE id = ?1"))?
+            .execute(params![id.to_string(), value])?;
+        Ok(())
+    }
+
     /// Inserts `user`; `on_conflict` is empty or an upsert clause.
     fn execute_insert(&self, user: &User, on_conflict: &str) -> rusqlite::Result<usize> {
         self.0
             .prepare_cached(&format!(
                 "INSERT INTO users (id, email, email_normalized, username, username_normalized, \
-                 password_hash, confirmed, active, locked, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) {on_conflict}"
+                 password_hash, confirmed, active, locked, created_at, failed_logins, locked_out_until) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) {on_conflict}"
             ))?
             .execute(params![
                 user.id.to_string(),
@@ -474,6 +508,8 @@ impl SqliteTx<'_> {
                 user.active,
                 user.locked,
                 millis(user.created_at),
+                user.lockout.failures,
+                user.lockout.until.map(millis),
             ])
     }
 }
@@ -490,14 +526,14 @@ impl From<rusqlite::Error> for Error {
 }
 
 /// Turns a unique-index violation on users into a conflict naming what is taken.
-fn conflict_or_storage(error: rusqlite::Error, user: &User) -> Error {
+fn conflict_or_storage(error: rusqlite::Error, email: &str, username: Option<&str>) -> Error {
     let message = error.to_string();
     if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
         if message.contains("users.email_normalized") {
-            return email_taken(&user.email);
+            return email_taken(email);
         }
         if message.contains("users.username_normalized") {
-            let username = user.username.as_deref().unwrap_or_default();
+            let username = username.unwrap_or_default();
             return Error::Conflict(format!("The username {username} is already taken."));
         }
     }
@@ -519,6 +555,13 @@ fn user_from_row_at(row: &Row<'_>, first: usize) -> rusqlite::Result<User> {
         active: row.get(first + 5)?,
         locked: row.get(first + 6)?,
         created_at: row_time(row, first + 7)?,
+        lockout: Lockout {
+            failures: row.get(first + 8)?,
+            until: row
+                .get::<_, Option<i64>>(first + 9)?
+                .map(|ms| from_millis(ms, first + 9))
+                .transpose()?,
+        },
     })
 }
 

@@ -34,7 +34,7 @@ impl World {
     }
 
     /// authctl with an empty environment but for PATH, this world's HOME and XDG directories,
-    /// its database and session file, and cheap argon2 parameters.
+    /// its database and session file, cheap argon2 parameters and no failed-login delay.
     pub fn bare(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_authctl"));
         cmd.env_clear()
@@ -45,6 +45,7 @@ impl World {
             .env("XDG_STATE_HOME", self.path("state"))
             .env("AUTHCTL_ARGON2_MEMORY_KIB", "64")
             .env("AUTHCTL_ARGON2_ITERATIONS", "1")
+            .env("AUTHCTL_LOGIN_FAILURE_DELAY", "0s")
             .current_dir(self.dir.path());
         cmd
     }
@@ -233,6 +234,7 @@ pub fn in_terminal(world: &World, answers: &[&str], args: &[&str]) -> (i32, Stri
         .env("AUTHCTL_SESSION_FILE", world.session_file())
         .env("AUTHCTL_ARGON2_MEMORY_KIB", "64")
         .env("AUTHCTL_ARGON2_ITERATIONS", "1")
+        .env("AUTHCTL_LOGIN_FAILURE_DELAY", "0s")
         .env("HOME", world.path("home"))
         .output()
         .unwrap();
