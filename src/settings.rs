@@ -2,13 +2,17 @@
 //! `AUTHCTL_<KEY>`; precedence is flag > environment > config file > default.
 
 use std::collections::BTreeMap;
+use std::fmt::Display;
 use std::fs;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use directories::BaseDirs;
 
-use crate::domain::password::HashParams;
+use crate::domain::hashes::{DEFAULT_MAX_FOREIGN_HASH_COST, MAX_FOREIGN_HASH_COST};
+use crate::domain::password::{ARGON2_ITERATIONS, ARGON2_MEMORY_KIB, ARGON2_PARALLELISM, HashParams};
+use crate::domain::policy::MIN_PASSWORD_SCORE;
 use crate::error::{Error, Result};
 use crate::mail::{Mailer, Transport};
 
@@ -21,6 +25,8 @@ pub const KEYS: &[&str] = &[
     "argon2_memory_kib",
     "argon2_iterations",
     "argon2_parallelism",
+    "max_foreign_hash_cost",
+    "min_password_score",
     "busy_timeout",
     "mail",
     "mail_from",
@@ -46,6 +52,11 @@ pub struct Settings {
     pub remember_duration: Duration,
     /// argon2id parameters for new hashes.
     pub hash_params: HashParams,
+    /// The most time verifying one stored hash may take (by the cost model of
+    /// [`crate::domain::hashes`]); costlier hashes are refused at import and never computed.
+    pub max_foreign_hash_cost: Duration,
+    /// The zxcvbn score (0 to 4) a new password needs; 0 turns the check off.
+    pub min_password_score: u8,
     /// How long to wait for another process's write lock.
     pub busy_timeout: Duration,
     /// How mail is sent.
@@ -209,10 +220,17 @@ impl Settings {
             session_duration: duration(&sources, "session_duration", "12h")?,
             remember_duration: duration(&sources, "remember_duration", "365d")?,
             hash_params: HashParams {
-                memory_kib: number(&sources, "argon2_memory_kib", defaults.memory_kib)?,
-                iterations: number(&sources, "argon2_iterations", defaults.iterations)?,
-                parallelism: number(&sources, "argon2_parallelism", defaults.parallelism)?,
+                memory_kib: number_in(&sources, "argon2_memory_kib", defaults.memory_kib, ARGON2_MEMORY_KIB)?,
+                iterations: number_in(&sources, "argon2_iterations", defaults.iterations, ARGON2_ITERATIONS)?,
+                parallelism: number_in(&sources, "argon2_parallelism", defaults.parallelism, ARGON2_PARALLELISM)?,
             },
+            max_foreign_hash_cost: duration_in(
+                &sources,
+                "max_foreign_hash_cost",
+                DEFAULT_MAX_FOREIGN_HASH_COST,
+                MAX_FOREIGN_HASH_COST,
+            )?,
+            min_password_score: number_in(&sources, "min_password_score", 0, MIN_PASSWORD_SCORE)?,
             busy_timeout: duration(&sources, "busy_timeout", "5s")?,
         })
     }
@@ -301,6 +319,51 @@ fn number(sources: &Sources<'_>, key: &str, default: u32) -> Result<u32> {
             .ok()
             .filter(|n| *n > 0)
             .ok_or_else(|| invalid(key, &value, "expected a positive whole number")),
+    }
+}
+
+/// A whole number within `range`.
+fn number_in<T: std::str::FromStr + PartialOrd + Display>(
+    sources: &Sources<'_>,
+    key: &str,
+    default: T,
+    range: RangeInclusive<T>,
+) -> Result<T> {
+    match sources.get(key) {
+        None => Ok(default),
+        Some(value) => value.parse::<T>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+            invalid(
+                key,
+                &value,
+                &format!("expected a whole number from {} to {}", range.start(), range.end()),
+            )
+        }),
+    }
+}
+
+/// A duration within `range`.
+fn duration_in(
+    sources: &Sources<'_>,
+    key: &str,
+    default: Duration,
+    range: RangeInclusive<Duration>,
+) -> Result<Duration> {
+    match sources.get(key) {
+        None => Ok(default),
+        Some(value) => humantime::parse_duration(&value)
+            .ok()
+            .filter(|parsed| range.contains(parsed))
+            .ok_or_else(|| {
+                invalid(
+                    key,
+                    &value,
+                    &format!(
+                        "expected a duration from {} to {}",
+                        humantime::format_duration(*range.start()),
+                        humantime::format_duration(*range.end())
+                    ),
+                )
+            }),
     }
 }
 

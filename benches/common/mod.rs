@@ -17,5 +17,6 @@ pub fn policy() -> Policy {
             email_change: chrono::Duration::hours(24),
         },
         require_confirmation: false,
+        passwords: Default::default(),
     }
 }

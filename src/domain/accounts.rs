@@ -11,6 +11,7 @@ use crate::domain::email::{Email, normalize};
 use crate::domain::import::{ImportSummary, OnConflict, Problems, RowProblem, Spool};
 use crate::domain::mail::{Delivery, Mail, Outbox};
 use crate::domain::password::{Hasher, Password, Verdict};
+use crate::domain::policy::PasswordPolicy;
 use crate::domain::session::{RevokeTarget, Session, SessionDurations};
 use crate::domain::token::{EmailToken, SecretToken, TokenLifetimes, TokenPurpose};
 use crate::domain::user::{User, UserKey, Username, email_taken, no_such_user};
@@ -70,6 +71,8 @@ pub struct Policy {
     pub tokens: TokenLifetimes,
     /// Whether unconfirmed accounts are refused at login.
     pub require_confirmation: bool,
+    /// The rules relating a new password to its account.
+    pub passwords: PasswordPolicy,
 }
 
 /// A change whose security notice was mailed after the fact: the change stands even when the
@@ -147,6 +150,12 @@ impl<'a, S: Store> Accounts<'a, S> {
         if outbox.is_some() && self.store.read()?.find_user(&(&account.email).into())?.is_some() {
             return Err(email_taken(account.email.as_str()));
         }
+        if let Some(password) = &account.password {
+            let username = account.username.clone().map(Username::into_string);
+            self.policy
+                .passwords
+                .check(password, account.email.as_str(), username.as_deref())?;
+        }
         let password_hash = account.password.as_ref().map(|p| self.hasher.hash(p)).transpose()?;
         let user = User {
             id: Uuid::now_v7(),
@@ -219,6 +228,9 @@ impl<'a, S: Store> Accounts<'a, S> {
         let hash = self.hasher.hash(password)?;
         let tx = self.store.write()?;
         let mut user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
+        self.policy
+            .passwords
+            .check(password, &user.email, user.username.as_deref())?;
         user.password_hash = Some(hash);
         tx.update_user(&user)?;
         let ended = tx.revoke_sessions(user.id, None, self.now)?;
@@ -400,6 +412,9 @@ impl<'a, S: Store> Accounts<'a, S> {
         let hash = self.hasher.hash(new)?;
         let tx = self.store.write()?;
         let (mut user, session) = check_session(&tx, claim, self.now)?;
+        self.policy
+            .passwords
+            .check(new, &user.email, user.username.as_deref())?;
         user.password_hash = Some(hash);
         tx.update_user(&user)?;
         let ended = tx.revoke_sessions(user.id, Some(session.id), self.now)?;
@@ -452,6 +467,9 @@ impl<'a, S: Store> Accounts<'a, S> {
         let hash = self.hasher.hash(password)?;
         let tx = self.store.write()?;
         let (_, mut user) = consume(&tx, token, TokenPurpose::Reset, self.now)?;
+        self.policy
+            .passwords
+            .check(password, &user.email, user.username.as_deref())?;
         user.password_hash = Some(hash);
         user.confirmed = true;
         tx.update_user(&user)?;
@@ -807,6 +825,7 @@ mod tests {
                 email_change: chrono::Duration::hours(24),
             },
             require_confirmation: false,
+            passwords: PasswordPolicy::default(),
         }
     }
 

@@ -5,11 +5,13 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod common_passwords;
 pub mod email;
 pub mod hashes;
 pub mod import;
 pub mod mail;
 pub mod password;
+pub mod policy;
 pub mod session;
 pub mod token;
 pub mod user;

@@ -5,6 +5,7 @@ mod util;
 mod accounts;
 mod contract;
 mod mail;
+mod passwords;
 mod sessions;
 mod storage;
 mod terminal;
