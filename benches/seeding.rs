@@ -25,6 +25,7 @@ fn import_into(path: &std::path::Path, hasher: &Hasher, rows: Vec<RawRow>) -> u6
     let spool = import::prepare(
         rows.into_iter().map(|row| Ok(Ok(row))),
         hasher,
+        &Default::default(),
         &pool,
         &mut problems,
         &|_| {},

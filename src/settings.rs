@@ -11,8 +11,10 @@ use std::time::Duration;
 use directories::BaseDirs;
 use lettre::message::Mailbox;
 
+use crate::domain::hashes::MAX_FOREIGN_HASH_COST;
 use crate::domain::parse_bool;
-use crate::domain::password::HashParams;
+use crate::domain::password::{self, HashParams};
+use crate::domain::policy::MIN_PASSWORD_SCORE;
 use crate::error::{Error, Result};
 use crate::mail::{Mailer, Transport};
 use crate::text::shown;
@@ -253,22 +255,39 @@ pub const ARGON2_MEMORY_KIB: Setting<Count> = Setting {
     key: "argon2_memory_kib",
     flag: None,
     default: Fallback::Value("19456"),
-    kind: Count::within(8, 4_194_304),
+    kind: Count::within(*password::ARGON2_MEMORY_KIB.start(), *password::ARGON2_MEMORY_KIB.end()),
     doc: "argon2id memory cost of new hashes, in KiB",
 };
 pub const ARGON2_ITERATIONS: Setting<Count> = Setting {
     key: "argon2_iterations",
     flag: None,
     default: Fallback::Value("2"),
-    kind: Count::within(1, 100),
+    kind: Count::within(*password::ARGON2_ITERATIONS.start(), *password::ARGON2_ITERATIONS.end()),
     doc: "argon2id passes of new hashes",
 };
 pub const ARGON2_PARALLELISM: Setting<Count> = Setting {
     key: "argon2_parallelism",
     flag: None,
     default: Fallback::Value("1"),
-    kind: Count::within(1, 64),
+    kind: Count::within(
+        *password::ARGON2_PARALLELISM.start(),
+        *password::ARGON2_PARALLELISM.end(),
+    ),
     doc: "argon2id lanes of new hashes",
+};
+pub const MAX_FOREIGN_HASH_COST_SETTING: Setting<Span> = Setting {
+    key: "max_foreign_hash_cost",
+    flag: None,
+    default: Fallback::Value("1s"),
+    kind: Span::within(*MAX_FOREIGN_HASH_COST.start(), *MAX_FOREIGN_HASH_COST.end()),
+    doc: "the longest estimated verification of a stored hash (and 256 MiB of memory); costlier hashes are refused at import and never computed, and the argon2 settings must fit it",
+};
+pub const MIN_PASSWORD_SCORE_SETTING: Setting<Count> = Setting {
+    key: "min_password_score",
+    flag: None,
+    default: Fallback::Value("0"),
+    kind: Count::within(*MIN_PASSWORD_SCORE.start() as u32, *MIN_PASSWORD_SCORE.end() as u32),
+    doc: "the zxcvbn score (0 to 4) a new password needs; 0 is off",
 };
 pub const BUSY_TIMEOUT: Setting<Span> = Setting {
     key: "busy_timeout",
@@ -379,6 +398,8 @@ pub const SETTINGS: &[&dyn Entry] = &[
     &ARGON2_MEMORY_KIB,
     &ARGON2_ITERATIONS,
     &ARGON2_PARALLELISM,
+    &MAX_FOREIGN_HASH_COST_SETTING,
+    &MIN_PASSWORD_SCORE_SETTING,
     &BUSY_TIMEOUT,
     &MAIL,
     &MAIL_FROM,
@@ -416,6 +437,11 @@ pub struct Settings {
     pub remember_duration: Duration,
     /// argon2id parameters for new hashes.
     pub hash_params: HashParams,
+    /// The most time verifying one stored hash may take (by the cost model of
+    /// [`crate::domain::hashes`]); costlier hashes are refused at import and never computed.
+    pub max_foreign_hash_cost: Duration,
+    /// The zxcvbn score (0 to 4) a new password needs; 0 turns the check off.
+    pub min_password_score: u8,
     /// How long to wait for another process's write lock.
     pub busy_timeout: Duration,
     /// How mail is sent.
@@ -601,6 +627,8 @@ impl Settings {
             max_failed_logins: sources.value(&MAX_FAILED_LOGINS)?,
             lockout_duration: sources.value(&LOCKOUT_DURATION)?,
             login_failure_delay: sources.value(&LOGIN_FAILURE_DELAY)?,
+            max_foreign_hash_cost: sources.value(&MAX_FOREIGN_HASH_COST_SETTING)?,
+            min_password_score: sources.value(&MIN_PASSWORD_SCORE_SETTING)? as u8,
         })
     }
 }
@@ -676,6 +704,7 @@ mod tests {
     use std::fs;
 
     use super::*;
+    use crate::domain::hashes::DEFAULT_MAX_FOREIGN_HASH_COST;
 
     fn load(flags: &Flags, env: &[(&str, &str)]) -> Result<Settings> {
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -766,6 +795,7 @@ mod tests {
             ),
             (defaults.memory_kib, defaults.iterations, defaults.parallelism)
         );
+        assert_eq!(settings.max_foreign_hash_cost, DEFAULT_MAX_FOREIGN_HASH_COST);
     }
 
     #[test]

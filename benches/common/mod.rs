@@ -23,5 +23,6 @@ pub fn policy() -> Policy {
             duration: chrono::Duration::minutes(15),
         },
         failure_delay: std::time::Duration::from_secs(1),
+        passwords: Default::default(),
     }
 }

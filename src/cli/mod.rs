@@ -22,6 +22,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use crate::domain::accounts::{Accounts, Policy};
 use crate::domain::lockout::LockoutPolicy;
 use crate::domain::password::Hasher;
+use crate::domain::policy::PasswordPolicy;
 use crate::domain::session::SessionDurations;
 use crate::domain::token::TokenLifetimes;
 use crate::error::{Error, Result};
@@ -139,6 +140,13 @@ pub struct Context {
 }
 
 impl Context {
+    /// The rules relating a new password to its account, from the settings.
+    fn password_policy(&self) -> PasswordPolicy {
+        PasswordPolicy {
+            min_score: self.settings.min_password_score,
+        }
+    }
+
     fn open_store(&self, check: SchemaCheck) -> Result<SqliteStore> {
         SqliteStore::open(&self.settings.db, self.settings.busy_timeout, check)
     }
@@ -167,6 +175,7 @@ impl Context {
                 duration: to_chrono(settings.lockout_duration),
             },
             failure_delay: settings.login_failure_delay,
+            passwords: self.password_policy(),
         };
         let mut accounts = Accounts::new(store, &self.hasher, policy, self.now, os_user);
         operation(&mut accounts)
@@ -256,7 +265,7 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
         };
         let settings = Settings::load(&flags, &|name| std::env::var(name).ok())?;
         Ok(Context {
-            hasher: Hasher::new(settings.hash_params)?,
+            hasher: Hasher::with_max_cost(settings.hash_params, settings.max_foreign_hash_cost)?,
             settings,
             printer,
             now: Utc::now(),

@@ -299,7 +299,14 @@ impl ImportArgs {
         };
         bar.set_message("validating and hashing");
         let mut problems = Problems::default();
-        let spool = import::prepare(rows, &ctx.hasher, &pool, &mut problems, &|done| bar.set_position(done))?;
+        let spool = import::prepare(
+            rows,
+            &ctx.hasher,
+            &ctx.password_policy(),
+            &pool,
+            &mut problems,
+            &|done| bar.set_position(done),
+        )?;
         bar.set_message("writing");
         bar.set_position(0);
         let on_conflict = self.on_conflict.into();

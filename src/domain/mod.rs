@@ -5,12 +5,14 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod common_passwords;
 pub mod email;
 pub mod hashes;
 pub mod import;
 pub mod lockout;
 pub mod mail;
 pub mod password;
+pub mod policy;
 pub mod session;
 pub mod token;
 pub mod user;

@@ -305,7 +305,7 @@ fn settings_out_of_range_exit_2_naming_setting_value_and_range() {
             "AUTHCTL_ARGON2_MEMORY_KIB",
             "4294967295",
             "argon2_memory_kib",
-            "from 8 to 4194304",
+            "from 8 to 262144",
         ),
         (
             "AUTHCTL_ARGON2_ITERATIONS",

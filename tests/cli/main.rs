@@ -8,6 +8,7 @@ mod docs;
 mod limits;
 mod lockout;
 mod mail;
+mod passwords;
 mod races;
 mod sessions;
 mod storage;

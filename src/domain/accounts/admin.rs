@@ -22,6 +22,12 @@ impl<S: Store> Accounts<'_, S> {
         if outbox.is_some() && self.store.read()?.find_user(&(&account.email).into())?.is_some() {
             return Err(email_taken(account.email.as_str()));
         }
+        if let Some(password) = &account.password {
+            let username = account.username.clone().map(Username::into_string);
+            self.policy
+                .passwords
+                .check(password, account.email.as_str(), username.as_deref())?;
+        }
         let password_hash = account.password.as_ref().map(|p| self.hasher.hash(p)).transpose()?;
         let user = User {
             id: Uuid::now_v7(),
@@ -90,6 +96,9 @@ impl<S: Store> Accounts<'_, S> {
         let hash = self.hasher.hash(password)?;
         let tx = self.store.write()?;
         let mut user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
+        self.policy
+            .passwords
+            .check(password, &user.email, user.username.as_deref())?;
         let expected = user.password_hash.clone();
         let ended = replace_password(&tx, &mut user, hash, expected.as_deref(), None, self.now)?
             .ok_or_else(changed_meanwhile)?;

@@ -191,6 +191,9 @@ impl<S: Store> Accounts<'_, S> {
         let hash = self.hasher.hash(new)?;
         let tx = self.store.write()?;
         let (mut user, session) = check_session(&tx, claim, self.now)?;
+        self.policy
+            .passwords
+            .check(new, &user.email, user.username.as_deref())?;
         let Some(ended) = replace_password(&tx, &mut user, hash, Some(&verified), Some(session.id), self.now)? else {
             drop(tx);
             return self.fail_login(

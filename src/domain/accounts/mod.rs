@@ -13,6 +13,7 @@ use crate::domain::email::Email;
 use crate::domain::lockout::{Lockout, LockoutPolicy};
 use crate::domain::mail::{Delivery, Mail, Outbox};
 use crate::domain::password::{Hasher, Password};
+use crate::domain::policy::PasswordPolicy;
 use crate::domain::session::{Session, SessionDurations};
 use crate::domain::token::{SecretToken, TokenLifetimes};
 use crate::domain::user::{User, UserKey, Username, no_such_user};
@@ -78,6 +79,8 @@ pub struct Policy {
     pub tokens: TokenLifetimes,
     /// Whether unconfirmed accounts are refused at login.
     pub require_confirmation: bool,
+    /// The rules relating a new password to its account.
+    pub passwords: PasswordPolicy,
     /// When consecutive failed logins lock an account out.
     pub lockout: LockoutPolicy,
     /// The least time a failed login or re-authentication takes (`login_failure_delay`).

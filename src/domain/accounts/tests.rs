@@ -37,6 +37,7 @@ fn policy() -> Policy {
             email_change: chrono::Duration::hours(24),
         },
         require_confirmation: false,
+        passwords: PasswordPolicy::default(),
         lockout: LockoutPolicy {
             max_failures: 3,
             duration: chrono::Duration::minutes(15),

@@ -146,6 +146,9 @@ impl<S: Store> Accounts<'_, S> {
             Ok(found) => found,
             Err(rejected) => return reject_token(tx, &self.stamp, TokenPurpose::Reset, rejected),
         };
+        self.policy
+            .passwords
+            .check(password, &user.email, user.username.as_deref())?;
         tx.mark_token_used(&record.hash, self.now)?;
         let expected = user.password_hash.clone();
         let ended = replace_password(&tx, &mut user, hash, expected.as_deref(), None, self.now)?
