@@ -22,7 +22,15 @@ use common::policy;
 fn import_into(path: &std::path::Path, hasher: &Hasher, rows: Vec<RawRow>) -> u64 {
     let pool = rayon::ThreadPoolBuilder::new().build().unwrap();
     let mut problems = Problems::default();
-    let spool = import::prepare(rows.into_iter().map(Ok), hasher, &pool, &mut problems, &|_| {}).unwrap();
+    let spool = import::prepare(
+        rows.into_iter().map(|row| Ok(Ok(row))),
+        hasher,
+        &Default::default(),
+        &pool,
+        &mut problems,
+        &|_| {},
+    )
+    .unwrap();
     let mut store = SqliteStore::open(path, Duration::from_secs(5), SchemaCheck::Current).unwrap();
     let mut accounts = Accounts::new(&mut store, hasher, policy(), Utc::now(), || "bench".to_owned());
     let summary = accounts

@@ -78,10 +78,10 @@ complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_see
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -s h -l help -d 'Print help'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "add" -d 'Create an account and print its id'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "list" -d 'List every account'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "show" -d 'Show one account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "show" -d 'Show one account, with its failed logins and any lockout'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "remove" -d 'Delete an account and its sessions (asks first on a terminal)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "lock" -d 'Lock an account: it cannot log in and its sessions end'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "unlock" -d 'Unlock a locked account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "unlock" -d 'Unlock an account: lift the lock and any lockout by failed logins'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "import" -d 'Create (or update) accounts in bulk from CSV or JSON Lines, hashing on every core'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "export" -d 'Write every account with its password hash, as CSV or JSON Lines'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -f -a "set-password" -d 'Set a user\'s password without knowing the old one; their sessions end'
@@ -136,7 +136,7 @@ complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l format -d 'The file format [default: from the --output extension, else csv]' -r -f -a "csv\t'Comma-separated values with a header row'
 jsonl\t'One JSON object per line'"
-complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file (created 0600) instead of stdout' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file (created 0600, replaced only once complete; `-` for stdout) instead of stdout' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from export" -l config -d 'A TOML file of settings' -r -F
@@ -150,10 +150,10 @@ complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "add" -d 'Create an account and print its id'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every account'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one account, with its failed logins and any lockout'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Delete an account and its sessions (asks first on a terminal)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "lock" -d 'Lock an account: it cannot log in and its sessions end'
-complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "unlock" -d 'Unlock a locked account'
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "unlock" -d 'Unlock an account: lift the lock and any lockout by failed logins'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "import" -d 'Create (or update) accounts in bulk from CSV or JSON Lines, hashing on every core'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write every account with its password hash, as CSV or JSON Lines'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "set-password" -d 'Set a user\'s password without knowing the old one; their sessions end'
@@ -297,10 +297,10 @@ complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Bring the schema up to this authctl\'s version'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "add" -d 'Create an account and print its id'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "list" -d 'List every account'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "show" -d 'Show one account'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "show" -d 'Show one account, with its failed logins and any lockout'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "remove" -d 'Delete an account and its sessions (asks first on a terminal)'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "lock" -d 'Lock an account: it cannot log in and its sessions end'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "unlock" -d 'Unlock a locked account'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "unlock" -d 'Unlock an account: lift the lock and any lockout by failed logins'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "import" -d 'Create (or update) accounts in bulk from CSV or JSON Lines, hashing on every core'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "export" -d 'Write every account with its password hash, as CSV or JSON Lines'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "set-password" -d 'Set a user\'s password without knowing the old one; their sessions end'

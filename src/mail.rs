@@ -1,26 +1,30 @@
 //! Mail delivery through lettre: SMTP (STARTTLS when offered, or required, or implicit TLS; rustls
 //! only), sendmail, or one `.eml` file a message. Also the text of every message.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
 use std::time::Duration;
 
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Body, Mailbox};
 use lettre::{FileTransport, Message, SendmailTransport, SmtpTransport, Transport as _};
+use url::Url;
+use zeroize::Zeroizing;
 
-use crate::domain::mail::{Delivery, Mail, Outbox};
+use crate::domain::mail::{Delivery, Mail, NoReset, Outbox};
 use crate::domain::token::SecretToken;
 use crate::error::{Error, Result};
 
 /// The transport chosen by the `mail` setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transport {
-    /// `smtp://[user:pass@]host[:port][?tls=required]` or `smtps://...`, as a lettre URL.
+    /// `smtp://[user:pass@]host[:port][?tls=required|none]` or `smtps://...`.
     Smtp {
         /// The URL handed to lettre (it may hold credentials: never shown).
-        url: String,
+        url: SmtpUrl,
         /// The URL without credentials, for messages.
         shown: String,
     },
@@ -30,12 +34,33 @@ pub enum Transport {
     File(PathBuf),
 }
 
+/// An SMTP URL in lettre's form. It may hold a password, so its `Debug` never shows it and it
+/// is zeroed on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpUrl(Zeroizing<String>);
+
+impl SmtpUrl {
+    /// The URL, for the one place that hands it to lettre.
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SmtpUrl(<redacted>)")
+    }
+}
+
 impl Transport {
     /// Reads the `mail` setting; `file:` alone means `default_dir`.
+    ///
+    /// Credentials are only ever sent encrypted: with `user:pass@` in an `smtp://` URL, STARTTLS
+    /// must succeed (as with `?tls=required`) unless the URL says `?tls=none`.
     pub fn parse(value: &str, default_dir: &Path) -> Result<Self> {
         let invalid = |why: &str| {
             Error::Usage(format!(
-                "Invalid value for setting mail: '{}' ({why}; expected smtp://host[:port], smtps://host[:port], sendmail[:PATH] or file:DIR).",
+                "Invalid value for setting mail: '{}' ({why}; expected smtp://[user:pass@]host[:port][?tls=required|none], smtps://[user:pass@]host[:port], sendmail[:PATH] or file:DIR).",
                 redact(value)
             ))
         };
@@ -53,31 +78,47 @@ impl Transport {
         if let Some(path) = value.strip_prefix("sendmail:") {
             return Ok(Transport::Sendmail(Some(PathBuf::from(path))));
         }
-        let (scheme, rest) = value.split_once("://").ok_or_else(|| invalid("unknown transport"))?;
-        let (authority, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-        if host_port.is_empty() || host_port.contains('/') {
-            return Err(invalid("no host"));
+        // url's errors never quote the input, so they cannot show a password.
+        let mut url = Url::parse(value).map_err(|e| invalid(&e.to_string()))?;
+        let scheme = url.scheme().to_owned();
+        if scheme != "smtp" && scheme != "smtps" {
+            return Err(invalid("unknown transport"));
         }
-        let has_port = host_port
-            .rsplit_once(':')
-            .is_some_and(|(_, port)| port.parse::<u16>().is_ok());
-        let url = match (scheme, query) {
-            // STARTTLS when the server offers it; lettre's default port for that is 587, keep 25.
-            ("smtp", "") => {
-                let port = if has_port { "" } else { ":25" };
-                format!("smtp://{authority}{port}?tls=opportunistic")
-            }
-            ("smtp", "tls=required") | ("smtps", "") => value.to_owned(),
-            ("smtp" | "smtps", _) => return Err(invalid("the only query accepted is ?tls=required on smtp://")),
-            _ => return Err(invalid("unknown transport")),
+        let host = url
+            .host_str()
+            .filter(|host| !host.is_empty())
+            .ok_or_else(|| invalid("no host"))?;
+        if !matches!(url.path(), "" | "/") || url.fragment().is_some() {
+            return Err(invalid(
+                "a path or fragment after the host; percent-encode / ? # in a password",
+            ));
+        }
+        let shown = match url.port() {
+            Some(port) => format!("{scheme}://{host}:{port}"),
+            None => format!("{scheme}://{host}"),
         };
+        let credentials = !url.username().is_empty() || url.password().is_some();
+        let tls = match (scheme.as_str(), url.query()) {
+            ("smtps", None) => None,
+            ("smtp", Some("tls=required")) => Some("tls=required"),
+            ("smtp", Some("tls=none")) => None,
+            ("smtp", None) if credentials => Some("tls=required"),
+            ("smtp", None) => Some("tls=opportunistic"),
+            _ => {
+                return Err(invalid(
+                    "the only queries accepted are ?tls=required and ?tls=none on smtp://",
+                ));
+            }
+        };
+        url.set_query(tls);
+        // lettre's default port with STARTTLS is 587; smtp:// without a port means 25 here.
+        if scheme == "smtp" && url.port().is_none() {
+            url.set_port(Some(25)).map_err(|()| invalid("no host"))?;
+        }
+        let url = SmtpUrl(Zeroizing::new(String::from(url)));
         // Build once now so that a malformed URL is a settings error, not a mail error later.
-        SmtpTransport::from_url(&url).map_err(|e| invalid(&e.to_string()))?;
-        Ok(Transport::Smtp {
-            url,
-            shown: format!("{scheme}://{host_port}"),
-        })
+        SmtpTransport::from_url(url.expose()).map_err(|e| invalid(&e.to_string()))?;
+        Ok(Transport::Smtp { url, shown })
     }
 
     /// The transport as shown to users: without credentials.
@@ -91,14 +132,15 @@ impl Transport {
     }
 }
 
-/// Hides the password of an SMTP URL.
+/// The `mail` setting as an error may show it. Whatever precedes the last `@` may hold a
+/// password in any syntax (no `//`, an unencoded `?` or `#`), so all of it is hidden.
 fn redact(value: &str) -> String {
+    let Some((_, host)) = value.rsplit_once('@') else {
+        return value.to_owned();
+    };
     match value.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((_, host)) => format!("{scheme}://***@{host}"),
-            None => value.to_owned(),
-        },
-        None => value.to_owned(),
+        Some((scheme, _)) => format!("{scheme}://***@{host}"),
+        None => format!("***@{host}"),
     }
 }
 
@@ -111,16 +153,36 @@ pub struct Mailer {
     pub from: Mailbox,
     /// When set, messages also carry a link `LINK_BASE/reset/TOKEN` (and so on).
     pub link_base: Option<String>,
-    /// Connection and command timeout for SMTP.
+    /// The longest a whole SMTP conversation may take, connection included.
     pub smtp_timeout: Duration,
 }
 
 impl Mailer {
-    fn smtp(&self, url: &str) -> Result<SmtpTransport> {
-        Ok(SmtpTransport::from_url(url)
-            .map_err(|e| Error::Mail(format!("Cannot use the SMTP server: {e}")))?
+    /// Sends `message` over SMTP within `smtp_timeout` in all. lettre's timeout bounds each
+    /// connection attempt and each read, so a server that trickles one byte at a time would hold
+    /// the conversation for ever: it runs on a thread of its own, which is abandoned when the
+    /// deadline passes (its socket closes when the process exits, moments later).
+    fn send_smtp(&self, url: &SmtpUrl, message: Message) -> std::result::Result<(), String> {
+        let transport = SmtpTransport::from_url(url.expose())
+            .map_err(|e| e.to_string())?
             .timeout(Some(self.smtp_timeout))
-            .build())
+            .build();
+        let (done, outcome) = mpsc::channel();
+        thread::Builder::new()
+            .name("smtp".to_owned())
+            .spawn(move || {
+                // The receiver is gone only after the deadline passed: nobody is left to tell.
+                let _ = done.send(transport.send(&message).map(drop).map_err(|e| e.to_string()));
+            })
+            .map_err(|e| e.to_string())?;
+        match outcome.recv_timeout(self.smtp_timeout) {
+            Ok(sent) => sent,
+            Err(RecvTimeoutError::Timeout) => Err(format!(
+                "timed out: the conversation did not end within smtp_timeout ({})",
+                humantime::format_duration(self.smtp_timeout)
+            )),
+            Err(RecvTimeoutError::Disconnected) => Err("the SMTP conversation ended abruptly".to_owned()),
+        }
     }
 
     fn compose(&self, mail: &Mail<'_>) -> Result<Message> {
@@ -220,6 +282,22 @@ impl Mailer {
                 );
                 "Your password has been changed"
             }
+            Mail::ResetUnavailable { to, why } => {
+                let why = match why {
+                    NoReset::NoAccount => "no account uses this address",
+                    NoReset::AccountDisabled => {
+                        "the account that uses it is locked or inactive, so its password\n\
+                         cannot be reset. Ask the administrator if you need it back"
+                    }
+                };
+                let _ = writeln!(
+                    body,
+                    "Dear {to},\n\nA password reset was requested for this email address, but\n\
+                     {why}.\n\n\
+                     If you did not ask for this, simply ignore this message."
+                );
+                "Password reset requested"
+            }
             Mail::EmailChangeRequested { to, new_email } => {
                 let _ = writeln!(
                     body,
@@ -245,7 +323,7 @@ impl Outbox for Mailer {
         };
         let file = match &self.transport {
             Transport::Smtp { url, .. } => {
-                self.smtp(url)?.send(&message).map_err(|e| failed(&e))?;
+                self.send_smtp(url, message).map_err(|e| failed(&e))?;
                 None
             }
             Transport::Sendmail(path) => {
@@ -268,21 +346,6 @@ impl Outbox for Mailer {
             file,
         })
     }
-
-    fn check(&self) -> Result<()> {
-        let unreachable =
-            |e: &dyn std::fmt::Display| Error::Mail(format!("Cannot reach {}: {e}", self.transport.describe()));
-        match &self.transport {
-            Transport::Smtp { url, .. } => match self.smtp(url)?.test_connection() {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(unreachable(&"the server did not answer")),
-                Err(e) => Err(unreachable(&e)),
-            },
-            Transport::Sendmail(Some(path)) if !path.exists() => Err(unreachable(&"no such program")),
-            Transport::Sendmail(_) => Ok(()),
-            Transport::File(dir) => fs::create_dir_all(dir).map_err(|e| unreachable(&e)),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -302,18 +365,69 @@ mod tests {
             Transport::parse("sendmail:/usr/sbin/sendmail", dir).unwrap(),
             Transport::Sendmail(Some("/usr/sbin/sendmail".into()))
         );
-        let Transport::Smtp { url, shown } = Transport::parse("smtp://bob:s3cret@mail.example.com", dir).unwrap()
-        else {
-            panic!()
+        let smtp = |value: &str| match Transport::parse(value, dir).unwrap() {
+            Transport::Smtp { url, shown } => (url.expose().to_owned(), shown),
+            other => panic!("{other:?}"),
         };
-        assert_eq!(url, "smtp://bob:s3cret@mail.example.com:25?tls=opportunistic");
-        assert_eq!(shown, "smtp://mail.example.com");
+        assert_eq!(
+            smtp("smtp://mail.example.com"),
+            (
+                "smtp://mail.example.com:25?tls=opportunistic".to_owned(),
+                "smtp://mail.example.com".to_owned()
+            )
+        );
+        // Credentials make STARTTLS required, unless the URL says tls=none.
+        assert_eq!(
+            smtp("smtp://bob:s3cret@mail.example.com"),
+            (
+                "smtp://bob:s3cret@mail.example.com:25?tls=required".to_owned(),
+                "smtp://mail.example.com".to_owned()
+            )
+        );
+        assert_eq!(
+            smtp("smtp://bob:s3cret@mail.example.com:2525?tls=none").0,
+            "smtp://bob:s3cret@mail.example.com:2525"
+        );
+        assert_eq!(
+            smtp("smtps://bob:s3cret@mail.example.com").0,
+            "smtps://bob:s3cret@mail.example.com"
+        );
         assert!(Transport::parse("smtp://mail.example.com:2525?tls=required", dir).is_ok());
-        assert!(Transport::parse("smtps://mail.example.com", dir).is_ok());
-        for bad in ["pigeon://x", "smtp://", "smtp://x?tls=maybe", "mail.example.com"] {
+        for bad in [
+            "pigeon://x",
+            "smtp://",
+            "smtp://x?tls=maybe",
+            "smtps://x?tls=none",
+            "smtp://x/ehlo",
+            "mail.example.com",
+        ] {
             assert_eq!(Transport::parse(bad, dir).unwrap_err().exit_code(), 2, "{bad}");
         }
         let error = Transport::parse("smtp://bob:s3cret@x?tls=no", dir).unwrap_err();
         assert!(!error.to_string().contains("s3cret"), "{error}");
+    }
+
+    #[test]
+    fn debug_and_errors_never_show_the_password() {
+        let dir = Path::new("/tmp");
+        let transport = Transport::parse("smtp://bob:s3cret@mail.example.com", dir).unwrap();
+        let mailer = Mailer {
+            transport,
+            from: "a@example.com".parse().unwrap(),
+            link_base: None,
+            smtp_timeout: Duration::from_secs(1),
+        };
+        let debug = format!("{mailer:?}");
+        assert!(!debug.contains("s3cret") && debug.contains("redacted"), "{debug}");
+        for bad in [
+            "smtp:bob:s3cret@x",
+            "smtp//bob:s3cret@x",
+            "smtp://bob:s3?cret@x",
+            "smtp://bob:s3#cret@x:99999",
+            "smtp://bob:s3/cret@x?tls=maybe",
+        ] {
+            let error = Transport::parse(bad, dir).unwrap_err().to_string();
+            assert!(!error.contains("s3") && error.contains("***@x"), "{bad}: {error}");
+        }
     }
 }

@@ -1,9 +1,12 @@
 //! The local session file: a database identity and a secret token, readable by its owner only.
 
-use std::fs::{self, File};
+use std::fs::{self, OpenOptions};
 use std::io::Read;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
 
 use crate::domain::accounts::SessionClaim;
 use crate::domain::token::SecretToken;
@@ -29,9 +32,19 @@ pub struct FoundSession {
 /// refused, which also counts as not logged in.
 pub fn load(files: &SessionFiles) -> Result<FoundSession> {
     for path in files.candidates() {
-        let file = match File::open(path) {
+        // Without O_NONBLOCK, opening a FIFO planted at the path would wait for a writer for
+        // ever; O_NOFOLLOW refuses a symbolic link instead of reading what it points to. The
+        // type is then checked on the opened file (fstat), so it cannot change in between.
+        let opened = OpenOptions::new()
+            .read(true)
+            .custom_flags((OFlag::O_NONBLOCK | OFlag::O_NOFOLLOW).bits())
+            .open(path);
+        let file = match opened {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) if e.raw_os_error() == Some(Errno::ELOOP as i32) => {
+                return Err(refused(path, "it is a symbolic link"));
+            }
             Err(e) => return Err(refused(path, &e.to_string())),
         };
         let meta = file.metadata().map_err(|e| refused(path, &e.to_string()))?;

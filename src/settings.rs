@@ -2,36 +2,445 @@
 //! `AUTHCTL_<KEY>`; precedence is flag > environment > config file > default.
 
 use std::collections::BTreeMap;
-use std::fs;
+use std::fs::OpenOptions;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use directories::BaseDirs;
+use lettre::message::Mailbox;
 
-use crate::domain::password::HashParams;
+use crate::domain::hashes::MAX_FOREIGN_HASH_COST;
+use crate::domain::parse_bool;
+use crate::domain::password::{self, HashParams};
+use crate::domain::policy::MIN_PASSWORD_SCORE;
 use crate::error::{Error, Result};
 use crate::mail::{Mailer, Transport};
+use crate::text::shown;
+
+/// What a setting accepts: how its text is parsed, and the range the value must be in.
+pub trait Kind {
+    /// The parsed value.
+    type Value;
+    /// The value `raw` stands for, or `None` when it is malformed or out of range.
+    fn parse(&self, raw: &str) -> Option<Self::Value>;
+    /// What is accepted, as error messages and the documentation say it.
+    fn expected(&self) -> String;
+}
+
+/// Any text.
+pub struct Text;
+
+/// A file path (not empty).
+pub struct FilePath;
+
+/// A mail address with an optional display name.
+pub struct Address;
+
+/// A database: a PostgreSQL URL, `sqlite:PATH`, or a path (an SQLite file).
+pub struct DatabaseName;
+
+/// `true`/`false`, `1`/`0` or `yes`/`no`, in any case.
+pub struct Boolean;
+
+/// A whole number in `min..=max`.
+pub struct Count {
+    pub min: u32,
+    pub max: u32,
+}
+
+/// A humantime duration (`90s`, `12h`, `365d`) in `min..=max`.
+pub struct Span {
+    pub min: Duration,
+    pub max: Duration,
+}
+
+impl Count {
+    /// Whole numbers from `min` to `max`, both included.
+    pub const fn within(min: u32, max: u32) -> Self {
+        Count { min, max }
+    }
+}
+
+impl Span {
+    /// Durations from `min` to `max`, both included.
+    pub const fn within(min: Duration, max: Duration) -> Self {
+        Span { min, max }
+    }
+}
+
+impl Kind for Text {
+    type Value = String;
+    fn parse(&self, raw: &str) -> Option<String> {
+        Some(raw.to_owned())
+    }
+    fn expected(&self) -> String {
+        "text".to_owned()
+    }
+}
+
+impl Kind for FilePath {
+    type Value = PathBuf;
+    fn parse(&self, raw: &str) -> Option<PathBuf> {
+        (!raw.is_empty()).then(|| PathBuf::from(raw))
+    }
+    fn expected(&self) -> String {
+        "a file path".to_owned()
+    }
+}
+
+impl Kind for DatabaseName {
+    type Value = Database;
+    // Never `None` for a URL: the refusal message shows the value, and a URL may hold a password.
+    fn parse(&self, raw: &str) -> Option<Database> {
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Some(Database::Postgres(raw.to_owned()));
+        }
+        let path = raw.strip_prefix("sqlite:").unwrap_or(raw);
+        (!path.is_empty()).then(|| Database::Sqlite(PathBuf::from(path)))
+    }
+    fn expected(&self) -> String {
+        "a file path, sqlite:PATH or postgres://USER@HOST/DATABASE".to_owned()
+    }
+}
+
+impl Kind for Address {
+    type Value = Mailbox;
+    fn parse(&self, raw: &str) -> Option<Mailbox> {
+        raw.parse().ok()
+    }
+    fn expected(&self) -> String {
+        "an address such as 'App <noreply@example.com>'".to_owned()
+    }
+}
+
+impl Kind for Boolean {
+    type Value = bool;
+    fn parse(&self, raw: &str) -> Option<bool> {
+        parse_bool(raw)
+    }
+    fn expected(&self) -> String {
+        "true or false, 1 or 0, yes or no".to_owned()
+    }
+}
+
+impl Kind for Count {
+    type Value = u32;
+    fn parse(&self, raw: &str) -> Option<u32> {
+        raw.parse().ok().filter(|n| (self.min..=self.max).contains(n))
+    }
+    fn expected(&self) -> String {
+        format!("a whole number from {} to {}", self.min, self.max)
+    }
+}
+
+impl Kind for Span {
+    type Value = Duration;
+    fn parse(&self, raw: &str) -> Option<Duration> {
+        humantime::parse_duration(raw)
+            .ok()
+            .filter(|d| (self.min..=self.max).contains(d))
+    }
+    fn expected(&self) -> String {
+        format!(
+            "a duration from {} to {}",
+            humantime::format_duration(self.min),
+            humantime::format_duration(self.max)
+        )
+    }
+}
+
+/// What a setting is when it is not given.
+pub enum Fallback {
+    /// This text, parsed like a given value.
+    Value(&'static str),
+    /// No value: the setting is worked out as described here.
+    Derived(&'static str),
+}
+
+/// One setting: its key in the config file (the environment variable is [`env_var`] of it), the
+/// flag that also sets it, its default, what it accepts, and a one-line description.
+pub struct Setting<K> {
+    pub key: &'static str,
+    pub flag: Option<&'static str>,
+    pub default: Fallback,
+    pub kind: K,
+    pub doc: &'static str,
+}
+
+impl<K: Kind> Setting<K> {
+    /// Parses a value given for this setting; an invalid one is refused naming the setting, the
+    /// value and what is accepted.
+    pub fn parse(&self, raw: &str) -> Result<K::Value> {
+        self.kind.parse(raw).ok_or_else(|| {
+            Error::Usage(format!(
+                "Invalid value for setting {}: '{}' (expected {}).",
+                self.key,
+                shown(raw),
+                self.kind.expected()
+            ))
+        })
+    }
+}
+
+/// A setting as the documentation shows it.
+#[derive(Debug)]
+pub struct About {
+    pub key: &'static str,
+    pub variable: String,
+    pub flag: Option<&'static str>,
+    pub default: &'static str,
+    pub accepts: String,
+    pub doc: &'static str,
+}
+
+/// The part of a setting that the table of every setting needs, whatever its kind.
+pub trait Entry: Sync {
+    /// Its key.
+    fn key(&self) -> &'static str;
+    /// Its documentation.
+    fn about(&self) -> About;
+    /// Whether its default (when it has one as text) parses and is in range.
+    fn default_is_valid(&self) -> bool;
+}
+
+impl<K: Kind + Sync> Entry for Setting<K> {
+    fn key(&self) -> &'static str {
+        self.key
+    }
+    fn about(&self) -> About {
+        About {
+            key: self.key,
+            variable: env_var(self.key),
+            flag: self.flag,
+            default: match self.default {
+                Fallback::Value(text) | Fallback::Derived(text) => text,
+            },
+            accepts: self.kind.expected(),
+            doc: self.doc,
+        }
+    }
+    fn default_is_valid(&self) -> bool {
+        match self.default {
+            Fallback::Value(text) => self.kind.parse(text).is_some(),
+            Fallback::Derived(_) => true,
+        }
+    }
+}
+
+const fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+const MINUTE: u64 = 60;
+const HOUR: u64 = 60 * MINUTE;
+const DAY: u64 = 24 * HOUR;
+/// humantime's year (365.25 days), so that ranges print as whole years.
+const YEAR: u64 = 31_557_600;
+
+pub const DB: Setting<DatabaseName> = Setting {
+    key: "db",
+    flag: Some("--db"),
+    default: Fallback::Derived("$XDG_DATA_HOME/authctl/authctl.db"),
+    kind: DatabaseName,
+    doc: "the database: an SQLite file, or a PostgreSQL URL; created (SQLite) and migrated when missing",
+};
+pub const SESSION_FILE: Setting<FilePath> = Setting {
+    key: "session_file",
+    flag: Some("--session-file"),
+    default: Fallback::Derived(
+        "$XDG_RUNTIME_DIR/authctl/session (short sessions, when set), else $XDG_STATE_HOME/authctl/session",
+    ),
+    kind: FilePath,
+    doc: "where the login session is kept",
+};
+pub const SESSION_DURATION: Setting<Span> = Setting {
+    key: "session_duration",
+    flag: None,
+    default: Fallback::Value("12h"),
+    kind: Span::within(secs(1), secs(10 * YEAR)),
+    doc: "lifetime of a session without --remember",
+};
+pub const REMEMBER_DURATION: Setting<Span> = Setting {
+    key: "remember_duration",
+    flag: None,
+    default: Fallback::Value("365d"),
+    kind: Span::within(secs(1), secs(10 * YEAR)),
+    doc: "lifetime of a session with --remember",
+};
+// Provisional ranges: the domain's argon2 limits are the final word (issue 8, H2).
+pub const ARGON2_MEMORY_KIB: Setting<Count> = Setting {
+    key: "argon2_memory_kib",
+    flag: None,
+    default: Fallback::Value("19456"),
+    kind: Count::within(*password::ARGON2_MEMORY_KIB.start(), *password::ARGON2_MEMORY_KIB.end()),
+    doc: "argon2id memory cost of new hashes, in KiB",
+};
+pub const ARGON2_ITERATIONS: Setting<Count> = Setting {
+    key: "argon2_iterations",
+    flag: None,
+    default: Fallback::Value("2"),
+    kind: Count::within(*password::ARGON2_ITERATIONS.start(), *password::ARGON2_ITERATIONS.end()),
+    doc: "argon2id passes of new hashes",
+};
+pub const ARGON2_PARALLELISM: Setting<Count> = Setting {
+    key: "argon2_parallelism",
+    flag: None,
+    default: Fallback::Value("1"),
+    kind: Count::within(
+        *password::ARGON2_PARALLELISM.start(),
+        *password::ARGON2_PARALLELISM.end(),
+    ),
+    doc: "argon2id lanes of new hashes",
+};
+pub const MAX_FOREIGN_HASH_COST_SETTING: Setting<Span> = Setting {
+    key: "max_foreign_hash_cost",
+    flag: None,
+    default: Fallback::Value("1s"),
+    kind: Span::within(*MAX_FOREIGN_HASH_COST.start(), *MAX_FOREIGN_HASH_COST.end()),
+    doc: "the longest estimated verification of a stored hash (and 256 MiB of memory); costlier hashes are refused at import and never computed, and the argon2 settings must fit it",
+};
+pub const MIN_PASSWORD_SCORE_SETTING: Setting<Count> = Setting {
+    key: "min_password_score",
+    flag: None,
+    default: Fallback::Value("0"),
+    kind: Count::within(*MIN_PASSWORD_SCORE.start() as u32, *MIN_PASSWORD_SCORE.end() as u32),
+    doc: "the zxcvbn score (0 to 4) a new password needs; 0 is off",
+};
+pub const BUSY_TIMEOUT: Setting<Span> = Setting {
+    key: "busy_timeout",
+    flag: None,
+    default: Fallback::Value("5s"),
+    kind: Span::within(Duration::from_millis(1), secs(HOUR)),
+    doc: "how long to wait for another process's write lock",
+};
+pub const MAIL: Setting<Text> = Setting {
+    key: "mail",
+    flag: None,
+    default: Fallback::Value("file:"),
+    kind: Text,
+    doc: "mail transport: file:DIR (file: is mail/ beside the database), smtp://, smtps:// or sendmail[:PATH]",
+};
+pub const MAIL_FROM: Setting<Address> = Setting {
+    key: "mail_from",
+    flag: None,
+    default: Fallback::Value("authctl <authctl@localhost>"),
+    kind: Address,
+    doc: "sender of every message",
+};
+pub const LINK_BASE: Setting<Text> = Setting {
+    key: "link_base",
+    flag: None,
+    default: Fallback::Derived("none"),
+    kind: Text,
+    doc: "when set, messages also carry LINK_BASE/reset/TOKEN and so on",
+};
+pub const SMTP_TIMEOUT: Setting<Span> = Setting {
+    key: "smtp_timeout",
+    flag: None,
+    default: Fallback::Value("10s"),
+    kind: Span::within(secs(1), secs(10 * MINUTE)),
+    doc: "the longest a whole SMTP conversation may take, connection included",
+};
+pub const CONFIRM_TOKEN_TTL: Setting<Span> = Setting {
+    key: "confirm_token_ttl",
+    flag: None,
+    default: Fallback::Value("24h"),
+    kind: Span::within(secs(1), secs(30 * DAY)),
+    doc: "lifetime of a confirmation token",
+};
+pub const RESET_TOKEN_TTL: Setting<Span> = Setting {
+    key: "reset_token_ttl",
+    flag: None,
+    default: Fallback::Value("1h"),
+    kind: Span::within(secs(1), secs(30 * DAY)),
+    doc: "lifetime of a password-reset token",
+};
+pub const EMAIL_TOKEN_TTL: Setting<Span> = Setting {
+    key: "email_token_ttl",
+    flag: None,
+    default: Fallback::Value("24h"),
+    kind: Span::within(secs(1), secs(30 * DAY)),
+    doc: "lifetime of an email-change token",
+};
+pub const RESET_REQUESTS_PER_HOUR: Setting<Count> = Setting {
+    key: "reset_requests_per_hour",
+    flag: None,
+    default: Fallback::Value("3"),
+    kind: Count::within(1, 1000),
+    doc: "password-reset requests mailed per address (registered or not) in any hour; more are answered alike but not sent",
+};
+pub const MAX_FAILED_LOGINS: Setting<Count> = Setting {
+    key: "max_failed_logins",
+    flag: None,
+    default: Fallback::Value("5"),
+    kind: Count::within(1, 1000),
+    doc: "consecutive failed logins that lock an account out",
+};
+pub const LOCKOUT_DURATION: Setting<Span> = Setting {
+    key: "lockout_duration",
+    flag: None,
+    default: Fallback::Value("15m"),
+    kind: Span::within(secs(1), secs(DAY)),
+    doc: "the first lockout; it doubles with each further failure, up to 24h",
+};
+pub const LOGIN_FAILURE_DELAY: Setting<Span> = Setting {
+    key: "login_failure_delay",
+    flag: None,
+    default: Fallback::Value("1s"),
+    kind: Span::within(secs(0), secs(60)),
+    doc: "the least time a failed login or password check takes (like pam_faildelay)",
+};
+pub const REQUIRE_CONFIRMATION: Setting<Boolean> = Setting {
+    key: "require_confirmation",
+    flag: None,
+    default: Fallback::Value("false"),
+    kind: Boolean,
+    doc: "refuse unconfirmed accounts at login",
+};
+pub const JOBS: Setting<Count> = Setting {
+    key: "jobs",
+    flag: Some("--jobs"),
+    default: Fallback::Derived("every core"),
+    // Each thread holds argon2 memory (19 MiB by default): more threads than this is a mistake.
+    kind: Count::within(1, 256),
+    doc: "threads hashing passwords during user import",
+};
+
+/// Every setting, in the order the documentation lists them.
+pub const SETTINGS: &[&dyn Entry] = &[
+    &DB,
+    &SESSION_FILE,
+    &SESSION_DURATION,
+    &REMEMBER_DURATION,
+    &ARGON2_MEMORY_KIB,
+    &ARGON2_ITERATIONS,
+    &ARGON2_PARALLELISM,
+    &MAX_FOREIGN_HASH_COST_SETTING,
+    &MIN_PASSWORD_SCORE_SETTING,
+    &BUSY_TIMEOUT,
+    &MAIL,
+    &MAIL_FROM,
+    &LINK_BASE,
+    &SMTP_TIMEOUT,
+    &CONFIRM_TOKEN_TTL,
+    &RESET_TOKEN_TTL,
+    &EMAIL_TOKEN_TTL,
+    &RESET_REQUESTS_PER_HOUR,
+    &MAX_FAILED_LOGINS,
+    &LOCKOUT_DURATION,
+    &LOGIN_FAILURE_DELAY,
+    &REQUIRE_CONFIRMATION,
+    &JOBS,
+];
 
 /// Every setting key, as written in the config file.
-pub const KEYS: &[&str] = &[
-    "db",
-    "session_file",
-    "session_duration",
-    "remember_duration",
-    "argon2_memory_kib",
-    "argon2_iterations",
-    "argon2_parallelism",
-    "busy_timeout",
-    "mail",
-    "mail_from",
-    "link_base",
-    "smtp_timeout",
-    "confirm_token_ttl",
-    "reset_token_ttl",
-    "email_token_ttl",
-    "require_confirmation",
-    "jobs",
-];
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    SETTINGS.iter().map(|setting| setting.key())
+}
+
+/// The largest config file read: a config file is a few lines, and reading is bounded.
+const CONFIG_LIMIT: u64 = 1024 * 1024;
 
 /// The database named by the `db` setting.
 #[derive(Clone, PartialEq, Eq)]
@@ -40,24 +449,6 @@ pub enum Database {
     Sqlite(PathBuf),
     /// A `postgres://` or `postgresql://` URL (it may hold a password: never shown).
     Postgres(String),
-}
-
-impl Database {
-    /// Reads the `db` setting: a PostgreSQL URL, `sqlite:PATH`, or a path.
-    fn parse(value: String) -> Result<Self> {
-        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
-            return Ok(Database::Postgres(value));
-        }
-        let path = value.strip_prefix("sqlite:").unwrap_or(&value);
-        if path.is_empty() {
-            return Err(invalid(
-                "db",
-                &value,
-                "expected a file path, sqlite:PATH or postgres://USER@HOST/DATABASE",
-            ));
-        }
-        Ok(Database::Sqlite(PathBuf::from(path)))
-    }
 }
 
 impl std::fmt::Debug for Database {
@@ -82,6 +473,11 @@ pub struct Settings {
     pub remember_duration: Duration,
     /// argon2id parameters for new hashes.
     pub hash_params: HashParams,
+    /// The most time verifying one stored hash may take (by the cost model of
+    /// [`crate::domain::hashes`]); costlier hashes are refused at import and never computed.
+    pub max_foreign_hash_cost: Duration,
+    /// The zxcvbn score (0 to 4) a new password needs; 0 turns the check off.
+    pub min_password_score: u8,
     /// How long to wait for another process's write lock.
     pub busy_timeout: Duration,
     /// How mail is sent.
@@ -92,11 +488,20 @@ pub struct Settings {
     pub reset_token_ttl: Duration,
     /// Lifetime of an email-change token.
     pub email_token_ttl: Duration,
+    /// Password-reset requests mailed per address in any hour; more are answered the same but
+    /// send nothing.
+    pub reset_requests_per_hour: u32,
     /// Whether unconfirmed accounts are refused at login.
     pub require_confirmation: bool,
     /// Threads that hash passwords during `user import`; `None` means every core (counted only
     /// when an import runs: it costs file reads that other commands should not pay).
     pub jobs: Option<usize>,
+    /// Consecutive failed logins that lock an account out.
+    pub max_failed_logins: u32,
+    /// How long the first lockout lasts (doubled with each further failure, at most 24 hours).
+    pub lockout_duration: Duration,
+    /// The least time a failed login or re-authentication takes.
+    pub login_failure_delay: Duration,
 }
 
 /// The session file locations: one chosen explicitly, or the XDG defaults.
@@ -158,15 +563,33 @@ struct Sources<'a> {
 }
 
 impl Sources<'_> {
-    fn get(&self, key: &str) -> Option<String> {
-        let flag = match key {
-            "db" => self.flags.db.as_ref(),
-            "session_file" => self.flags.session_file.as_ref(),
-            _ => None,
+    fn raw(&self, key: &str) -> Option<String> {
+        let flag = if key == DB.key {
+            self.flags.db.as_ref()
+        } else if key == SESSION_FILE.key {
+            self.flags.session_file.as_ref()
+        } else {
+            None
         };
         flag.map(|path| path.to_string_lossy().into_owned())
             .or_else(|| (self.env)(&env_var(key)))
             .or_else(|| self.file.get(key).cloned())
+    }
+
+    /// The value of `setting` as given, else its default; `None` when neither is there.
+    fn get<K: Kind>(&self, setting: &Setting<K>) -> Result<Option<K::Value>> {
+        let raw = match (self.raw(setting.key), &setting.default) {
+            (Some(raw), _) => raw,
+            (None, Fallback::Value(text)) => (*text).to_owned(),
+            (None, Fallback::Derived(_)) => return Ok(None),
+        };
+        setting.parse(&raw).map(Some)
+    }
+
+    /// The value of a setting that has a default.
+    fn value<K: Kind>(&self, setting: &Setting<K>) -> Result<K::Value> {
+        self.get(setting)?
+            .ok_or_else(|| Error::Usage(format!("The setting {} has no default: set it.", setting.key)))
     }
 }
 
@@ -197,12 +620,12 @@ impl Settings {
             })
         };
 
-        let db = match sources.get("db") {
-            Some(value) => Database::parse(value)?,
+        let db = match sources.get(&DB)? {
+            Some(db) => db,
             None => Database::Sqlite(default_dirs()?.data_dir().join("authctl/authctl.db")),
         };
-        let session_files = match sources.get("session_file") {
-            Some(path) => SessionFiles::Explicit(non_empty_path("session_file", path)?),
+        let session_files = match sources.get(&SESSION_FILE)? {
+            Some(path) => SessionFiles::Explicit(path),
             None => {
                 let dirs = default_dirs()?;
                 let state = dirs.state_dir().unwrap_or(dirs.data_local_dir());
@@ -212,7 +635,6 @@ impl Settings {
                 }
             }
         };
-        let defaults = HashParams::default();
         // `file:` mail goes beside an SQLite file; a PostgreSQL database has no directory of its
         // own, so its mail goes to the data directory (where the default SQLite file would be).
         let mail_dir = match &db {
@@ -222,70 +644,86 @@ impl Settings {
                 None => PathBuf::from("mail"),
             },
         };
-        let mail = sources.get("mail").unwrap_or_else(|| "file:".to_owned());
-        let from = sources
-            .get("mail_from")
-            .unwrap_or_else(|| "authctl <authctl@localhost>".to_owned());
         let mailer = Mailer {
-            transport: Transport::parse(&mail, &mail_dir)?,
-            from: from.parse().map_err(|_| {
-                invalid(
-                    "mail_from",
-                    &from,
-                    "expected an address such as 'App <noreply@example.com>'",
-                )
-            })?,
-            link_base: sources.get("link_base").filter(|base| !base.is_empty()),
-            smtp_timeout: duration(&sources, "smtp_timeout", "10s")?,
+            transport: Transport::parse(&sources.value(&MAIL)?, &mail_dir)?,
+            from: sources.value(&MAIL_FROM)?,
+            link_base: sources.get(&LINK_BASE)?.filter(|base| !base.is_empty()),
+            smtp_timeout: sources.value(&SMTP_TIMEOUT)?,
         };
         Ok(Settings {
             mailer,
-            confirm_token_ttl: duration(&sources, "confirm_token_ttl", "24h")?,
-            reset_token_ttl: duration(&sources, "reset_token_ttl", "1h")?,
-            email_token_ttl: duration(&sources, "email_token_ttl", "24h")?,
-            require_confirmation: boolean(&sources, "require_confirmation")?,
-            jobs: match sources.get("jobs") {
-                None => None,
-                Some(_) => Some(number(&sources, "jobs", 1)? as usize),
-            },
+            confirm_token_ttl: sources.value(&CONFIRM_TOKEN_TTL)?,
+            reset_token_ttl: sources.value(&RESET_TOKEN_TTL)?,
+            email_token_ttl: sources.value(&EMAIL_TOKEN_TTL)?,
+            reset_requests_per_hour: sources.value(&RESET_REQUESTS_PER_HOUR)?,
+            require_confirmation: sources.value(&REQUIRE_CONFIRMATION)?,
+            jobs: sources.get(&JOBS)?.map(|jobs| jobs as usize),
             db,
             session_files,
-            session_duration: duration(&sources, "session_duration", "12h")?,
-            remember_duration: duration(&sources, "remember_duration", "365d")?,
+            session_duration: sources.value(&SESSION_DURATION)?,
+            remember_duration: sources.value(&REMEMBER_DURATION)?,
             hash_params: HashParams {
-                memory_kib: number(&sources, "argon2_memory_kib", defaults.memory_kib)?,
-                iterations: number(&sources, "argon2_iterations", defaults.iterations)?,
-                parallelism: number(&sources, "argon2_parallelism", defaults.parallelism)?,
+                memory_kib: sources.value(&ARGON2_MEMORY_KIB)?,
+                iterations: sources.value(&ARGON2_ITERATIONS)?,
+                parallelism: sources.value(&ARGON2_PARALLELISM)?,
             },
-            busy_timeout: duration(&sources, "busy_timeout", "5s")?,
+            busy_timeout: sources.value(&BUSY_TIMEOUT)?,
+            max_failed_logins: sources.value(&MAX_FAILED_LOGINS)?,
+            lockout_duration: sources.value(&LOCKOUT_DURATION)?,
+            login_failure_delay: sources.value(&LOGIN_FAILURE_DELAY)?,
+            max_foreign_hash_cost: sources.value(&MAX_FOREIGN_HASH_COST_SETTING)?,
+            min_password_score: sources.value(&MIN_PASSWORD_SCORE_SETTING)? as u8,
         })
     }
 }
 
-/// Reads the config file into raw strings; an unknown key or a value that is not a string or
-/// number is refused by name.
+/// Reads the config file into raw strings; an unknown key or a value that is not a string,
+/// number or boolean is refused by name. Only a regular file of at most [`CONFIG_LIMIT`] bytes is
+/// read, and no error echoes a value from it (the `mail` URL can hold a password).
 fn read_config(path: &Path, required: bool) -> Result<BTreeMap<String, String>> {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
+    let refuse =
+        |why: &dyn std::fmt::Display| Error::Usage(format!("Cannot read the config file {}: {why}.", path.display()));
+    // Without blocking: opening a FIFO would otherwise wait for a writer before the type check.
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(path)
+    {
+        Ok(file) => file,
         Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) => {
-            return Err(Error::Usage(format!(
-                "Cannot read the config file {}: {e}",
-                path.display()
-            )));
-        }
+        Err(e) => return Err(refuse(&e)),
     };
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e| Error::Usage(format!("The config file {} is not valid TOML: {e}", path.display())))?;
+    if !file.metadata().map_err(|e| refuse(&e))?.is_file() {
+        return Err(refuse(&"it is not a regular file"));
+    }
+    let mut text = String::new();
+    file.take(CONFIG_LIMIT + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| refuse(&e))?;
+    if text.len() as u64 > CONFIG_LIMIT {
+        return Err(refuse(&"it is larger than 1 MiB"));
+    }
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        // Only the position and the parser's message: its Display quotes the offending line.
+        let at = e.span().map_or(0, |span| span.start);
+        let before = text.get(..at).unwrap_or(&text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
+        Error::Usage(format!(
+            "The config file {} is not valid TOML: line {line}, column {column}: {}",
+            path.display(),
+            e.message().trim()
+        ))
+    })?;
     table
         .into_iter()
         .map(|(key, value)| {
-            if !KEYS.contains(&key.as_str()) {
+            if !keys().any(|known| known == key) {
                 return Err(Error::Usage(format!(
-                    "Unknown setting '{key}' in the config file {}. Known settings: {}.",
+                    "Unknown setting '{}' in the config file {}. Known settings: {}.",
+                    shown(&key),
                     path.display(),
-                    KEYS.join(", ")
+                    keys().collect::<Vec<_>>().join(", ")
                 )));
             }
             let raw = match value {
@@ -294,7 +732,9 @@ fn read_config(path: &Path, required: bool) -> Result<BTreeMap<String, String>> 
                 toml::Value::Boolean(flag) => flag.to_string(),
                 other => {
                     return Err(Error::Usage(format!(
-                        "Invalid value for setting {key}: {other} (expected a string, a number or a boolean)."
+                        "Invalid value for setting {key} in the config file {}: a TOML {} (expected a string, a number or a boolean).",
+                        path.display(),
+                        other.type_str()
                     )));
                 }
             };
@@ -303,54 +743,12 @@ fn read_config(path: &Path, required: bool) -> Result<BTreeMap<String, String>> 
         .collect()
 }
 
-fn invalid(key: &str, value: &str, expected: &str) -> Error {
-    Error::Usage(format!("Invalid value for setting {key}: '{value}' ({expected})."))
-}
-
-fn non_empty_path(key: &str, value: String) -> Result<PathBuf> {
-    if value.is_empty() {
-        return Err(invalid(key, &value, "expected a file path"));
-    }
-    Ok(PathBuf::from(value))
-}
-
-fn duration(sources: &Sources<'_>, key: &str, default: &str) -> Result<Duration> {
-    let value = sources.get(key).unwrap_or_else(|| default.to_owned());
-    match humantime::parse_duration(&value) {
-        Ok(parsed) if !parsed.is_zero() => Ok(parsed),
-        _ => Err(invalid(
-            key,
-            &value,
-            "expected a positive duration such as 90s, 12h or 365d",
-        )),
-    }
-}
-
-fn boolean(sources: &Sources<'_>, key: &str) -> Result<bool> {
-    match sources.get(key) {
-        None => Ok(false),
-        Some(value) => match value.to_lowercase().as_str() {
-            "true" | "1" | "yes" | "on" => Ok(true),
-            "false" | "0" | "no" | "off" => Ok(false),
-            _ => Err(invalid(key, &value, "expected true or false")),
-        },
-    }
-}
-
-fn number(sources: &Sources<'_>, key: &str, default: u32) -> Result<u32> {
-    match sources.get(key) {
-        None => Ok(default),
-        Some(value) => value
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| invalid(key, &value, "expected a positive whole number")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
+    use crate::domain::hashes::DEFAULT_MAX_FOREIGN_HASH_COST;
 
     fn load(flags: &Flags, env: &[(&str, &str)]) -> Result<Settings> {
         let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -435,5 +833,115 @@ mod tests {
             ..Flags::default()
         };
         assert!(load(&flags, &[]).unwrap_err().to_string().contains("sesion_duration"));
+    }
+
+    #[test]
+    fn the_table_is_consistent() {
+        let mut keys: Vec<_> = keys().collect();
+        let count = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), count, "a key is in the table twice");
+        for setting in SETTINGS {
+            let about = setting.about();
+            assert!(setting.default_is_valid(), "{about:?}: the default is refused");
+            assert!(
+                !about.doc.is_empty()
+                    && about
+                        .key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            );
+        }
+        // The argon2 defaults are the domain's.
+        let settings = load(&Flags::default(), &[]).unwrap();
+        let defaults = HashParams::default();
+        assert_eq!(
+            (
+                settings.hash_params.memory_kib,
+                settings.hash_params.iterations,
+                settings.hash_params.parallelism
+            ),
+            (defaults.memory_kib, defaults.iterations, defaults.parallelism)
+        );
+        assert_eq!(settings.max_foreign_hash_cost, DEFAULT_MAX_FOREIGN_HASH_COST);
+    }
+
+    #[test]
+    fn ranges_are_inclusive_and_checked() {
+        assert_eq!(JOBS.parse("1").unwrap(), 1);
+        assert_eq!(JOBS.parse("256").unwrap(), 256);
+        for refused in ["0", "257", "-1", "4294967296", " 2", ""] {
+            let error = JOBS.parse(refused).unwrap_err();
+            assert_eq!(error.exit_code(), 2);
+            assert!(error.to_string().contains("from 1 to 256"), "{error}");
+        }
+        assert_eq!(BUSY_TIMEOUT.parse("1ms").unwrap(), Duration::from_millis(1));
+        assert_eq!(BUSY_TIMEOUT.parse("1h").unwrap(), Duration::from_secs(3600));
+        for refused in ["0s", "1h 1ms", "30d", "300000y", "99999999999999999999y"] {
+            assert!(BUSY_TIMEOUT.parse(refused).is_err(), "{refused}");
+        }
+        assert!(SESSION_DURATION.parse("0s").is_err());
+        assert!(SESSION_DURATION.parse("10years").is_ok() && SESSION_DURATION.parse("11y").is_err());
+    }
+
+    #[test]
+    fn one_boolean_syntax() {
+        for (text, value) in [
+            ("TRUE", true),
+            ("1", true),
+            ("Yes", true),
+            ("false", false),
+            ("0", false),
+            ("NO", false),
+        ] {
+            assert_eq!(REQUIRE_CONFIRMATION.parse(text).unwrap(), value);
+        }
+        for refused in ["on", "off", "", "2", "y"] {
+            assert!(REQUIRE_CONFIRMATION.parse(refused).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn echoed_values_are_escaped_and_truncated() {
+        let error = BUSY_TIMEOUT
+            .parse(&format!("\x1b[31m{}", "x".repeat(500)))
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains('\x1b') && error.contains("\\x1b[31m"), "{error}");
+        assert!(error.len() < 300, "{error}");
+    }
+
+    /// The README's settings table documents every setting of the table, with its variable,
+    /// default and range. (Failing lists what to add, as rows to paste.)
+    #[test]
+    fn the_readme_documents_every_setting() {
+        let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let missing: Vec<String> = SETTINGS
+            .iter()
+            .map(|setting| setting.about())
+            .filter(|about| {
+                let row = readme
+                    .lines()
+                    .find(|line| line.starts_with(&format!("| `{}` |", about.key)));
+                !row.is_some_and(|row| {
+                    row.contains(&about.variable) && row.contains(about.default) && row.contains(&about.accepts)
+                })
+            })
+            .map(|about| {
+                let names = about.flag.map_or(format!("`{}`", about.variable), |flag| {
+                    format!("`{flag}`, `{}`", about.variable)
+                });
+                format!(
+                    "| `{}` | {names} | {} | {} | {} |",
+                    about.key, about.default, about.accepts, about.doc
+                )
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "README.md's settings table lacks (or has stale rows for) these settings:\n{}",
+            missing.join("\n")
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! What the benchmarks share: the default policy.
 
 use authctl::domain::accounts::Policy;
+use authctl::domain::lockout::LockoutPolicy;
 use authctl::domain::session::SessionDurations;
 use authctl::domain::token::TokenLifetimes;
 
@@ -17,5 +18,11 @@ pub fn policy() -> Policy {
             email_change: chrono::Duration::hours(24),
         },
         require_confirmation: false,
+        lockout: LockoutPolicy {
+            max_failures: 5,
+            duration: chrono::Duration::minutes(15),
+        },
+        failure_delay: std::time::Duration::from_secs(1),
+        passwords: Default::default(),
     }
 }

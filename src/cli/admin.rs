@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -90,9 +91,13 @@ impl AuditArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let filter = AuditFilter {
             email: self.user.as_deref().map(normalize),
-            since: self
-                .since
-                .map(|since| ctx.now - chrono::Duration::from_std(since).unwrap_or(chrono::Duration::MAX)),
+            // Further back than the calendar goes means the whole log.
+            since: self.since.map(|since| {
+                chrono::Duration::from_std(since)
+                    .ok()
+                    .and_then(|since| ctx.now.checked_sub_signed(since))
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC)
+            }),
         };
         ctx.printer.list(
             &["TIME", "EVENT", "EMAIL", "OS USER", "DETAIL"],

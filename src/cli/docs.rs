@@ -1,11 +1,12 @@
 //! `completions` and `man`: generated from the same clap definitions as the parser.
 
-use std::io;
+use std::io::Write;
 
 use clap::Args;
 use clap_complete::Shell;
 
 use crate::error::Result;
+use crate::output::DataOut;
 
 /// Arguments of `authctl completions`.
 #[derive(Debug, Args)]
@@ -17,13 +18,25 @@ pub struct CompletionsArgs {
 impl CompletionsArgs {
     /// Prints the completion script for the shell.
     pub fn run(self) -> Result<()> {
-        clap_complete::generate(self.shell, &mut super::command(), "authctl", &mut io::stdout());
-        Ok(())
+        // Rendered in memory first: clap_complete panics when its writer fails.
+        let mut script = Vec::new();
+        clap_complete::generate(self.shell, &mut super::command(), "authctl", &mut script);
+        print_document(&script)
     }
 }
 
 /// Prints the man page.
 pub fn man() -> Result<()> {
-    clap_mangen::Man::new(super::command()).render(&mut io::stdout())?;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(super::command()).render(&mut page)?;
+    print_document(&page)
+}
+
+/// Writes a generated document to stdout: a reader that stops early (`| head`) is not an error, a
+/// full disk is.
+fn print_document(document: &[u8]) -> Result<()> {
+    let mut out = DataOut::stdout();
+    out.write_all(document)?;
+    out.flush()?;
     Ok(())
 }

@@ -1,14 +1,15 @@
 //! Reading secrets and confirmations: from a terminal with hidden prompts, or from stdin with
 //! `--password-stdin`, and never hanging when neither is possible.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 
 use zeroize::Zeroizing;
 
 use crate::domain::accounts::invalid_token;
-use crate::domain::password::Password;
+use crate::domain::password::{MAX_PASSWORD_CHARS, Password};
 use crate::domain::token::SecretToken;
 use crate::error::{Error, Result};
+use crate::text::{self, LineError};
 
 /// Where passwords come from for one command.
 pub struct Secrets {
@@ -44,21 +45,21 @@ impl Secrets {
     pub fn token(&mut self, given: Option<String>) -> Result<SecretToken> {
         let text = match given {
             Some(text) => Zeroizing::new(text),
-            None => self.read("Token: ", "a token")?,
+            None => self.read("Token: ", "token")?,
         };
         SecretToken::parse(&text).ok_or_else(invalid_token)
     }
 
     /// An existing password (for logging in or re-authenticating), not judged by the policy.
     pub fn existing(&mut self, prompt: &str) -> Result<Password> {
-        Ok(Password::new(&self.read(prompt, "a password")?))
+        Ok(Password::new(&self.read(prompt, "password")?))
     }
 
     /// A new password: asked twice on a terminal, one line on stdin; checked against the policy.
     pub fn new_password(&mut self, prompt: &str) -> Result<Password> {
-        let first = self.read(prompt, "a password")?;
+        let first = self.read(prompt, "password")?;
         if !self.from_stdin {
-            let again = self.read("Repeat the password: ", "a password")?;
+            let again = self.read("Repeat the password: ", "password")?;
             if *first != *again {
                 return Err(Error::Usage("Passwords must match.".to_owned()));
             }
@@ -68,22 +69,43 @@ impl Secrets {
 
     fn read(&mut self, prompt: &str, what: &str) -> Result<Zeroizing<String>> {
         if !self.from_stdin {
-            return rpassword::prompt_password(prompt)
+            let typed = rpassword::prompt_password(prompt)
                 .map(Zeroizing::new)
-                .map_err(|e| Error::Usage(format!("Cannot read {what} from the terminal: {e}")));
+                .map_err(|e| Error::Usage(format!("Cannot read a {what} from the terminal: {e}")))?;
+            if typed.len() > MAX_SECRET_BYTES {
+                return Err(too_long(what, "from the terminal"));
+            }
+            return Ok(typed);
         }
         self.line += 1;
-        let mut line = Zeroizing::new(String::new());
-        let read = io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Error::Usage(format!("Cannot read {what} from stdin: {e}")))?;
-        if read == 0 {
-            return Err(Error::Usage(format!("Expected {what} on line {} of stdin.", self.line)));
+        // Allocated once at its largest, so that no copy of the secret is left in freed memory.
+        let mut line = Zeroizing::new(Vec::with_capacity(MAX_SECRET_BYTES + 2));
+        match text::read_line(&mut io::stdin().lock(), MAX_SECRET_BYTES, &mut line) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(Error::Usage(format!(
+                    "Expected a {what} on line {} of stdin.",
+                    self.line
+                )));
+            }
+            Err(LineError::TooLong) => return Err(too_long(what, &format!("on line {} of stdin", self.line))),
+            Err(LineError::Io(e)) => return Err(Error::Usage(format!("Cannot read a {what} from stdin: {e}"))),
         }
-        let trimmed = line.strip_suffix('\n').unwrap_or(&line);
-        Ok(Zeroizing::new(trimmed.strip_suffix('\r').unwrap_or(trimmed).to_owned()))
+        let text = std::str::from_utf8(&line)
+            .map_err(|_| Error::Usage(format!("The {what} on line {} of stdin is not UTF-8.", self.line)))?;
+        Ok(Zeroizing::new(text.to_owned()))
     }
+}
+
+/// The longest password or token read, in bytes: room for the longest password the policy
+/// accepts (1024 characters of up to 4 bytes). Checked before NFKC, which can expand a
+/// character eighteen-fold.
+pub const MAX_SECRET_BYTES: usize = 4 * MAX_PASSWORD_CHARS;
+
+fn too_long(what: &str, place: &str) -> Error {
+    Error::Usage(format!(
+        "The {what} {place} is longer than the limit of {MAX_SECRET_BYTES} bytes."
+    ))
 }
 
 /// Asks a yes/no question on the terminal; without a terminal, refuses unless `assume_yes`.
@@ -102,7 +124,15 @@ pub fn ask(prompt: &str, missing: &str) -> Result<String> {
     }
     eprint!("{prompt}");
     io::stderr().flush()?;
-    let mut answer = String::new();
-    io::stdin().read_line(&mut answer)?;
-    Ok(answer.trim().to_owned())
+    let mut answer = Vec::new();
+    match text::read_line(&mut io::stdin().lock(), MAX_ANSWER_BYTES, &mut answer) {
+        Ok(_) => Ok(String::from_utf8_lossy(&answer).trim().to_owned()),
+        Err(LineError::TooLong) => Err(Error::Usage(format!(
+            "The answer is longer than the limit of {MAX_ANSWER_BYTES} bytes."
+        ))),
+        Err(LineError::Io(e)) => Err(e.into()),
+    }
 }
+
+/// The longest answer to a question (an email address, yes or no), in bytes.
+const MAX_ANSWER_BYTES: usize = 1024;

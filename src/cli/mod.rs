@@ -20,7 +20,9 @@ use chrono::{DateTime, Utc};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::domain::accounts::{Accounts, Policy};
+use crate::domain::lockout::LockoutPolicy;
 use crate::domain::password::Hasher;
+use crate::domain::policy::PasswordPolicy;
 use crate::domain::session::SessionDurations;
 use crate::domain::token::TokenLifetimes;
 use crate::error::{Error, Result};
@@ -142,6 +144,13 @@ pub struct Context {
 }
 
 impl Context {
+    /// The rules relating a new password to its account, from the settings.
+    fn password_policy(&self) -> PasswordPolicy {
+        PasswordPolicy {
+            min_score: self.settings.min_password_score,
+        }
+    }
+
     /// Opens the database of the `db` setting with the engine its form names.
     fn open_store(&self, check: SchemaCheck) -> Result<Engine> {
         let timeout = self.settings.busy_timeout;
@@ -170,6 +179,12 @@ impl Context {
                 email_change: to_chrono(settings.email_token_ttl),
             },
             require_confirmation: settings.require_confirmation,
+            lockout: LockoutPolicy {
+                max_failures: settings.max_failed_logins,
+                duration: to_chrono(settings.lockout_duration),
+            },
+            failure_delay: settings.login_failure_delay,
+            passwords: self.password_policy(),
         };
         let mut accounts = Accounts::new(store, &self.hasher, policy, self.now, os_user);
         operation(&mut accounts)
@@ -244,6 +259,10 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, printer: Printer) -> Result<()> {
+    // Most commands hold a password, a token or hashes in memory: no core dump may keep them,
+    // and other processes of the same user may not read this one's memory (ptrace, /proc).
+    nix::sys::prctl::set_dumpable(false)
+        .map_err(|e| Error::Storage(format!("Cannot make the process non-dumpable: {e}")))?;
     // Every file authctl creates (database, WAL, session file, mail) is private to its owner.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let global = cli.global;
@@ -256,7 +275,7 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
         };
         let settings = Settings::load(&flags, &|name| std::env::var(name).ok())?;
         Ok(Context {
-            hasher: Hasher::new(settings.hash_params)?,
+            hasher: Hasher::with_max_cost(settings.hash_params, settings.max_foreign_hash_cost)?,
             settings,
             printer,
             now: Utc::now(),

@@ -19,6 +19,7 @@ use crate::domain::user::{User, UserKey, Username};
 use crate::error::{Error, Result};
 use crate::output::{DataOut, format_time, yes_no};
 use crate::private_file;
+use crate::settings;
 use crate::transfer::{self, Format};
 
 /// `authctl user ...`
@@ -31,7 +32,7 @@ printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --pas
     /// List every account.
     #[command(after_long_help = "Example:\n  authctl user list --json | jq -r '.[].email'")]
     List,
-    /// Show one account.
+    /// Show one account, with its failed logins and any lockout.
     #[command(after_long_help = "Example:\n  authctl user show ada@example.com")]
     Show(UserArg),
     /// Delete an account and its sessions (asks first on a terminal).
@@ -40,7 +41,7 @@ printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --pas
     /// Lock an account: it cannot log in and its sessions end.
     #[command(after_long_help = "Example:\n  authctl user lock ada@example.com")]
     Lock(UserArg),
-    /// Unlock a locked account.
+    /// Unlock an account: lift the lock and any lockout by failed logins.
     #[command(after_long_help = "Example:\n  authctl user unlock ada@example.com")]
     Unlock(UserArg),
     /// Create (or update) accounts in bulk from CSV or JSON Lines, hashing on every core.
@@ -97,8 +98,8 @@ pub struct ImportArgs {
     #[arg(long)]
     dry_run: bool,
     /// Threads hashing passwords [default: all cores; setting: jobs, AUTHCTL_JOBS].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    jobs: Option<u16>,
+    #[arg(long, value_name = "N", value_parser = |raw: &str| settings::JOBS.parse(raw))]
+    jobs: Option<u32>,
 }
 
 /// `--on-conflict` values.
@@ -128,8 +129,9 @@ pub struct ExportArgs {
     /// The file format [default: from the --output extension, else csv].
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Write to this file (created 0600) instead of stdout.
-    #[arg(long, short, value_name = "FILE")]
+    /// Write to this file (created 0600, replaced only once complete; `-` for stdout) instead
+    /// of stdout.
+    #[arg(long, short, value_name = "FILE|-")]
     output: Option<PathBuf>,
 }
 
@@ -209,6 +211,11 @@ impl UserCommand {
                     writeln!(w, "confirmed:  {}", yes_no(user.confirmed))?;
                     writeln!(w, "active:     {}", yes_no(user.active))?;
                     writeln!(w, "locked:     {}", yes_no(user.locked))?;
+                    writeln!(w, "failures:   {}", user.lockout.failures)?;
+                    match user.lockout.until.filter(|_| user.lockout.is_active(ctx.now)) {
+                        Some(end) => writeln!(w, "locked out: until {}", format_time(end))?,
+                        None => writeln!(w, "locked out: no")?,
+                    }
                     writeln!(
                         w,
                         "password:   {}",
@@ -273,7 +280,7 @@ impl ImportArgs {
         let rows = transfer::read_rows(input, format)?;
         let jobs = self
             .jobs
-            .map(usize::from)
+            .map(|jobs| jobs as usize)
             .or(ctx.settings.jobs)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
         let pool = rayon::ThreadPoolBuilder::new()
@@ -292,7 +299,14 @@ impl ImportArgs {
         };
         bar.set_message("validating and hashing");
         let mut problems = Problems::default();
-        let spool = import::prepare(rows, &ctx.hasher, &pool, &mut problems, &|done| bar.set_position(done))?;
+        let spool = import::prepare(
+            rows,
+            &ctx.hasher,
+            &ctx.password_policy(),
+            &pool,
+            &mut problems,
+            &|done| bar.set_position(done),
+        )?;
         bar.set_message("writing");
         bar.set_position(0);
         let on_conflict = self.on_conflict.into();
@@ -323,11 +337,12 @@ impl ImportArgs {
 
 impl ExportArgs {
     fn run(self, ctx: &Context) -> Result<()> {
+        let output = self.output.filter(|path| path.as_os_str() != "-");
         let format = self
             .format
-            .or_else(|| self.output.as_deref().and_then(Format::guess))
+            .or_else(|| output.as_deref().and_then(Format::guess))
             .unwrap_or(Format::Csv);
-        let Some(path) = self.output else {
+        let Some(path) = output else {
             if ctx.printer.is_json() {
                 return Err(Error::Usage(
                     "user export writes the accounts to stdout: with --json, pass --output FILE.".to_owned(),

@@ -27,10 +27,11 @@ pub enum AuditEvent {
     EmailChanged,
     MailFailed,
     UsersImported,
+    TokenRejected,
 }
 
 impl AuditEvent {
-    const ALL: [AuditEvent; 19] = [
+    const ALL: [AuditEvent; 20] = [
         AuditEvent::UserAdded,
         AuditEvent::UserRemoved,
         AuditEvent::UserLocked,
@@ -50,6 +51,7 @@ impl AuditEvent {
         AuditEvent::EmailChanged,
         AuditEvent::MailFailed,
         AuditEvent::UsersImported,
+        AuditEvent::TokenRejected,
     ];
 
     /// The stable name stored and printed for this event.
@@ -74,6 +76,7 @@ impl AuditEvent {
             AuditEvent::EmailChanged => "email_changed",
             AuditEvent::MailFailed => "mail_failed",
             AuditEvent::UsersImported => "users_imported",
+            AuditEvent::TokenRejected => "token_rejected",
         }
     }
 

@@ -1,8 +1,11 @@
-//! Email addresses: validated at the edge, compared case-insensitively.
+//! Email addresses: validated at the edge, compared in NFKC and case-insensitively.
 
 use std::str::FromStr;
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::error::{Error, Result};
+use crate::text::shown;
 
 /// A syntactically valid email address, kept as typed together with its normalised form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +22,10 @@ impl Email {
             && email_address::EmailAddress::from_str(input)
                 .is_ok_and(|address| address.as_str() == input && address.display_part().is_empty());
         if !valid {
-            return Err(Error::Usage(format!("'{input}' is not a valid email address.")));
+            return Err(Error::Usage(format!(
+                "'{}' is not a valid email address.",
+                shown(input)
+            )));
         }
         Ok(Email {
             typed: input.to_owned(),
@@ -38,9 +44,11 @@ impl Email {
     }
 }
 
-/// The case-insensitive comparison form of an email address or a username.
+/// The comparison form of an email address or a username, for uniqueness and look-ups:
+/// NFKC-normalised and lower-cased, so that `ａｄｍｉｎ`, `Admin` and `admin` are one name.
 pub fn normalize(value: &str) -> String {
-    value.to_lowercase()
+    // NFKC once more after lower-casing, which can leave a string out of normal form.
+    value.nfkc().collect::<String>().to_lowercase().nfkc().collect()
 }
 
 #[cfg(test)]
@@ -55,6 +63,14 @@ mod tests {
     }
 
     #[test]
+    fn look_alikes_normalise_to_one_form() {
+        assert_eq!(normalize("ａｄｍｉｎ"), "admin");
+        assert_eq!(normalize("ＡＤＡ@Example.com"), "ada@example.com");
+        assert_eq!(normalize("ﬁle"), "file");
+        assert_eq!(normalize("Ä"), normalize("A\u{308}"));
+    }
+
+    #[test]
     fn rejects_malformed_addresses() {
         for bad in [
             "",
@@ -63,6 +79,7 @@ mod tests {
             "@example.com",
             " ada@example.com",
             "Ada <ada@example.com>",
+            "ada\u{202e}moc.elpmaxe@example.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
         }

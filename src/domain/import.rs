@@ -10,10 +10,12 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::domain::email::Email;
-use crate::domain::hashes::StoredHash;
+use crate::domain::parse_bool;
 use crate::domain::password::{Hasher, Password};
+use crate::domain::policy::PasswordPolicy;
 use crate::domain::user::Username;
 use crate::error::{Error, Result};
+use crate::text::shown;
 
 /// The columns (CSV) or keys (JSON Lines) an import accepts.
 pub const COLUMNS: [&str; 6] = ["email", "username", "password", "password_hash", "confirmed", "active"];
@@ -42,6 +44,9 @@ pub struct RawRow {
     /// `active`.
     pub active: Option<String>,
 }
+
+/// One row as read from an import file, or what is wrong with it.
+pub type ReadRow = Result<RawRow, RowProblem>;
 
 /// A problem with one row.
 #[derive(Debug, Clone, Serialize)]
@@ -153,11 +158,14 @@ impl Problems {
     }
 }
 
-/// Phase one: validates every row and hashes plaintext passwords on `pool`, writing the prepared
-/// rows to an anonymous temporary file (0600, already unlinked). `progress` gets the rows done.
+/// Phase one: validates every row and hashes plaintext passwords (which must pass `policy`) on
+/// `pool`, writing the prepared rows to an anonymous temporary file (0600, already unlinked).
+/// `progress` gets the rows done. An `Err` from `rows` (the input cannot be read any further)
+/// ends the import with that error.
 pub fn prepare(
-    rows: impl Iterator<Item = Result<RawRow, RowProblem>>,
+    rows: impl Iterator<Item = Result<ReadRow>>,
     hasher: &Hasher,
+    policy: &PasswordPolicy,
     pool: &rayon::ThreadPool,
     problems: &mut Problems,
     progress: &dyn Fn(u64),
@@ -166,10 +174,14 @@ pub fn prepare(
     let mut rows = rows.peekable();
     let mut done = 0u64;
     while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
+        let chunk: Vec<ReadRow> = rows.by_ref().take(CHUNK).collect::<Result<_>>()?;
         done += chunk.len() as u64;
-        let prepared: Vec<Result<PreparedRow, RowProblem>> =
-            pool.install(|| chunk.into_par_iter().map(|row| validate(row?, hasher)).collect());
+        let prepared: Vec<Result<PreparedRow, RowProblem>> = pool.install(|| {
+            chunk
+                .into_par_iter()
+                .map(|row| validate(row?, hasher, policy))
+                .collect()
+        });
         for row in prepared {
             match row {
                 Ok(row) => spool.push(&row)?,
@@ -182,7 +194,7 @@ pub fn prepare(
 }
 
 /// Validates one row and hashes its plaintext password.
-fn validate(row: RawRow, hasher: &Hasher) -> Result<PreparedRow, RowProblem> {
+fn validate(row: RawRow, hasher: &Hasher, policy: &PasswordPolicy) -> Result<PreparedRow, RowProblem> {
     let line = row.line;
     let invalid = |message: String| RowProblem::invalid(line, message);
     let typed = row.email.ok_or_else(|| invalid("no email".to_owned()))?;
@@ -196,24 +208,28 @@ fn validate(row: RawRow, hasher: &Hasher) -> Result<PreparedRow, RowProblem> {
         (Some(_), Some(_)) => return Err(invalid("give either password or password_hash, not both".to_owned())),
         (Some(plain), None) => {
             let password = Password::new_checked(&plain).map_err(|e| invalid(e.to_string()))?;
+            policy
+                .check(&password, email.as_str(), username.as_deref())
+                .map_err(|e| invalid(e.to_string()))?;
             Some(hasher.hash(&password).map_err(|e| invalid(e.to_string()))?)
         }
         (None, Some(hash)) => {
             if !hash.bytes().all(|b| b.is_ascii_graphic()) {
                 return Err(invalid("password_hash holds spaces or control characters".to_owned()));
             }
-            StoredHash::parse(&hash).map_err(|e| invalid(format!("password_hash: {e}")))?;
+            hasher
+                .check_stored(&hash)
+                .map_err(|e| invalid(format!("password_hash: {e}")))?;
             Some(hash)
         }
         (None, None) => None,
     };
-    let flag = |name: &str, value: Option<String>| match value.as_deref().map(str::to_lowercase).as_deref() {
+    let flag = |name: &str, value: Option<String>| match value.as_deref().map(parse_bool) {
         None => Ok(None),
-        Some("true" | "1" | "yes") => Ok(Some(true)),
-        Some("false" | "0" | "no") => Ok(Some(false)),
-        Some(_) => Err(invalid(format!(
+        Some(Some(flag)) => Ok(Some(flag)),
+        Some(None) => Err(invalid(format!(
             "{name} must be true/false, 1/0 or yes/no, not '{}'",
-            value.unwrap_or_default()
+            shown(&value.unwrap_or_default())
         ))),
     };
     Ok(PreparedRow {
@@ -318,23 +334,31 @@ mod tests {
             if i % 3 == 0 {
                 row.password = Some(Zeroizing::new("correct horse".to_owned()));
             }
-            rows.push(Ok(row));
+            rows.push(Ok(Ok(row)));
         }
-        rows.push(Ok(RawRow {
+        rows.push(Ok(Ok(RawRow {
             confirmed: Some("perhaps".into()),
             ..raw(700, "x@example.com")
-        }));
-        rows.push(Ok(raw(701, "not-an-email")));
-        rows.push(Ok(RawRow {
+        })));
+        rows.push(Ok(Ok(raw(701, "not-an-email"))));
+        rows.push(Ok(Ok(RawRow {
             password_hash: Some("md5$x".into()),
             ..raw(702, "y@example.com")
-        }));
-        rows.push(Ok(RawRow {
+        })));
+        rows.push(Ok(Ok(RawRow {
             password: Some(Zeroizing::new("short".into())),
             ..raw(703, "z@example.com")
-        }));
+        })));
         let mut problems = Problems::default();
-        let spool = prepare(rows.into_iter(), &hasher, &pool, &mut problems, &|_| {}).unwrap();
+        let spool = prepare(
+            rows.into_iter(),
+            &hasher,
+            &PasswordPolicy::default(),
+            &pool,
+            &mut problems,
+            &|_| {},
+        )
+        .unwrap();
         let lines: Vec<u64> = problems.reported.iter().map(|p| p.line).collect();
         assert_eq!(lines, [700, 701, 702, 703]);
         let back: Vec<PreparedRow> = spool.drain().unwrap().map(Result::unwrap).collect();

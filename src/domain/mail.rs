@@ -44,6 +44,14 @@ pub enum Mail<'a> {
         /// The account's address.
         to: &'a str,
     },
+    /// The answer to a reset request that cannot reset anything, sent to the address asked for
+    /// so that the request does the same work, and meets the same failures, as one that can.
+    ResetUnavailable {
+        /// The address the reset was requested for.
+        to: &'a str,
+        /// Why there is nothing to reset.
+        why: NoReset,
+    },
     /// A notice to the old address that a change to `new_email` was requested.
     EmailChangeRequested {
         /// The current (old) address.
@@ -61,9 +69,19 @@ impl Mail<'_> {
             | Mail::ResetPassword { to, .. }
             | Mail::ConfirmNewEmail { to, .. }
             | Mail::PasswordChanged { to }
+            | Mail::ResetUnavailable { to, .. }
             | Mail::EmailChangeRequested { to, .. } => to,
         }
     }
+}
+
+/// Why a reset request has no account to reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoReset {
+    /// No account uses the address.
+    NoAccount,
+    /// The account is locked or inactive.
+    AccountDisabled,
 }
 
 /// Where a message went.
@@ -82,9 +100,4 @@ pub struct Delivery {
 pub trait Outbox {
     /// Delivers `mail`.
     fn send(&self, mail: &Mail<'_>) -> Result<Delivery>;
-
-    /// Checks that the transport could deliver (connects to an SMTP server, prepares a mail
-    /// directory) without sending anything: what a request for an unknown address does instead of
-    /// sending, so that it takes a similar time and fails the same way when mail is down.
-    fn check(&self) -> Result<()>;
 }

@@ -1,15 +1,17 @@
 //! Passwords: the policy they must pass, and argon2id hashing in PHC strings.
 
-use std::fmt;
-
 use std::cell::RefCell;
+use std::fmt;
+use std::ops::RangeInclusive;
+use std::time::Duration;
 
 use argon2::password_hash::{Output, PasswordHash, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
-use crate::domain::hashes::StoredHash;
+use crate::domain::common_passwords;
+use crate::domain::hashes::{Cost, DEFAULT_MAX_FOREIGN_HASH_COST, MAX_HASH_MEMORY_BYTES, StoredHash};
 use crate::domain::token::random_bytes;
 use crate::error::{Error, Result};
 
@@ -34,8 +36,9 @@ impl Password {
         }
     }
 
-    /// Normalises a new password and checks it against the policy: 8 to 1024 characters, any
-    /// characters at all, no composition rules.
+    /// Normalises a new password and checks the rules about it alone: 8 to 1024 characters (any
+    /// characters at all, no composition rules), not one of the 100,000 most common passwords.
+    /// The rules relating it to its account are [`crate::domain::policy::PasswordPolicy`]'s.
     pub fn new_checked(typed: &str) -> Result<Self> {
         let password = Password::new(typed);
         let chars = password.normalized.chars().count();
@@ -49,11 +52,21 @@ impl Password {
                 "Password rejected: it must be at most {MAX_PASSWORD_CHARS} characters long."
             )));
         }
+        if common_passwords::contains(&password.normalized)? {
+            return Err(Error::Usage(
+                "Password rejected: it is one of the 100,000 most common passwords.".to_owned(),
+            ));
+        }
         Ok(password)
     }
 
     fn as_bytes(&self) -> &[u8] {
         self.normalized.as_bytes()
+    }
+
+    /// The NFKC-normalised password, for the policy's checks.
+    pub(crate) fn normalized(&self) -> &str {
+        &self.normalized
     }
 
     /// The spellings to try against a stored hash: normalised, then as typed when that differs.
@@ -68,6 +81,28 @@ impl fmt::Debug for Password {
         f.write_str("Password(<redacted>)")
     }
 }
+
+#[cfg(test)]
+thread_local! {
+    /// Password-hash evaluations made by this thread: tests compare the work of two paths with it.
+    pub(crate) static EVALUATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one evaluation of a password hash (in tests; nothing otherwise).
+fn evaluated() {
+    #[cfg(test)]
+    EVALUATIONS.with(|count| count.set(count.get() + 1));
+}
+
+/// The allowed values of the `argon2_memory_kib` setting: argon2's minimum up to the memory cap
+/// of every hash ([`MAX_HASH_MEMORY_BYTES`]).
+pub const ARGON2_MEMORY_KIB: RangeInclusive<u32> = 8..=(MAX_HASH_MEMORY_BYTES / 1024) as u32;
+/// The allowed values of the `argon2_iterations` setting (their product with the memory is
+/// bounded by `max_foreign_hash_cost` too).
+pub const ARGON2_ITERATIONS: RangeInclusive<u32> = 1..=100;
+/// The allowed values of the `argon2_parallelism` setting (authctl computes the lanes on one
+/// thread: more lanes add no strength, only cost).
+pub const ARGON2_PARALLELISM: RangeInclusive<u32> = 1..=64;
 
 /// argon2id cost parameters; the defaults are OWASP's (m=19456 KiB, t=2, p=1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,22 +137,68 @@ pub enum Verdict {
     MatchNeedsRehash(&'static str),
 }
 
-/// Hashes and verifies passwords with one set of argon2id parameters.
+/// Hashes and verifies passwords with one set of argon2id parameters, verifying no stored hash
+/// that would cost more than its limit.
 #[derive(Clone)]
 pub struct Hasher {
     params: HashParams,
     argon2: Argon2<'static>,
+    /// A PHC string with the current parameters that no password matches: verifying against it
+    /// is exactly the work of a wrong password for an account with a current hash.
+    decoy: String,
+    max_cost: Duration,
 }
 
 impl Hasher {
-    /// A hasher for `params`, refusing parameters argon2 cannot use.
+    /// A hasher for `params` that verifies hashes costing up to the default
+    /// `max_foreign_hash_cost`.
     pub fn new(params: HashParams) -> Result<Self> {
+        Hasher::with_max_cost(params, DEFAULT_MAX_FOREIGN_HASH_COST)
+    }
+
+    /// A hasher for `params` that verifies stored hashes costing up to `max_cost` (and
+    /// [`MAX_HASH_MEMORY_BYTES`]); refuses parameters argon2 cannot use or whose own hashes would
+    /// cost more than that.
+    pub fn with_max_cost(params: HashParams, max_cost: Duration) -> Result<Self> {
         let argon_params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
             .map_err(|e| Error::Usage(format!("Invalid argon2 parameters {params:?}: {e}")))?;
+        let HashParams {
+            memory_kib,
+            iterations,
+            parallelism,
+        } = params;
+        Cost::argon2(memory_kib, iterations, parallelism)
+            .check(
+                &format!(
+                    "argon2_memory_kib={memory_kib} with argon2_iterations={iterations} and \
+                     argon2_parallelism={parallelism}"
+                ),
+                max_cost,
+            )
+            .map_err(|e| Error::Usage(format!("Invalid argon2 settings: {e}.")))?;
+        let invalid =
+            |e: argon2::password_hash::Error| Error::Usage(format!("Invalid argon2 parameters {params:?}: {e}"));
+        let salt = SaltString::encode_b64(&[0u8; 16]).map_err(invalid)?;
+        let decoy = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: (&argon_params).try_into().map_err(invalid)?,
+            salt: Some(salt.as_salt()),
+            hash: Some(Output::new(&[0u8; Params::DEFAULT_OUTPUT_LEN]).map_err(invalid)?),
+        }
+        .to_string();
         Ok(Hasher {
             params,
             argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params),
+            decoy,
+            max_cost,
         })
+    }
+
+    /// Parses a stored hash (from an import, say) and checks that verifying it would cost no more
+    /// than this hasher's limit; otherwise says what is wrong with it.
+    pub fn check_stored<'h>(&self, stored: &'h str) -> std::result::Result<StoredHash<'h>, String> {
+        StoredHash::parse_within(stored, self.max_cost)
     }
 
     /// The parameters new hashes are made with.
@@ -137,6 +218,7 @@ impl Hasher {
         let salt_bytes = random_bytes::<16>()?;
         let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| failed(&e))?;
         let params = self.argon2.params();
+        evaluated();
         let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
         BLOCKS.with_borrow_mut(|blocks| {
             blocks.resize(params.block_count(), Block::default());
@@ -154,25 +236,35 @@ impl Hasher {
         Ok(hash.to_string())
     }
 
-    /// Verifies `password` against a stored hash: an argon2 PHC string with any parameters, or
-    /// one of the foreign formats of [`StoredHash`] (which always need a rehash).
+    /// Verifies `password` against a stored hash: an argon2 PHC string, or one of the foreign
+    /// formats of [`StoredHash`] (which always need a rehash). A hash that cannot be verified or
+    /// would cost more than the limit (written by another program, or before the limit was
+    /// lowered) is not computed: it is a mismatch, after the time of a wrong password.
     pub fn verify(&self, password: &Password, stored: &str) -> Verdict {
-        let parsed = match StoredHash::parse(stored) {
+        let parsed = match self.check_stored(stored) {
             Ok(StoredHash::Argon2(parsed)) => parsed,
             Ok(foreign) => {
-                return if password.spellings().any(|spelling| foreign.matches_foreign(spelling)) {
+                let matches = |spelling| {
+                    evaluated();
+                    foreign.matches_foreign(spelling)
+                };
+                return if password.spellings().any(matches) {
                     Verdict::MatchNeedsRehash(foreign.scheme())
                 } else {
                     Verdict::Mismatch
                 };
             }
-            Err(_) => return Verdict::Mismatch,
+            Err(_) => {
+                self.spend_equal_time(password);
+                return Verdict::Mismatch;
+            }
         };
         let argon2 = Argon2::default();
-        if !password
-            .spellings()
-            .any(|spelling| argon2.verify_password(spelling, &parsed).is_ok())
-        {
+        let matches = |spelling| {
+            evaluated();
+            argon2.verify_password(spelling, &parsed).is_ok()
+        };
+        if !password.spellings().any(matches) {
             return Verdict::Mismatch;
         }
         if self.is_current(&parsed) {
@@ -182,10 +274,11 @@ impl Hasher {
         }
     }
 
-    /// Spends the time of one verification without any stored hash, so that an unknown account
+    /// Does the work of a wrong password for an account with a current argon2id hash, spelling
+    /// for spelling, so that an unknown account (or one refused without checking the password)
     /// answers as slowly as a known one.
     pub fn spend_equal_time(&self, password: &Password) {
-        let _ = self.hash(password);
+        let _ = self.verify(password, &self.decoy);
     }
 
     fn is_current(&self, parsed: &PasswordHash<'_>) -> bool {
@@ -267,6 +360,87 @@ mod tests {
         let hasher = Hasher::new(HashParams::default()).unwrap();
         let stored = hasher.hash(&Password::new("correct horse")).unwrap();
         assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+    }
+
+    /// Hashes another program wrote into the database: computing any of them would abort the
+    /// process (m=4294967295 KiB), run for minutes or hours, or take 8 GiB. Each is a mismatch,
+    /// answered without computing it (or this test would not finish).
+    #[test]
+    fn hostile_stored_hashes_are_mismatches_without_being_computed() {
+        let hasher = Hasher::new(CHEAP).unwrap();
+        let key = "A".repeat(43);
+        for stored in [
+            format!("$argon2id$v=19$m=4294967295,t=1,p=1$c2FsdHNhbHQ${key}"),
+            format!("$argon2id$v=19$m=4294967295,t=1,p=16777215$c2FsdHNhbHQ${key}"),
+            format!("$argon2i$v=19$m=8,t=100000000,p=1$c2FsdHNhbHQ${key}"),
+            format!("$2b$31${}", &bcrypt::hash("x", 4).unwrap()[7..]),
+            format!("scrypt:1048576:64:1$salt${}", "0".repeat(128)),
+            format!("pbkdf2:sha256:4000000000$salt${}", "0".repeat(64)),
+        ] {
+            assert_eq!(
+                hasher.verify(&Password::new("correct horse battery"), &stored),
+                Verdict::Mismatch,
+                "{stored}"
+            );
+        }
+    }
+
+    /// A hash over the limit is not computed even with the right password: lowering
+    /// max_foreign_hash_cost makes it unusable.
+    #[test]
+    fn the_limit_applies_at_verification() {
+        let password = "correct horse battery";
+        // Werkzeug's scrypt with N=65536, r=8: about 140 ms by the cost model.
+        let mut key = [0u8; 64];
+        let params = scrypt::Params::new(16, 8, 1).unwrap();
+        scrypt::scrypt(password.as_bytes(), b"salt", &params, &mut key).unwrap();
+        let hex: String = key.iter().map(|byte| format!("{byte:02x}")).collect();
+        let stored = format!("scrypt:65536:8:1$salt${hex}");
+        let default = Hasher::new(CHEAP).unwrap();
+        assert_eq!(
+            default.verify(&Password::new(password), &stored),
+            Verdict::MatchNeedsRehash("werkzeug-scrypt")
+        );
+        let strict = Hasher::with_max_cost(CHEAP, Duration::from_millis(100)).unwrap();
+        assert_eq!(strict.verify(&Password::new(password), &stored), Verdict::Mismatch);
+        assert!(
+            strict
+                .check_stored(&stored)
+                .unwrap_err()
+                .contains("scrypt N=65536 r=8 p=1 would take about 141ms")
+        );
+    }
+
+    #[test]
+    fn own_parameters_must_fit_the_limit() {
+        let costly = HashParams {
+            memory_kib: 262_144,
+            iterations: 10,
+            parallelism: 1,
+        };
+        let error = Hasher::new(costly).err().unwrap();
+        assert_eq!(error.exit_code(), 2);
+        assert!(
+            error
+                .to_string()
+                .contains("argon2_memory_kib=262144 with argon2_iterations=10"),
+            "{error}"
+        );
+        assert!(Hasher::with_max_cost(costly, Duration::from_secs(10)).is_ok());
+        assert!(Hasher::new(HashParams::default()).is_ok());
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        for common in ["password1", "Iloveyou2", "QWERTYUIOP"] {
+            let error = Password::new_checked(common).unwrap_err();
+            assert_eq!(error.exit_code(), 2);
+            assert_eq!(
+                error.to_string(),
+                "Password rejected: it is one of the 100,000 most common passwords."
+            );
+        }
+        assert!(Password::new_checked("correct horse battery").is_ok());
     }
 
     #[test]

@@ -7,7 +7,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::email::normalize;
+use crate::domain::lockout::Lockout;
 use crate::error::{Error, Result};
+use crate::text::shown;
 
 /// A user account as stored. The password hash is never serialised.
 #[derive(Debug, Clone, Serialize)]
@@ -29,10 +31,14 @@ pub struct User {
     pub locked: bool,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
+    /// Consecutive failed logins and the temporary lockout they caused.
+    #[serde(flatten)]
+    pub lockout: Lockout,
 }
 
 impl User {
-    /// Flask-Login's `is_active`: an inactive or locked account cannot log in.
+    /// Flask-Login's `is_active`: an inactive or locked account cannot log in (the temporary
+    /// lockout, which ends by itself, is checked at login only).
     pub fn may_log_in(&self) -> bool {
         self.active && !self.locked
     }
@@ -79,7 +85,7 @@ pub fn email_taken(email: &str) -> Error {
 
 /// The error for a user that does not exist.
 pub fn no_such_user(key: &UserKey) -> Error {
-    Error::NotFound(format!("No such user: {key}."))
+    Error::NotFound(format!("No such user: {}.", shown(&key.to_string())))
 }
 
 /// A valid username: 1 to 64 characters, starting with a letter, then letters, digits, `.`, `_`
@@ -95,7 +101,8 @@ impl Username {
         let rest_ok = chars.all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
         if !starts_with_letter || !rest_ok || text.chars().count() > 64 {
             return Err(Error::Usage(format!(
-                "'{text}' is not a valid username: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter."
+                "'{}' is not a valid username: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter.",
+                shown(text)
             )));
         }
         Ok(Username(text.to_owned()))

@@ -9,7 +9,9 @@ pub mod sqlite;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::accounts::AddressHash;
 use crate::domain::audit::{AuditEntry, AuditFilter};
+use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey};
@@ -83,14 +85,36 @@ pub trait Transaction {
     /// Inserts a user unless the email or username is taken, and says by whom.
     fn insert_user_unless_taken(&self, user: &User, mark: BatchMark) -> Result<Insert>;
 
-    /// Saves the changed fields of an existing user.
-    fn update_user(&self, user: &User) -> Result<()>;
+    /// Replaces the user's password hash if it is still `expected` (compare-and-set: a hash
+    /// changed by someone else meanwhile is left alone); returns whether it was replaced.
+    fn set_password_hash(&self, id: Uuid, new: &str, expected: Option<&str>) -> Result<bool>;
 
-    /// Deletes a user together with their sessions.
+    /// Sets or clears the administrator's lock.
+    fn set_locked(&self, id: Uuid, locked: bool) -> Result<()>;
+
+    /// Sets whether the account may log in at all.
+    fn set_active(&self, id: Uuid, active: bool) -> Result<()>;
+
+    /// Sets whether the address counts as confirmed.
+    fn set_confirmed(&self, id: Uuid, confirmed: bool) -> Result<()>;
+
+    /// Changes the address; one another account has is [`crate::Error::Conflict`].
+    fn set_email(&self, id: Uuid, email: &str) -> Result<()>;
+
+    /// Changes the username; one another account has is [`crate::Error::Conflict`].
+    fn set_username(&self, id: Uuid, username: Option<&str>) -> Result<()>;
+
+    /// Records the user's consecutive failed logins and the lockout they caused.
+    fn set_lockout(&self, id: Uuid, lockout: Lockout) -> Result<()>;
+
+    /// Deletes a user; their sessions and tokens go with them.
     fn delete_user(&self, id: Uuid) -> Result<()>;
 
     /// Records a new session.
     fn insert_session(&self, session: &Session) -> Result<()>;
+
+    /// Deletes the user's sessions that expired at or before `now`; returns how many.
+    fn delete_expired_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<usize>;
 
     /// Finds a session, live or not, by the hash of its token.
     fn find_session(&self, token: &TokenHash) -> Result<Option<Session>>;
@@ -104,7 +128,7 @@ pub trait Transaction {
     /// Revokes one live session of the user; returns whether there was one to revoke.
     fn revoke_session(&self, user_id: Uuid, session_id: Uuid, now: DateTime<Utc>) -> Result<bool>;
 
-    /// Records an emailed token, deleting the user's older unused tokens of the same purpose.
+    /// Records an emailed token.
     fn insert_token(&self, token: &EmailToken) -> Result<()>;
 
     /// Finds an emailed token, usable or not, by its hash.
@@ -113,8 +137,20 @@ pub trait Transaction {
     /// Marks a token used at `now`.
     fn mark_token_used(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<()>;
 
-    /// Deletes the user's unused tokens of `purpose`; returns how many.
-    fn delete_unused_tokens(&self, user_id: Uuid, purpose: TokenPurpose) -> Result<usize>;
+    /// Deletes the user's unused tokens of `purpose`, or of every purpose; returns how many.
+    fn delete_unused_tokens(&self, user_id: Uuid, purpose: Option<TokenPurpose>) -> Result<usize>;
+
+    /// How many reset requests for the address were recorded after `since`.
+    fn count_reset_requests(&self, address: &AddressHash, since: DateTime<Utc>) -> Result<u64>;
+
+    /// Records a reset request for the address at `at`, and forgets every request (of any
+    /// address) recorded at or before `forget_before`.
+    fn record_reset_request(
+        &self,
+        address: &AddressHash,
+        at: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<()>;
 
     /// Appends a row to the audit log.
     fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
@@ -242,8 +278,32 @@ impl Transaction for EngineTx<'_> {
         delegate!(self, tx => tx.insert_user_unless_taken(user, mark))
     }
 
-    fn update_user(&self, user: &User) -> Result<()> {
-        delegate!(self, tx => tx.update_user(user))
+    fn set_password_hash(&self, id: Uuid, new: &str, expected: Option<&str>) -> Result<bool> {
+        delegate!(self, tx => tx.set_password_hash(id, new, expected))
+    }
+
+    fn set_locked(&self, id: Uuid, locked: bool) -> Result<()> {
+        delegate!(self, tx => tx.set_locked(id, locked))
+    }
+
+    fn set_active(&self, id: Uuid, active: bool) -> Result<()> {
+        delegate!(self, tx => tx.set_active(id, active))
+    }
+
+    fn set_confirmed(&self, id: Uuid, confirmed: bool) -> Result<()> {
+        delegate!(self, tx => tx.set_confirmed(id, confirmed))
+    }
+
+    fn set_email(&self, id: Uuid, email: &str) -> Result<()> {
+        delegate!(self, tx => tx.set_email(id, email))
+    }
+
+    fn set_username(&self, id: Uuid, username: Option<&str>) -> Result<()> {
+        delegate!(self, tx => tx.set_username(id, username))
+    }
+
+    fn set_lockout(&self, id: Uuid, lockout: Lockout) -> Result<()> {
+        delegate!(self, tx => tx.set_lockout(id, lockout))
     }
 
     fn delete_user(&self, id: Uuid) -> Result<()> {
@@ -252,6 +312,10 @@ impl Transaction for EngineTx<'_> {
 
     fn insert_session(&self, session: &Session) -> Result<()> {
         delegate!(self, tx => tx.insert_session(session))
+    }
+
+    fn delete_expired_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<usize> {
+        delegate!(self, tx => tx.delete_expired_sessions(user_id, now))
     }
 
     fn find_session(&self, token: &TokenHash) -> Result<Option<Session>> {
@@ -282,8 +346,21 @@ impl Transaction for EngineTx<'_> {
         delegate!(self, tx => tx.mark_token_used(hash, now))
     }
 
-    fn delete_unused_tokens(&self, user_id: Uuid, purpose: TokenPurpose) -> Result<usize> {
+    fn delete_unused_tokens(&self, user_id: Uuid, purpose: Option<TokenPurpose>) -> Result<usize> {
         delegate!(self, tx => tx.delete_unused_tokens(user_id, purpose))
+    }
+
+    fn count_reset_requests(&self, address: &AddressHash, since: DateTime<Utc>) -> Result<u64> {
+        delegate!(self, tx => tx.count_reset_requests(address, since))
+    }
+
+    fn record_reset_request(
+        &self,
+        address: &AddressHash,
+        at: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<()> {
+        delegate!(self, tx => tx.record_reset_request(address, at, forget_before))
     }
 
     fn append_audit(&self, entry: &AuditEntry) -> Result<()> {

@@ -26,8 +26,10 @@ use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, Row, Statement};
 use uuid::Uuid;
 
+use crate::domain::accounts::AddressHash;
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use crate::domain::email::normalize;
+use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey, email_taken};
@@ -38,6 +40,8 @@ use crate::store::{BatchMark, Insert, SchemaCheck, Store, Transaction};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_initial.sql"),
     include_str!("../../migrations/postgres/0002_email_tokens.sql"),
+    include_str!("../../migrations/postgres/0003_lockout.sql"),
+    include_str!("../../migrations/postgres/0004_reset_requests.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -389,9 +393,17 @@ impl<'a> PostgresTx<'a> {
     fn inner(&self) -> RefMut<'_, Inner<'a>> {
         self.0.borrow_mut()
     }
+
+    /// Sets one boolean column of the user (`column` is one of this file's literals).
+    fn set_flag(&self, id: Uuid, column: &str, value: bool) -> Result<()> {
+        self.inner()
+            .execute(&format!("UPDATE users SET {column} = $2 WHERE id = $1"), &[&id, &value])?;
+        Ok(())
+    }
 }
 
-const USER_COLUMNS: &str = "id, email, username, password_hash, confirmed, active, locked, created_at";
+const USER_COLUMNS: &str =
+    "id, email, username, password_hash, confirmed, active, locked, created_at, failed_logins, locked_out_until";
 const SESSION_COLUMNS: &str = "id, user_id, token_hash, remember, created_at, expires_at, revoked_at";
 const TOKEN_COLUMNS: &str = "token_hash, user_id, purpose, new_email, created_at, expires_at, used_at";
 
@@ -434,7 +446,8 @@ impl Transaction for PostgresTx<'_> {
     }
 
     fn insert_user(&self, user: &User) -> Result<()> {
-        insert(&mut self.inner(), user, "").map_err(|e| conflict_or_storage(e, user))?;
+        insert(&mut self.inner(), user, "")
+            .map_err(|e| conflict_or_storage(e, &user.email, user.username.as_deref()))?;
         Ok(())
     }
 
@@ -477,24 +490,51 @@ impl Transaction for PostgresTx<'_> {
         }
     }
 
-    fn update_user(&self, user: &User) -> Result<()> {
+    fn set_password_hash(&self, id: Uuid, new: &str, expected: Option<&str>) -> Result<bool> {
+        let changed = self.inner().execute(
+            "UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash IS NOT DISTINCT FROM $3",
+            &[&id, &new, &expected],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn set_locked(&self, id: Uuid, locked: bool) -> Result<()> {
+        self.set_flag(id, "locked", locked)
+    }
+
+    fn set_active(&self, id: Uuid, active: bool) -> Result<()> {
+        self.set_flag(id, "active", active)
+    }
+
+    fn set_confirmed(&self, id: Uuid, confirmed: bool) -> Result<()> {
+        self.set_flag(id, "confirmed", confirmed)
+    }
+
+    fn set_email(&self, id: Uuid, email: &str) -> Result<()> {
         self.inner()
             .execute_may_conflict(
-                "UPDATE users SET email = $2, email_normalized = $3, username = $4, username_normalized = $5, \
-                 password_hash = $6, confirmed = $7, active = $8, locked = $9 WHERE id = $1",
-                &[
-                    &user.id,
-                    &user.email,
-                    &normalize(&user.email),
-                    &user.username,
-                    &user.username.as_deref().map(normalize),
-                    &user.password_hash,
-                    &user.confirmed,
-                    &user.active,
-                    &user.locked,
-                ],
+                "UPDATE users SET email = $2, email_normalized = $3 WHERE id = $1",
+                &[&id, &email, &normalize(email)],
             )
-            .map_err(|e| conflict_or_storage(e, user))?;
+            .map_err(|e| conflict_or_storage(e, email, None))?;
+        Ok(())
+    }
+
+    fn set_username(&self, id: Uuid, username: Option<&str>) -> Result<()> {
+        self.inner()
+            .execute_may_conflict(
+                "UPDATE users SET username = $2, username_normalized = $3 WHERE id = $1",
+                &[&id, &username, &username.map(normalize)],
+            )
+            .map_err(|e| conflict_or_storage(e, "", username))?;
+        Ok(())
+    }
+
+    fn set_lockout(&self, id: Uuid, lockout: Lockout) -> Result<()> {
+        self.inner().execute(
+            "UPDATE users SET failed_logins = $2, locked_out_until = $3 WHERE id = $1",
+            &[&id, &failures_column(lockout.failures), &lockout.until.map(millis)],
+        )?;
         Ok(())
     }
 
@@ -504,8 +544,7 @@ impl Transaction for PostgresTx<'_> {
     }
 
     fn insert_session(&self, session: &Session) -> Result<()> {
-        let mut inner = self.inner();
-        inner.execute(
+        self.inner().execute(
             &format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
             &[
                 &session.id,
@@ -517,12 +556,15 @@ impl Transaction for PostgresTx<'_> {
                 &session.revoked_at.map(millis),
             ],
         )?;
-        // Sessions past their expiry can never log anyone in again: drop the user's old ones.
-        inner.execute(
-            "DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2",
-            &[&session.user_id, &millis(session.created_at)],
-        )?;
         Ok(())
+    }
+
+    fn delete_expired_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<usize> {
+        let deleted = self.inner().execute(
+            "DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2",
+            &[&user_id, &millis(now)],
+        )?;
+        Ok(deleted as usize)
     }
 
     /// No row lock: every later write to a session re-checks its state in its own `WHERE`.
@@ -567,7 +609,6 @@ impl Transaction for PostgresTx<'_> {
     }
 
     fn insert_token(&self, token: &EmailToken) -> Result<()> {
-        self.delete_unused_tokens(token.user_id, token.purpose)?;
         self.inner().execute(
             &format!("INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
             &[
@@ -601,12 +642,36 @@ impl Transaction for PostgresTx<'_> {
         Ok(())
     }
 
-    fn delete_unused_tokens(&self, user_id: Uuid, purpose: TokenPurpose) -> Result<usize> {
+    fn delete_unused_tokens(&self, user_id: Uuid, purpose: Option<TokenPurpose>) -> Result<usize> {
         let deleted = self.inner().execute(
-            "DELETE FROM tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
-            &[&user_id, &purpose.as_str()],
+            "DELETE FROM tokens WHERE user_id = $1 AND ($2::text IS NULL OR purpose = $2) AND used_at IS NULL",
+            &[&user_id, &purpose.map(TokenPurpose::as_str)],
         )?;
         Ok(deleted as usize)
+    }
+
+    fn count_reset_requests(&self, address: &AddressHash, since: DateTime<Utc>) -> Result<u64> {
+        let rows = self.inner().query(
+            "SELECT count(*) FROM reset_requests WHERE address_hash = $1 AND at > $2",
+            &[&&address.0[..], &millis(since)],
+        )?;
+        let count: i64 = rows.first().map(|row| row.try_get(0)).transpose()?.unwrap_or(0);
+        Ok(count.unsigned_abs())
+    }
+
+    fn record_reset_request(
+        &self,
+        address: &AddressHash,
+        at: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut inner = self.inner();
+        inner.execute("DELETE FROM reset_requests WHERE at <= $1", &[&millis(forget_before)])?;
+        inner.execute(
+            "INSERT INTO reset_requests (address_hash, at) VALUES ($1, $2)",
+            &[&&address.0[..], &millis(at)],
+        )?;
+        Ok(())
     }
 
     fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
@@ -659,10 +724,10 @@ impl Transaction for PostgresTx<'_> {
 fn insert(inner: &mut Inner<'_>, user: &User, on_conflict: &str) -> Result<u64, postgres::Error> {
     let sql = format!(
         "INSERT INTO users (id, email, email_normalized, username, username_normalized, \
-         password_hash, confirmed, active, locked, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) {on_conflict}"
+         password_hash, confirmed, active, locked, created_at, failed_logins, locked_out_until) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) {on_conflict}"
     );
-    let params: [&(dyn ToSql + Sync); 10] = [
+    let params: [&(dyn ToSql + Sync); 12] = [
         &user.id,
         &user.email,
         &normalize(&user.email),
@@ -673,6 +738,8 @@ fn insert(inner: &mut Inner<'_>, user: &User, on_conflict: &str) -> Result<u64, 
         &user.active,
         &user.locked,
         &millis(user.created_at),
+        &failures_column(user.lockout.failures),
+        &user.lockout.until.map(millis),
     ];
     if on_conflict.is_empty() {
         inner.execute_may_conflict(&sql, &params)
@@ -705,14 +772,14 @@ impl From<postgres::Error> for Error {
 
 /// Turns a unique violation on users (SQLSTATE 23505, by constraint name) into a conflict naming
 /// what is taken.
-fn conflict_or_storage(error: postgres::Error, user: &User) -> Error {
+fn conflict_or_storage(error: postgres::Error, email: &str, username: Option<&str>) -> Error {
     if let Some(db) = error.as_db_error()
         && *db.code() == SqlState::UNIQUE_VIOLATION
     {
         match db.constraint() {
-            Some("users_email_normalized") => return email_taken(&user.email),
+            Some("users_email_normalized") => return email_taken(email),
             Some("users_username_normalized") => {
-                let username = user.username.as_deref().unwrap_or_default();
+                let username = username.unwrap_or_default();
                 return Error::Conflict(format!("The username {username} is already taken."));
             }
             _ => {}
@@ -731,7 +798,18 @@ fn user_from_row(row: &Row, first: usize) -> Result<User> {
         active: row.try_get(first + 5)?,
         locked: row.try_get(first + 6)?,
         created_at: row.try_get(first + 7)?,
+        lockout: Lockout {
+            failures: u32::try_from(row.try_get::<_, i32>(first + 8)?)
+                .map_err(|_| Error::Storage("a negative failed_logins in the database".to_owned()))?,
+            until: row.try_get(first + 9)?,
+        },
     })
+}
+
+/// The `failed_logins` column (an `integer`) for a count; the domain stops counting long before
+/// `i32::MAX`, so saturating changes nothing.
+fn failures_column(failures: u32) -> i32 {
+    i32::try_from(failures).unwrap_or(i32::MAX)
 }
 
 fn session_from_row(row: &Row) -> Result<Session> {

@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use uuid::Uuid;
 
+use crate::domain::accounts::AddressHash;
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use crate::domain::email::normalize;
+use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey, email_taken};
@@ -20,6 +22,8 @@ use crate::store::{BatchMark, Insert, Store, Transaction};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_initial.sql"),
     include_str!("../../migrations/sqlite/0002_email_tokens.sql"),
+    include_str!("../../migrations/sqlite/0003_lockout.sql"),
+    include_str!("../../migrations/sqlite/0004_reset_requests.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -36,27 +40,31 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing, with its directory) the database at `path`.
     ///
-    /// A new database is migrated at once. A schema newer than this binary is refused before
-    /// anything is written.
+    /// An existing file is first looked at through a read-only connection: another
+    /// application's database, or a schema newer than this binary, is refused with nothing
+    /// changed (not even the journal mode). A new database is migrated at once.
     pub fn open(path: &Path, busy_timeout: Duration, check: SchemaCheck) -> Result<Self> {
-        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        let cannot_open =
+            |e: &dyn std::fmt::Display| Error::Storage(format!("cannot open the database {}: {e}", path.display()));
+        if path.try_exists().map_err(|e| cannot_open(&e))? {
+            // Read-write but query-only, not read-only: a read-only connection to a WAL database
+            // leaves the -wal and -shm files it creates behind; this one removes them on close.
+            let reader =
+                Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| cannot_open(&e))?;
+            reader.busy_timeout(busy_timeout)?;
+            reader.pragma_update(None, "query_only", true)?;
+            identify(&reader, path)?;
+        } else if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             fs::create_dir_all(dir)
                 .map_err(|e| Error::Storage(format!("cannot create the database directory {}: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path)
-            .map_err(|e| Error::Storage(format!("cannot open the database {}: {e}", path.display())))?;
+        let conn = Connection::open(path).map_err(|e| cannot_open(&e))?;
         let mut store = SqliteStore {
             conn,
             path: path.to_owned(),
         };
         store.configure(busy_timeout)?;
         let version = store.schema_version()?;
-        if version > SCHEMA_VERSION {
-            return Err(Error::Storage(format!(
-                "The database {} has schema version {version}, newer than this authctl supports ({SCHEMA_VERSION}). Upgrade authctl.",
-                path.display()
-            )));
-        }
         if version == 0 {
             store.migrate()?;
         } else if version < SCHEMA_VERSION && check == SchemaCheck::Current {
@@ -81,12 +89,8 @@ impl SqliteStore {
     /// Applies every pending migration in one transaction; returns the versions before and after.
     pub fn migrate(&mut self) -> Result<(u32, u32)> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before: u32 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        if before > SCHEMA_VERSION {
-            return Err(Error::Storage(format!(
-                "The database has schema version {before}, newer than this authctl supports ({SCHEMA_VERSION})."
-            )));
-        }
+        // Checked again under the write lock: another process may have changed the file since.
+        let before = identify(&tx, &self.path)?;
         for sql in &MIGRATIONS[before as usize..] {
             tx.execute_batch(sql)?;
         }
@@ -117,6 +121,36 @@ impl SqliteStore {
     }
 }
 
+/// The schema version of the authctl database behind `conn`, 0 for an empty database (no
+/// schema objects at all). Refuses, by reading only, another application's database (objects
+/// but no authctl `meta` table, or no version) and a schema newer than this binary.
+fn identify(conn: &Connection, path: &Path) -> Result<u32> {
+    // The first read of the header: a file that is not a database fails here.
+    let version: u32 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let (objects, meta): (i64, bool) = conn.query_row(
+        "SELECT count(*), coalesce(sum(type = 'table' AND name = 'meta'), 0) > 0 FROM sqlite_master",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    if objects == 0 && version == 0 {
+        return Ok(0);
+    }
+    if !meta || version == 0 {
+        return Err(Error::Usage(format!(
+            "{} is not an authctl database: it holds another application's tables. \
+             authctl keeps its accounts in a database of its own: choose another --db.",
+            path.display()
+        )));
+    }
+    if version > SCHEMA_VERSION {
+        return Err(Error::Storage(format!(
+            "The database {} has schema version {version}, newer than this authctl supports ({SCHEMA_VERSION}). Upgrade authctl.",
+            path.display()
+        )));
+    }
+    Ok(version)
+}
+
 impl Store for SqliteStore {
     type Tx<'a> = SqliteTx<'a>;
 
@@ -136,7 +170,8 @@ impl Store for SqliteStore {
 /// A transaction on a [`SqliteStore`]; rolls back when dropped uncommitted.
 pub struct SqliteTx<'a>(rusqlite::Transaction<'a>);
 
-const USER_COLUMNS: &str = "id, email, username, password_hash, confirmed, active, locked, created_at";
+const USER_COLUMNS: &str =
+    "id, email, username, password_hash, confirmed, active, locked, created_at, failed_logins, locked_out_until";
 const SESSION_COLUMNS: &str = "id, user_id, token_hash, remember, created_at, expires_at, revoked_at";
 const TOKEN_COLUMNS: &str = "token_hash, user_id, purpose, new_email, created_at, expires_at, used_at";
 
@@ -178,7 +213,7 @@ impl Transaction for SqliteTx<'_> {
 
     fn insert_user(&self, user: &User) -> Result<()> {
         self.execute_insert(user, "")
-            .map_err(|e| conflict_or_storage(e, user))?;
+            .map_err(|e| conflict_or_storage(e, &user.email, user.username.as_deref()))?;
         Ok(())
     }
 
@@ -222,24 +257,46 @@ impl Transaction for SqliteTx<'_> {
         })
     }
 
-    fn update_user(&self, user: &User) -> Result<()> {
+    fn set_password_hash(&self, id: Uuid, new: &str, expected: Option<&str>) -> Result<bool> {
+        let changed = self
+            .0
+            .prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1 AND password_hash IS ?3")?
+            .execute(params![id.to_string(), new, expected])?;
+        Ok(changed == 1)
+    }
+
+    fn set_locked(&self, id: Uuid, locked: bool) -> Result<()> {
+        self.set_column(id, "locked", locked)
+    }
+
+    fn set_active(&self, id: Uuid, active: bool) -> Result<()> {
+        self.set_column(id, "active", active)
+    }
+
+    fn set_confirmed(&self, id: Uuid, confirmed: bool) -> Result<()> {
+        self.set_column(id, "confirmed", confirmed)
+    }
+
+    fn set_email(&self, id: Uuid, email: &str) -> Result<()> {
         self.0
-            .prepare_cached(
-                "UPDATE users SET email = ?2, email_normalized = ?3, username = ?4, username_normalized = ?5, \
-                 password_hash = ?6, confirmed = ?7, active = ?8, locked = ?9 WHERE id = ?1",
-            )?
-            .execute(params![
-                user.id.to_string(),
-                user.email,
-                normalize(&user.email),
-                user.username,
-                user.username.as_deref().map(normalize),
-                user.password_hash,
-                user.confirmed,
-                user.active,
-                user.locked,
-            ])
-            .map_err(|e| conflict_or_storage(e, user))?;
+            .prepare_cached("UPDATE users SET email = ?2, email_normalized = ?3 WHERE id = ?1")?
+            .execute(params![id.to_string(), email, normalize(email)])
+            .map_err(|e| conflict_or_storage(e, email, None))?;
+        Ok(())
+    }
+
+    fn set_username(&self, id: Uuid, username: Option<&str>) -> Result<()> {
+        self.0
+            .prepare_cached("UPDATE users SET username = ?2, username_normalized = ?3 WHERE id = ?1")?
+            .execute(params![id.to_string(), username, username.map(normalize)])
+            .map_err(|e| conflict_or_storage(e, "", username))?;
+        Ok(())
+    }
+
+    fn set_lockout(&self, id: Uuid, lockout: Lockout) -> Result<()> {
+        self.0
+            .prepare_cached("UPDATE users SET failed_logins = ?2, locked_out_until = ?3 WHERE id = ?1")?
+            .execute(params![id.to_string(), lockout.failures, lockout.until.map(millis)])?;
         Ok(())
     }
 
@@ -262,12 +319,14 @@ impl Transaction for SqliteTx<'_> {
                 millis(session.expires_at),
                 session.revoked_at.map(millis),
             ])?;
-        // Sessions past their expiry can never log anyone in again: drop the user's old ones.
-        self.0.execute(
-            "DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2",
-            params![session.user_id.to_string(), millis(session.created_at)],
-        )?;
         Ok(())
+    }
+
+    fn delete_expired_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<usize> {
+        Ok(self
+            .0
+            .prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2")?
+            .execute(params![user_id.to_string(), millis(now)])?)
     }
 
     fn find_session(&self, token: &TokenHash) -> Result<Option<Session>> {
@@ -307,7 +366,6 @@ impl Transaction for SqliteTx<'_> {
     }
 
     fn insert_token(&self, token: &EmailToken) -> Result<()> {
-        self.delete_unused_tokens(token.user_id, token.purpose)?;
         self.0
             .prepare_cached(&format!(
                 "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -340,11 +398,34 @@ impl Transaction for SqliteTx<'_> {
         Ok(())
     }
 
-    fn delete_unused_tokens(&self, user_id: Uuid, purpose: TokenPurpose) -> Result<usize> {
+    fn delete_unused_tokens(&self, user_id: Uuid, purpose: Option<TokenPurpose>) -> Result<usize> {
         Ok(self.0.execute(
-            "DELETE FROM tokens WHERE user_id = ?1 AND purpose = ?2 AND used_at IS NULL",
-            params![user_id.to_string(), purpose.as_str()],
+            "DELETE FROM tokens WHERE user_id = ?1 AND (?2 IS NULL OR purpose = ?2) AND used_at IS NULL",
+            params![user_id.to_string(), purpose.map(TokenPurpose::as_str)],
         )?)
+    }
+
+    fn count_reset_requests(&self, address: &AddressHash, since: DateTime<Utc>) -> Result<u64> {
+        let count: i64 = self
+            .0
+            .prepare_cached("SELECT count(*) FROM reset_requests WHERE address_hash = ?1 AND at > ?2")?
+            .query_row(params![&address.0[..], millis(since)], |row| row.get(0))?;
+        Ok(count.unsigned_abs())
+    }
+
+    fn record_reset_request(
+        &self,
+        address: &AddressHash,
+        at: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<()> {
+        self.0
+            .prepare_cached("DELETE FROM reset_requests WHERE at <= ?1")?
+            .execute([millis(forget_before)])?;
+        self.0
+            .prepare_cached("INSERT INTO reset_requests (address_hash, at) VALUES (?1, ?2)")?
+            .execute(params![&address.0[..], millis(at)])?;
+        Ok(())
     }
 
     fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
@@ -393,13 +474,21 @@ impl Transaction for SqliteTx<'_> {
 }
 
 impl SqliteTx<'_> {
+    /// Sets one boolean column of a user; `column` is one of this file's constants.
+    fn set_column(&self, id: Uuid, column: &str, value: bool) -> Result<()> {
+        self.0
+            .prepare_cached(&format!("UPDATE users SET {column} = ?2 WHERE id = ?1"))?
+            .execute(params![id.to_string(), value])?;
+        Ok(())
+    }
+
     /// Inserts `user`; `on_conflict` is empty or an upsert clause.
     fn execute_insert(&self, user: &User, on_conflict: &str) -> rusqlite::Result<usize> {
         self.0
             .prepare_cached(&format!(
                 "INSERT INTO users (id, email, email_normalized, username, username_normalized, \
-                 password_hash, confirmed, active, locked, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) {on_conflict}"
+                 password_hash, confirmed, active, locked, created_at, failed_logins, locked_out_until) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) {on_conflict}"
             ))?
             .execute(params![
                 user.id.to_string(),
@@ -412,6 +501,8 @@ impl SqliteTx<'_> {
                 user.active,
                 user.locked,
                 millis(user.created_at),
+                user.lockout.failures,
+                user.lockout.until.map(millis),
             ])
     }
 }
@@ -428,14 +519,14 @@ impl From<rusqlite::Error> for Error {
 }
 
 /// Turns a unique-index violation on users into a conflict naming what is taken.
-fn conflict_or_storage(error: rusqlite::Error, user: &User) -> Error {
+fn conflict_or_storage(error: rusqlite::Error, email: &str, username: Option<&str>) -> Error {
     let message = error.to_string();
     if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
         if message.contains("users.email_normalized") {
-            return email_taken(&user.email);
+            return email_taken(email);
         }
         if message.contains("users.username_normalized") {
-            let username = user.username.as_deref().unwrap_or_default();
+            let username = username.unwrap_or_default();
             return Error::Conflict(format!("The username {username} is already taken."));
         }
     }
@@ -457,6 +548,13 @@ fn user_from_row_at(row: &Row<'_>, first: usize) -> rusqlite::Result<User> {
         active: row.get(first + 5)?,
         locked: row.get(first + 6)?,
         created_at: row_time(row, first + 7)?,
+        lockout: Lockout {
+            failures: row.get(first + 8)?,
+            until: row
+                .get::<_, Option<i64>>(first + 9)?
+                .map(|ms| from_millis(ms, first + 9))
+                .transpose()?,
+        },
     })
 }
 
@@ -544,5 +642,24 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(error.exit_code(), 7);
+    }
+
+    /// The check under the write lock: a database that gained another application's tables
+    /// after it was looked at is not migrated.
+    #[test]
+    fn migrate_refuses_a_database_that_became_foreign() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE notes (body TEXT)").unwrap();
+        let mut store = SqliteStore { conn, path };
+        let error = store.migrate().unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert!(error.to_string().contains("not an authctl database"), "{error}");
+        let objects: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(objects, 1);
     }
 }

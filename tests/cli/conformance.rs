@@ -4,28 +4,17 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
+use authctl::domain::accounts::AddressHash;
 use authctl::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use authctl::domain::lockout::Lockout;
 use authctl::domain::session::Session;
 use authctl::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use authctl::domain::user::{User, UserKey};
-use authctl::store::postgres::PostgresStore;
-use authctl::store::sqlite::SqliteStore;
-use authctl::store::{Engine, Insert, SchemaCheck, Store, Transaction};
+use authctl::store::{Insert, Store, Transaction};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::util::World;
-
-fn open(world: &World) -> Engine {
-    let timeout = Duration::from_secs(10);
-    if world.is_sqlite() {
-        Engine::Sqlite(SqliteStore::open(&world.db_file(), timeout, SchemaCheck::Current).unwrap())
-    } else {
-        Engine::Postgres(Box::new(
-            PostgresStore::connect(world.db(), timeout, SchemaCheck::Current).unwrap(),
-        ))
-    }
-}
 
 /// A fixed moment, to the millisecond (what both engines store).
 fn at(seconds: i64) -> DateTime<Utc> {
@@ -42,6 +31,7 @@ fn user(email: &str, username: Option<&str>) -> User {
         active: true,
         locked: false,
         created_at: at(0),
+        lockout: Lockout::default(),
     }
 }
 
@@ -72,7 +62,7 @@ fn session(byte: u8, user_id: Uuid, created: i64, expires: i64) -> Session {
 #[test]
 fn users_are_found_listed_in_creation_order_and_unique() {
     let world = World::new();
-    let mut store = open(&world);
+    let mut store = world.store();
     let tx = store.write().unwrap();
     assert_eq!(tx.database_id().unwrap().len(), 32);
     let ada = user("Ada@Example.com", Some("ada"));
@@ -114,7 +104,7 @@ fn users_are_found_listed_in_creation_order_and_unique() {
 #[test]
 fn an_uncommitted_write_leaves_nothing() {
     let world = World::new();
-    let mut store = open(&world);
+    let mut store = world.store();
     let tx = store.write().unwrap();
     tx.insert_user(&user("ada@example.com", None)).unwrap();
     drop(tx);
@@ -124,7 +114,7 @@ fn an_uncommitted_write_leaves_nothing() {
 #[test]
 fn a_batch_tells_its_own_rows_from_older_ones() {
     let world = World::new();
-    let mut store = open(&world);
+    let mut store = world.store();
     let tx = store.write().unwrap();
     let old = user("old@example.com", Some("olduser"));
     tx.insert_user(&old).unwrap();
@@ -149,7 +139,7 @@ fn a_batch_tells_its_own_rows_from_older_ones() {
 #[test]
 fn sessions_are_revoked_purged_and_go_with_their_user() {
     let world = World::new();
-    let mut store = open(&world);
+    let mut store = world.store();
     let ada = user("ada@example.com", None);
     let tx = store.write().unwrap();
     tx.insert_user(&ada).unwrap();
@@ -159,10 +149,12 @@ fn sessions_are_revoked_purged_and_go_with_their_user() {
     tx.insert_session(&old).unwrap();
     tx.insert_session(&first).unwrap();
     tx.insert_session(&second).unwrap();
-    assert!(
-        tx.find_session(&old.token_hash).unwrap().is_none(),
-        "expired sessions are purged"
+    assert_eq!(
+        tx.delete_expired_sessions(ada.id, at(10)).unwrap(),
+        1,
+        "expiry is inclusive"
     );
+    assert!(tx.find_session(&old.token_hash).unwrap().is_none());
     let live: Vec<Uuid> = tx.live_sessions(ada.id, at(30)).unwrap().iter().map(|s| s.id).collect();
     assert_eq!(live, [second.id, first.id], "newest first");
     assert_eq!(tx.revoke_sessions(ada.id, Some(second.id), at(30)).unwrap(), 1);
@@ -183,24 +175,30 @@ fn sessions_are_revoked_purged_and_go_with_their_user() {
 }
 
 #[test]
-fn a_new_token_replaces_the_unused_ones_of_its_purpose() {
+fn unused_tokens_are_deleted_by_purpose_or_all_at_once() {
     let world = World::new();
-    let mut store = open(&world);
+    let mut store = world.store();
     let ada = user("ada@example.com", None);
     let tx = store.write().unwrap();
     tx.insert_user(&ada).unwrap();
     tx.insert_token(&token(1, ada.id, TokenPurpose::Reset)).unwrap();
     tx.insert_token(&token(2, ada.id, TokenPurpose::Confirm)).unwrap();
     tx.insert_token(&token(3, ada.id, TokenPurpose::Reset)).unwrap();
-    assert!(tx.find_token(&TokenHash([1; 32])).unwrap().is_none());
-    assert!(tx.find_token(&TokenHash([2; 32])).unwrap().is_some());
+    tx.insert_token(&token(4, ada.id, TokenPurpose::EmailChange)).unwrap();
     tx.mark_token_used(&TokenHash([3; 32]), at(5)).unwrap();
     assert_eq!(
         tx.find_token(&TokenHash([3; 32])).unwrap().unwrap().used_at,
         Some(at(5))
     );
-    assert_eq!(tx.delete_unused_tokens(ada.id, TokenPurpose::Reset).unwrap(), 0);
-    assert_eq!(tx.delete_unused_tokens(ada.id, TokenPurpose::Confirm).unwrap(), 1);
+    assert_eq!(tx.delete_unused_tokens(ada.id, Some(TokenPurpose::Reset)).unwrap(), 1);
+    assert!(tx.find_token(&TokenHash([1; 32])).unwrap().is_none());
+    assert!(tx.find_token(&TokenHash([2; 32])).unwrap().is_some());
+    assert_eq!(
+        tx.delete_unused_tokens(ada.id, None).unwrap(),
+        2,
+        "every purpose, used ones kept"
+    );
+    assert!(tx.find_token(&TokenHash([3; 32])).unwrap().is_some());
     tx.delete_user(ada.id).unwrap();
     assert!(
         tx.find_token(&TokenHash([3; 32])).unwrap().is_none(),
@@ -212,7 +210,7 @@ fn a_new_token_replaces_the_unused_ones_of_its_purpose() {
 #[test]
 fn audit_rows_are_filtered_by_address_and_time() {
     let world = World::new();
-    let mut store = open(&world);
+    let mut store = world.store();
     let tx = store.write().unwrap();
     for (seconds, email) in [(0, "ada@example.com"), (10, "bob@example.com"), (20, "Ada@Example.com")] {
         tx.append_audit(&AuditEntry {
@@ -259,7 +257,7 @@ fn audit_rows_are_filtered_by_address_and_time() {
 #[test]
 fn a_token_checked_in_a_write_transaction_cannot_be_used_twice() {
     let world = World::new();
-    let mut first = open(&world);
+    let mut first = world.store();
     let ada = user("ada@example.com", None);
     let tx = first.write().unwrap();
     tx.insert_user(&ada).unwrap();
@@ -271,7 +269,7 @@ fn a_token_checked_in_a_write_transaction_cannot_be_used_twice() {
     let (started, wait_started) = mpsc::channel();
     let second = std::thread::scope(|scope| {
         let racer = scope.spawn(|| {
-            let mut second = open(&world);
+            let mut second = world.store();
             started.send(()).unwrap();
             let tx = second.write().unwrap();
             let seen = tx.find_token(&TokenHash([7; 32])).unwrap().unwrap();
@@ -285,4 +283,72 @@ fn a_token_checked_in_a_write_transaction_cannot_be_used_twice() {
         racer.join().unwrap()
     });
     assert_eq!(second, Some(at(1)), "the second transaction saw the token unused");
+}
+
+#[test]
+fn targeted_writes_change_only_what_they_name() {
+    let world = World::new();
+    let mut store = world.store();
+    let tx = store.write().unwrap();
+    let ada = user("ada@example.com", Some("ada"));
+    tx.insert_user(&ada).unwrap();
+    tx.insert_user(&user("bob@example.com", Some("bob"))).unwrap();
+    let stale = Some("$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$c3RhbGU");
+    assert!(
+        !tx.set_password_hash(ada.id, "new", stale).unwrap(),
+        "a stale hash is left alone"
+    );
+    assert!(
+        tx.set_password_hash(ada.id, "new", ada.password_hash.as_deref())
+            .unwrap()
+    );
+    tx.set_locked(ada.id, true).unwrap();
+    tx.set_active(ada.id, false).unwrap();
+    tx.set_confirmed(ada.id, true).unwrap();
+    let lockout = Lockout {
+        failures: 7,
+        until: Some(at(900)),
+    };
+    tx.set_lockout(ada.id, lockout).unwrap();
+    // A conflict is reported and leaves the transaction usable, on both engines.
+    let taken = tx.set_email(ada.id, "BOB@example.com").unwrap_err();
+    assert_eq!(taken.exit_code(), 5, "{taken}");
+    let taken = tx.set_username(ada.id, Some("Bob")).unwrap_err();
+    assert_eq!(taken.exit_code(), 5, "{taken}");
+    tx.set_email(ada.id, "ada@example.org").unwrap();
+    tx.set_username(ada.id, None).unwrap();
+    tx.commit().unwrap();
+
+    let tx = store.read().unwrap();
+    let found = tx.find_user(&UserKey::Id(ada.id)).unwrap().unwrap();
+    assert_eq!(found.password_hash.as_deref(), Some("new"));
+    assert!(found.locked && !found.active && found.confirmed);
+    assert_eq!(found.lockout, lockout);
+    assert_eq!((found.email.as_str(), found.username), ("ada@example.org", None));
+    let bob = tx
+        .find_user(&UserKey::Email("bob@example.com".to_owned()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (bob.username.as_deref(), bob.lockout),
+        (Some("bob"), Lockout::default())
+    );
+}
+
+#[test]
+fn reset_requests_are_counted_per_address_and_forgotten() {
+    let world = World::new();
+    let mut store = world.store();
+    let (ada, bob) = (AddressHash([1; 32]), AddressHash([2; 32]));
+    let tx = store.write().unwrap();
+    tx.record_reset_request(&ada, at(0), at(-3600)).unwrap();
+    tx.record_reset_request(&ada, at(10), at(-3590)).unwrap();
+    tx.record_reset_request(&bob, at(20), at(-3580)).unwrap();
+    assert_eq!(tx.count_reset_requests(&ada, at(-1)).unwrap(), 2);
+    assert_eq!(tx.count_reset_requests(&ada, at(0)).unwrap(), 1, "after, not at");
+    // Recording forgets every address's requests at or before `forget_before`.
+    tx.record_reset_request(&bob, at(30), at(10)).unwrap();
+    assert_eq!(tx.count_reset_requests(&ada, at(-1)).unwrap(), 0);
+    assert_eq!(tx.count_reset_requests(&bob, at(-1)).unwrap(), 2);
+    tx.commit().unwrap();
 }

@@ -265,3 +265,146 @@ fn man_page_is_roff() {
         .success()
         .stdout(contains(".TH authctl").and(contains("whoami")));
 }
+
+/// Defect 8: every setting has a range, checked at load; values past it (which used to panic,
+/// abort, hang or start 20,000 threads) exit 2 naming the setting, the value and the range.
+#[test]
+fn settings_out_of_range_exit_2_naming_setting_value_and_range() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    for (variable, value, setting, range) in [
+        ("AUTHCTL_BUSY_TIMEOUT", "30d", "busy_timeout", "from 1ms to 1h"),
+        ("AUTHCTL_JOBS", "20000", "jobs", "from 1 to 256"),
+        (
+            "AUTHCTL_SESSION_DURATION",
+            "300000y",
+            "session_duration",
+            "from 1s to 10years",
+        ),
+        (
+            "AUTHCTL_REMEMBER_DURATION",
+            "300000y",
+            "remember_duration",
+            "from 1s to 10years",
+        ),
+        (
+            "AUTHCTL_CONFIRM_TOKEN_TTL",
+            "300000y",
+            "confirm_token_ttl",
+            "from 1s to 30days",
+        ),
+        ("AUTHCTL_RESET_TOKEN_TTL", "31d", "reset_token_ttl", "from 1s to 30days"),
+        (
+            "AUTHCTL_EMAIL_TOKEN_TTL",
+            "300000y",
+            "email_token_ttl",
+            "from 1s to 30days",
+        ),
+        ("AUTHCTL_SMTP_TIMEOUT", "300000y", "smtp_timeout", "from 1s to 10m"),
+        (
+            "AUTHCTL_ARGON2_MEMORY_KIB",
+            "4294967295",
+            "argon2_memory_kib",
+            "from 8 to 262144",
+        ),
+        (
+            "AUTHCTL_ARGON2_ITERATIONS",
+            "4294967295",
+            "argon2_iterations",
+            "from 1 to 100",
+        ),
+        ("AUTHCTL_ARGON2_PARALLELISM", "65", "argon2_parallelism", "from 1 to 64"),
+    ] {
+        // `user list` opens the database, `login` hashes: both would reach the bad value.
+        world
+            .cmd()
+            .env(variable, value)
+            .args(["user", "list"])
+            .timeout(std::time::Duration::from_secs(20))
+            .assert()
+            .code(2)
+            .stderr(
+                contains(setting)
+                    .and(contains(format!("'{value}'")))
+                    .and(contains(range)),
+            );
+    }
+    // The flag that also sets `jobs` has the same range.
+    world
+        .cmd()
+        .args(["user", "import", "--format", "csv", "--jobs", "20000"])
+        .write_stdin("email\n")
+        .assert()
+        .code(2)
+        .stderr(contains("jobs").and(contains("from 1 to 256")));
+    world
+        .cmd()
+        .env("AUTHCTL_ARGON2_ITERATIONS", "4294967295")
+        .args(["login", "ada@example.com", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2);
+}
+
+/// Defect 8: `audit --since` further back than the calendar goes means the whole log.
+#[test]
+fn audit_since_before_the_calendar_shows_everything() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    let entries = world.json(&["audit", "--since", "300000y"]);
+    assert_eq!(entries.as_array().unwrap().len(), 1);
+    world
+        .cmd()
+        .args(["audit", "--since", "300000y"])
+        .assert()
+        .success()
+        .stdout(contains("user_added"));
+}
+
+/// Defect 5: the config file is read only when it is a regular file of at most 1 MiB.
+#[test]
+fn config_files_that_are_not_small_regular_files_are_refused() {
+    let world = World::new();
+    let big = world.path("big.toml");
+    std::fs::write(&big, format!("# {}\n", "x".repeat(1024 * 1024))).unwrap();
+    let fifo = world.path("fifo.toml");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    for (config, expected) in [
+        (std::path::PathBuf::from("/dev/zero"), "not a regular file"),
+        (fifo, "not a regular file"),
+        (world.path("."), "not a regular file"),
+        (big, "larger than 1 MiB"),
+    ] {
+        world
+            .cmd()
+            .arg("--config")
+            .arg(&config)
+            .arg("whoami")
+            .timeout(std::time::Duration::from_secs(20))
+            .assert()
+            .code(2)
+            .stderr(contains(expected));
+    }
+}
+
+/// Defect 7: a broken config file is reported by line and column, never by echoing the line
+/// (the `mail` URL can hold a password); a value of the wrong type is not echoed either.
+#[test]
+fn config_errors_do_not_echo_values() {
+    let world = World::new();
+    let config = world.path("authctl.toml");
+    for text in [
+        "mail = \"smtp://ada:s3cret@mail.example.com\n",
+        "mail = smtp://ada:s3cret@mail.example.com\n",
+        "mail = [\"smtp://ada:s3cret@mail.example.com\"]\n",
+        "mail = { url = \"smtp://ada:s3cret@mail.example.com\" }\n",
+    ] {
+        std::fs::write(&config, text).unwrap();
+        let output = world.cmd().arg("--config").arg(&config).arg("whoami").output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{text}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("authctl.toml"), "{stderr}");
+        assert!(!stderr.contains("s3cret"), "{text} echoed: {stderr}");
+    }
+}

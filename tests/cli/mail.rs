@@ -416,9 +416,20 @@ fn reset_request_answers_the_same_for_unknown_and_inactive_accounts() {
     let known = answer("ada@example.com");
     assert_eq!(known.0, Some(0));
     assert_eq!(only(take_mail(&world.mail_dir())).subject(), "Reset Your Password");
-    for other in ["nobody@example.com", "locked@example.com"] {
+    // The other addresses are told by mail that there is nothing to reset.
+    for (other, why) in [
+        ("nobody@example.com", "no account uses this address"),
+        ("locked@example.com", "locked or inactive"),
+    ] {
         assert_eq!(answer(other), known, "{other} is answered differently");
-        assert!(take_mail(&world.mail_dir()).is_empty(), "mail sent for {other}");
+        let told = only(take_mail(&world.mail_dir()));
+        assert!(told.is_to(other));
+        assert_eq!(told.subject(), "Password reset requested");
+        assert!(told.0.contains(why), "{}", told.0);
+        assert!(
+            !told.0.contains("authctl reset confirm"),
+            "a token was sent for {other}"
+        );
     }
     let json = world.json(&["reset", "request", "nobody@example.com"]);
     assert_eq!(json["message"], RESET_SENT.trim());
@@ -834,4 +845,246 @@ fn json_shapes_of_the_token_commands() {
     let reset: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(reset["message"], "Your password has been updated.");
     assert_eq!(reset["user"]["email"], "new@example.com");
+}
+
+/// A misbehaving SMTP server (tests/hostile_smtp.py) on a free port of 127.0.0.1, stopped on
+/// drop; it logs every command line it receives.
+struct HostileSmtp {
+    child: std::process::Child,
+    port: u16,
+    log: tempfile::NamedTempFile,
+}
+
+impl HostileSmtp {
+    fn start(mode: &str) -> Self {
+        use std::io::BufRead;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut child = std::process::Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/hostile_smtp.py"))
+            .arg(port.to_string())
+            .arg(log.path())
+            .arg(mode)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut ready = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut ready)
+            .unwrap();
+        assert_eq!(ready.trim(), "ready", "the hostile SMTP server did not start");
+        HostileSmtp { child, port, log }
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every command line received so far.
+    fn seen(&self) -> String {
+        fs::read_to_string(self.log.path()).unwrap()
+    }
+}
+
+impl Drop for HostileSmtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a run shows: exit code, stdout, and stderr with `address` written as ADDRESS.
+fn answer(cmd: &mut assert_cmd::Command, address: &str) -> (Option<i32>, String, String) {
+    let output = cmd
+        .args(["reset", "request", address])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(address, "ADDRESS");
+    (output.status.code(), text(&output.stdout), text(&output.stderr))
+}
+
+/// Every way mail can fail gives the same exit code (and output) for a registered address and
+/// for one without an account: the unknown address gets a real message through the same
+/// transport, so it meets the same failure.
+#[test]
+fn reset_request_fails_alike_for_registered_and_unknown_addresses() {
+    let mail530 = HostileSmtp::start("reject-mail");
+    let rcpt550 = HostileSmtp::start("reject-rcpt");
+    let drop_data = HostileSmtp::start("drop-data");
+    let scratch = tempfile::tempdir().unwrap();
+    let not_a_dir = scratch.path().join("plain-file");
+    fs::write(&not_a_dir, "").unwrap();
+    let domain = "example.com";
+    let cases = [
+        ("MAIL 530", mail530.url(), domain),
+        ("RCPT 550", rcpt550.url(), domain),
+        ("drop during DATA", drop_data.url(), domain),
+        ("missing sendmail", "sendmail:/nonexistent/sendmail".to_owned(), domain),
+        (
+            "mail directory unusable",
+            format!("file:{}", not_a_dir.display()),
+            domain,
+        ),
+        ("domain literal", "file:".to_owned(), "[127.0.0.1]"),
+    ];
+    for (class, mail, domain) in cases {
+        let world = World::new();
+        let (registered, unknown) = (format!("ada@{domain}"), format!("nobody@{domain}"));
+        world.add_user(&registered);
+        let cmd = || {
+            let mut cmd = world.cmd();
+            cmd.env("AUTHCTL_MAIL", &mail).env("AUTHCTL_SMTP_TIMEOUT", "10s");
+            cmd
+        };
+        let known = answer(&mut cmd(), &registered);
+        assert_eq!(known.0, Some(6), "{class}: {known:?}");
+        assert_eq!(answer(&mut cmd(), &unknown), known, "{class}");
+        assert_eq!(
+            world.count("SELECT count(*) FROM tokens WHERE used_at IS NULL"),
+            0,
+            "{class}"
+        );
+    }
+}
+
+/// At most reset_requests_per_hour requests an address are mailed, registered or not; past the
+/// limit nothing is sent and the answer is the same.
+#[test]
+fn reset_requests_are_limited_silently_per_address() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    for (address, again) in [
+        ("ada@example.com", "ADA@Example.com"),
+        ("nobody@example.com", "NoBody@example.com"),
+    ] {
+        let first = answer(&mut world.cmd(), address);
+        assert_eq!(first.0, Some(0));
+        for _ in 0..2 {
+            assert_eq!(answer(&mut world.cmd(), address), first);
+        }
+        assert_eq!(take_mail(&world.mail_dir()).len(), 3, "{address}");
+        // The fourth, in another case, counts for the same address: same answer, no message.
+        assert_eq!(answer(&mut world.cmd(), again), first);
+        assert!(
+            take_mail(&world.mail_dir()).is_empty(),
+            "{address} mailed past the limit"
+        );
+    }
+    // The limit is a setting.
+    let mut cmd = world.cmd();
+    cmd.env("AUTHCTL_RESET_REQUESTS_PER_HOUR", "5");
+    assert_eq!(answer(&mut cmd, "nobody@example.com").0, Some(0));
+    assert_eq!(take_mail(&world.mail_dir()).len(), 1);
+    for bad in ["0", "1001", "many"] {
+        world
+            .cmd()
+            .env("AUTHCTL_RESET_REQUESTS_PER_HOUR", bad)
+            .args(["reset", "request", "ada@example.com"])
+            .assert()
+            .code(2)
+            .stderr(contains("reset_requests_per_hour").and(contains(format!("'{bad}'"))));
+    }
+    // The unknown address is in the audit log without a user; the rate-limit table keeps
+    // 32-byte hashes of the addresses, nothing else.
+    let audit = world.json(&["audit", "--user", "nobody@example.com"]);
+    let rows = audit.as_array().unwrap();
+    assert!(rows.iter().all(|row| row["user_id"].is_null()));
+    assert!(rows.iter().any(|row| row["event"] == "password_reset_requested"));
+    // The column is a BLOB (SQLite) or bytea (PostgreSQL); `length` counts its bytes on both.
+    let all = world.count("SELECT count(*) FROM reset_requests");
+    let hashes = world.count("SELECT count(*) FROM reset_requests WHERE length(address_hash) = 32");
+    assert_eq!((all, hashes), (7, 7), "3 + 3 + 1 mailed requests");
+}
+
+/// smtp_timeout bounds the whole conversation: a server that trickles a byte a second (each
+/// read succeeding well within the timeout) is given up on with exit 6.
+#[test]
+fn a_trickling_smtp_server_times_out() {
+    let trickle = HostileSmtp::start("trickle");
+    let world = World::new();
+    world.add_user("ada@example.com");
+    for address in ["ada@example.com", "nobody@example.com"] {
+        world
+            .cmd()
+            .env("AUTHCTL_MAIL", trickle.url())
+            .env("AUTHCTL_SMTP_TIMEOUT", "3s")
+            .args(["reset", "request", address])
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .code(6)
+            .stderr(contains("timed out"));
+    }
+}
+
+/// With credentials in the URL, STARTTLS must succeed: a server offering AUTH without it never
+/// sees an AUTH line. `?tls=none` says plain text on purpose.
+#[test]
+fn credentials_never_go_in_clear_unless_asked() {
+    let server = HostileSmtp::start("auth-no-tls");
+    let world = World::new();
+    world.add_user("ada@example.com");
+    let with_credentials = format!("smtp://bob:hunter22@127.0.0.1:{}", server.port);
+    world
+        .cmd()
+        .env("AUTHCTL_MAIL", &with_credentials)
+        .args(["reset", "request", "ada@example.com"])
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(6)
+        .stderr(contains("STARTTLS").and(contains("hunter22").not()));
+    assert!(server.seen().contains("EHLO"), "{}", server.seen());
+    assert!(!server.seen().to_uppercase().contains("AUTH"), "{}", server.seen());
+
+    world
+        .cmd()
+        .env("AUTHCTL_MAIL", format!("{with_credentials}?tls=none"))
+        .args(["reset", "request", "ada@example.com"])
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success()
+        .stderr(contains("hunter22").not());
+    assert!(server.seen().contains("AUTH PLAIN"), "{}", server.seen());
+}
+
+/// No settings error shows SMTP credentials, whatever shape the value has, in the environment
+/// or in a config file.
+#[test]
+fn settings_errors_never_show_smtp_credentials() {
+    let world = World::new();
+    for value in [
+        "smtp:bob:secret@mail.example.com",
+        "smtp//bob:secret@mail.example.com",
+        "smtp://bob:secret@mail.example.com?tls=maybe",
+        "smtp://bob:se?cret@mail.example.com",
+        "smtp://bob:se#cret@mail.example.com:99999",
+        "smtps://bob:secret@mail.example.com?tls=none",
+    ] {
+        let output = world.cmd().env("AUTHCTL_MAIL", value).arg("whoami").output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{value}");
+        let all = [output.stdout, output.stderr].concat();
+        let all = String::from_utf8_lossy(&all);
+        assert!(all.contains("mail"), "{value}: {all}");
+        assert!(!all.contains("secret") && !all.contains("se?cret"), "{value}: {all}");
+    }
+    let config = world.path("config.toml");
+    for text in [
+        "mail = \"smtp://bob:secret@mail.example.com\n",
+        "mail = [\"smtp://bob:secret@mail.example.com\"]\n",
+    ] {
+        fs::write(&config, text).unwrap();
+        let output = world.cmd().arg("--config").arg(&config).arg("whoami").output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{text}");
+        let all = [output.stdout, output.stderr].concat();
+        assert!(
+            !String::from_utf8_lossy(&all).contains("secret"),
+            "{text}: {}",
+            String::from_utf8_lossy(&all)
+        );
+    }
 }

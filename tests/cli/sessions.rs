@@ -242,3 +242,46 @@ fn tampered_session_files_are_refused() {
     fs::write(&file, &original).unwrap();
     world.cmd().arg("whoami").assert().success();
 }
+
+/// A FIFO or a symbolic link planted at the session path is refused at once (exit 3), never
+/// waited on; `login` refuses to replace it (exit 2), as every private file authctl writes does. The test-side timeout turns a hang
+/// into a failure instead of a stuck suite.
+#[test]
+fn a_fifo_or_symlink_at_the_session_path_is_refused_without_hanging() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    let path = world.session_file();
+    nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let patient = Duration::from_secs(30);
+    world
+        .cmd()
+        .arg("whoami")
+        .timeout(patient)
+        .assert()
+        .code(3)
+        .stderr(contains("not a regular file"));
+    world.cmd().arg("logout").timeout(patient).assert().code(3);
+    world
+        .cmd()
+        .args(["login", "ada@example.com", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .timeout(patient)
+        .assert()
+        .code(2)
+        .stderr(contains("not a regular file"));
+    fs::remove_file(&path).unwrap();
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    world.cmd().arg("whoami").timeout(patient).assert().success();
+
+    // A symbolic link to a valid session file is refused too: the file is not followed.
+    let real = world.path("real-session");
+    fs::rename(&path, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &path).unwrap();
+    world
+        .cmd()
+        .arg("whoami")
+        .timeout(patient)
+        .assert()
+        .code(3)
+        .stderr(contains("symbolic link"));
+}

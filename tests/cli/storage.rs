@@ -17,9 +17,9 @@ fn init_is_idempotent_and_db_status_reports() {
         .arg("init")
         .assert()
         .success()
-        .stdout(contains("schema version 2"));
+        .stdout(contains("schema version 4"));
     let init = world.json(&["init"]);
-    assert_eq!(init["schema_version"], 2);
+    assert_eq!(init["schema_version"], 4);
     assert_eq!(init["path"], world.db());
     if world.is_sqlite() {
         assert_eq!(mode(&world.db_file()), 0o600);
@@ -27,8 +27,8 @@ fn init_is_idempotent_and_db_status_reports() {
     world.add_user("ada@example.com");
     let status = world.json(&["db", "status"]);
     assert_eq!(status["engine"], if world.is_sqlite() { "sqlite" } else { "postgres" });
-    assert_eq!(status["schema_version"], 2);
-    assert_eq!(status["latest_schema_version"], 2);
+    assert_eq!(status["schema_version"], 4);
+    assert_eq!(status["latest_schema_version"], 4);
     assert_eq!(status["users"], 1);
     assert_eq!(status["path"], world.db());
     world
@@ -42,8 +42,8 @@ fn init_is_idempotent_and_db_status_reports() {
         .args(["db", "migrate"])
         .assert()
         .success()
-        .stdout(contains("already at schema version 2"));
-    assert_eq!(world.json(&["db", "migrate"])["from_version"], 2);
+        .stdout(contains("already at schema version 4"));
+    assert_eq!(world.json(&["db", "migrate"])["from_version"], 4);
 }
 
 #[test]
@@ -283,4 +283,108 @@ fn an_unreachable_postgres_server_exits_7_without_the_password() {
         "{message}"
     );
     assert!(!String::from_utf8_lossy(&output.stderr).contains("s3cret"));
+}
+
+/// The bytes of a database file, and whether SQLite left `-wal` or `-shm` files beside it.
+fn snapshot(path: &std::path::Path) -> (Vec<u8>, bool) {
+    let side = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name).exists()
+    };
+    (fs::read(path).unwrap(), side("-wal") || side("-shm"))
+}
+
+/// Defect 11: a newer schema in rollback-journal mode is refused (exit 7) and left exactly as it
+/// was, not switched to WAL on the way.
+#[test]
+fn sqlite_a_newer_schema_in_rollback_mode_is_left_byte_for_byte() {
+    let world = World::new();
+    if !world.is_sqlite() {
+        return;
+    }
+    let db = rusqlite::Connection::open(world.db_file()).unwrap();
+    // authctl's `meta` table and a schema from the future.
+    db.execute_batch("CREATE TABLE meta (key, value); CREATE TABLE future (x); PRAGMA user_version = 99;")
+        .unwrap();
+    drop(db);
+    let before = snapshot(&world.db_file());
+    assert!(!before.1);
+    for args in [&["user", "list"][..], &["db", "status"], &["db", "migrate"], &["init"]] {
+        world
+            .cmd()
+            .args(args)
+            .assert()
+            .code(7)
+            .stderr(contains("newer").and(contains("Upgrade authctl")));
+        assert!(snapshot(&world.db_file()) == before, "{args:?} changed the database");
+    }
+}
+
+/// Defect 11: another application's database (tables, but not authctl's) is refused with exit 2
+/// and never modified: no tables added, no journal-mode change, no -wal/-shm left behind.
+#[test]
+fn sqlite_a_foreign_database_is_refused_and_left_byte_for_byte() {
+    if crate::engine::is_postgres() {
+        return;
+    }
+    for setup in [
+        // A Flask application's own database.
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(64) UNIQUE, password_hash VARCHAR(128));",
+        // Another application that versions its schema with user_version too.
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); PRAGMA user_version = 1;",
+        // Only a view.
+        "CREATE VIEW answer AS SELECT 42;",
+    ] {
+        let world = World::new();
+        rusqlite::Connection::open(world.db_file())
+            .unwrap()
+            .execute_batch(setup)
+            .unwrap();
+        let before = snapshot(&world.db_file());
+        for args in [&["user", "list"][..], &["db", "status"], &["db", "migrate"], &["init"]] {
+            let output = world.cmd().arg("--json").args(args).output().unwrap();
+            assert_eq!(output.status.code(), Some(2), "{setup} {args:?}");
+            let error = json_error(&output.stderr);
+            assert_eq!(error["kind"], "usage");
+            assert!(
+                error["message"].as_str().unwrap().contains("not an authctl database"),
+                "{error}"
+            );
+            assert!(
+                snapshot(&world.db_file()) == before,
+                "{setup}: {args:?} changed the database"
+            );
+        }
+    }
+}
+
+/// A WAL-mode database of another application is not touched either (its WAL is not
+/// checkpointed into it by authctl's connection closing).
+#[test]
+fn sqlite_a_foreign_wal_database_is_left_byte_for_byte() {
+    let world = World::new();
+    if !world.is_sqlite() {
+        return;
+    }
+    let db = rusqlite::Connection::open(world.db_file()).unwrap();
+    db.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE notes (body TEXT); PRAGMA wal_checkpoint(TRUNCATE);")
+        .unwrap();
+    drop(db);
+    let before = snapshot(&world.db_file());
+    world.cmd().args(["user", "list"]).assert().code(2);
+    assert!(snapshot(&world.db_file()) == before, "the database changed");
+}
+
+/// An empty file is a new, empty database: it is created as authctl's.
+#[test]
+fn sqlite_an_empty_file_becomes_a_new_database() {
+    let world = World::new();
+    if !world.is_sqlite() {
+        return;
+    }
+    fs::write(world.db_file(), b"").unwrap();
+    world.cmd().args(["user", "list"]).assert().success();
+    let status = world.json(&["db", "status"]);
+    assert_eq!(status["schema_version"], status["latest_schema_version"]);
 }

@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::io::Write;
+use std::os::unix::fs::FileTypeExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -79,7 +80,7 @@ fn csv_and_jsonl_files_create_accounts() {
     let jsonl = world.path("more.jsonl");
     fs::write(
         &jsonl,
-        "{\"email\":\"carl@example.com\",\"password\":\"carl's password\",\"confirmed\":true}\n\n\
+        "{\"email\":\"carl@example.com\",\"password\":\"a quiet river stone\",\"confirmed\":true}\n\n\
          {\"email\":\"dora@example.com\",\"username\":null,\"active\":\"1\"}\n",
     )
     .unwrap();
@@ -90,7 +91,7 @@ fn csv_and_jsonl_files_create_accounts() {
         .assert()
         .success()
         .stdout(contains("2 created"));
-    world.login("carl@example.com", "carl's password", &[]).success();
+    world.login("carl@example.com", "a quiet river stone", &[]).success();
     assert_eq!(world.json(&["user", "show", "carl@example.com"])["confirmed"], true);
 
     // From stdin the format must be given.
@@ -236,7 +237,7 @@ fn every_validation_error_is_reported_by_line_and_nothing_is_written() {
     world.add_user("taken@example.com");
     let rows = "\
 email,username,password,password_hash,confirmed,active
-good@example.com,good,a good password,,,
+good@example.com,good,a fine password,,,
 not-an-email,,,,,
 short@example.com,,short,,,
 both@example.com,,a good password,pbkdf2_sha256$1$s$AAAA,,
@@ -597,4 +598,254 @@ fn sqlite_an_interrupted_import_leaves_the_database_as_it_was() {
     assert_eq!(check, "ok");
     world.login("before@example.com", PASSWORD, &[]).success();
     assert!(before.len() <= fs::read(world.db_file()).unwrap().len());
+}
+
+/// A CSV cell that a spreadsheet would run as a formula gets a leading `'` (OWASP), and the
+/// export still imports back to the very same addresses.
+#[test]
+fn csv_export_cells_are_never_formulas_and_still_round_trip() {
+    let world = World::new();
+    let emails = [
+        "=1+1@example.com",
+        "+cmd@example.com",
+        "-ada@example.com",
+        "'quoted@example.com",
+        "'=both@example.com",
+        "plain@example.com",
+    ];
+    let rows: String = emails
+        .iter()
+        .map(|email| format!("{}\n", serde_json::json!({ "email": email, "password": PASSWORD })))
+        .collect();
+    assert!(import(&world, &["--format", "jsonl"], &rows).status.success());
+    let file = world.path("export.csv");
+    world
+        .cmd()
+        .args(["user", "export", "--output"])
+        .arg(&file)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&file).unwrap();
+    let cells: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').next().unwrap())
+        .collect();
+    for cell in &cells {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "a formula cell: {cell}"
+        );
+    }
+    for expected in [
+        "'=1+1@example.com",
+        "'+cmd@example.com",
+        "'-ada@example.com",
+        "''quoted@example.com",
+        "''=both@example.com",
+        "plain@example.com",
+    ] {
+        assert!(cells.contains(&expected), "{expected} not in {cells:?}");
+    }
+
+    let other = World::new();
+    other.cmd().args(["user", "import"]).arg(&file).assert().success();
+    let mut imported: Vec<String> = other
+        .json(&["user", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|user| user["email"].as_str().unwrap().to_owned())
+        .collect();
+    imported.sort();
+    let mut original: Vec<String> = emails.iter().map(|email| email.to_string()).collect();
+    original.sort();
+    assert_eq!(imported, original);
+    other.login("'=both@example.com", PASSWORD, &[]).success();
+
+    // A foreign file's leading quote before anything else is data, kept as it is.
+    let third = World::new();
+    import(&third, &["--format", "csv"], "email\n'odd@example.com\n");
+    assert_eq!(
+        third.json(&["user", "show", "'odd@example.com"])["email"],
+        "'odd@example.com"
+    );
+    // A password is never exported, so never unescaped: it is taken exactly as written.
+    let password = "'=a long password";
+    import(
+        &third,
+        &["--format", "csv"],
+        &format!("email,password\npw@example.com,{password}\n"),
+    );
+    third.login("pw@example.com", password, &[]).success();
+}
+
+/// A world whose database holds `count` users with pre-hashed passwords, imported in one batch
+/// (no hashing: fast on either engine).
+fn world_with_users(count: u32) -> World {
+    let world = World::new();
+    let hash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+    let rows: String = (1..=count).map(|i| format!("u{i}@example.com,\"{hash}\"\n")).collect();
+    world
+        .cmd()
+        .args(["user", "import", "--format", "csv", "-"])
+        .write_stdin(format!("email,password_hash\n{rows}"))
+        .assert()
+        .success();
+    world
+}
+
+/// The names in `dir` other than the database's own files.
+fn strays(dir: &std::path::Path, expected: &[&str]) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with("authctl.db") && !expected.contains(&name.as_str()))
+        .collect()
+}
+
+/// Kills `user export --output` at random moments, with SIGKILL and with SIGTERM, creating or
+/// replacing the file: the destination is either absent, the old file or the complete new one,
+/// and no temporary copy of the hashes is ever left.
+#[test]
+fn a_killed_export_leaves_no_copy_of_the_hashes() {
+    let world = world_with_users(100_000);
+    let out_dir = world.path("exports");
+    fs::create_dir(&out_dir).unwrap();
+    let output = out_dir.join("users.csv");
+    let export = || {
+        Command::new(env!("CARGO_BIN_EXE_authctl"))
+            .args(["user", "export", "--output"])
+            .arg(&output)
+            .env("AUTHCTL_DB", world.db())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // How long one export takes here, to spread the kills over all of it.
+    let started = Instant::now();
+    assert!(export().wait().unwrap().success());
+    let full = fs::read(&output).unwrap();
+    let span = started.elapsed().as_micros() as u64 + 1;
+    fs::remove_file(&output).unwrap();
+
+    for round in 0..40 {
+        let signal = if round % 4 == 3 { "TERM" } else { "KILL" };
+        let mut child = export();
+        let delay = uuid::Uuid::new_v4().as_u128() as u64 % span;
+        std::thread::sleep(Duration::from_micros(delay));
+        Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        child.wait().unwrap();
+        let left = strays(&out_dir, &["users.csv"]);
+        assert!(
+            left.is_empty(),
+            "round {round} (SIG{signal} after {delay} µs) left {left:?}"
+        );
+        if let Ok(written) = fs::read(&output) {
+            assert!(written == full, "round {round}: a partial export is visible");
+            // Every other round replaces an existing export rather than creating one.
+            if round % 2 == 0 {
+                fs::remove_file(&output).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn export_refuses_to_replace_what_is_not_a_regular_file() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    let link = world.path("stdout.csv");
+    std::os::unix::fs::symlink("/dev/stdout", &link).unwrap();
+    let fifo = world.path("pipe.csv");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let dir = world.path("dir.csv");
+    fs::create_dir(&dir).unwrap();
+    for (path, kind) in [(&link, "symbolic link"), (&fifo, "FIFO"), (&dir, "directory")] {
+        world
+            .cmd()
+            .args(["user", "export", "--output"])
+            .arg(path)
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .code(2)
+            .stderr(contains(path.display().to_string()))
+            .stderr(contains(kind));
+    }
+    assert_eq!(fs::read_link(&link).unwrap(), std::path::Path::new("/dev/stdout"));
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(strays(world.dir.path(), &["stdout.csv", "pipe.csv", "dir.csv", "session"]).is_empty());
+
+    // A regular file is replaced, and keeps being private.
+    let file = world.path("users.csv");
+    fs::write(&file, "old").unwrap();
+    world
+        .cmd()
+        .args(["user", "export", "--output"])
+        .arg(&file)
+        .assert()
+        .success();
+    assert!(fs::read_to_string(&file).unwrap().starts_with("email,"));
+    assert_eq!(crate::util::mode(&file), 0o600);
+}
+
+#[test]
+fn output_dash_means_stdout() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world
+        .cmd()
+        .args(["user", "export", "--output", "-", "--format", "jsonl"])
+        .assert()
+        .success()
+        .stdout(contains("\"email\":\"ada@example.com\""));
+    assert!(!world.path("-").exists());
+}
+
+/// The whole run is non-dumpable (no core file, no ptrace or /proc/PID/mem by the same user):
+/// the kernel then gives the process's /proc entries to root. Run as another user when the
+/// tests run as root, so that the difference shows.
+#[test]
+fn a_running_command_is_not_dumpable() {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_authctl"));
+    cmd.args(["login", "ada@example.com", "--password-stdin"])
+        .env_clear()
+        .env("HOME", "/nonexistent")
+        .env("AUTHCTL_DB", "/nonexistent/authctl.db")
+        .current_dir("/")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if nix::unistd::geteuid().is_root() {
+        cmd.uid(65534).gid(65534);
+    }
+    // Blocks reading the password from stdin, which stays open and empty.
+    let mut child = cmd.spawn().unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let owner = loop {
+        let owner = fs::metadata(&status).map(|meta| meta.uid());
+        if owner.as_ref().is_ok_and(|uid| *uid == 0) || Instant::now() > deadline {
+            break owner;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "authctl ended instead of waiting on stdin"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        owner.ok(),
+        Some(0),
+        "still dumpable; stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -1,8 +1,12 @@
 //! Test helpers: a private directory per test, and the built binary run in it as a user would.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use assert_cmd::Command;
+use authctl::store::postgres::PostgresStore;
+use authctl::store::sqlite::SqliteStore;
+use authctl::store::{Engine, SchemaCheck};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -56,7 +60,7 @@ impl World {
     }
 
     /// authctl with an empty environment but for PATH, this world's HOME and XDG directories,
-    /// its database and session file, and cheap argon2 parameters.
+    /// its database and session file, cheap argon2 parameters and no failed-login delay.
     pub fn bare(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_authctl"));
         cmd.env_clear()
@@ -67,6 +71,7 @@ impl World {
             .env("XDG_STATE_HOME", self.path("state"))
             .env("AUTHCTL_ARGON2_MEMORY_KIB", "64")
             .env("AUTHCTL_ARGON2_ITERATIONS", "1")
+            .env("AUTHCTL_LOGIN_FAILURE_DELAY", "0s")
             .current_dir(self.dir.path());
         cmd
     }
@@ -152,6 +157,35 @@ impl World {
             .write_stdin(format!("email\n{rows}"))
             .assert()
             .success();
+    }
+
+    /// This world's database through the storage traits, for what the CLI does not show.
+    pub fn store(&self) -> Engine {
+        let timeout = Duration::from_secs(10);
+        if self.is_sqlite() {
+            Engine::Sqlite(SqliteStore::open(&self.db_file(), timeout, SchemaCheck::Current).unwrap())
+        } else {
+            Engine::Postgres(Box::new(
+                PostgresStore::connect(self.db(), timeout, SchemaCheck::Current).unwrap(),
+            ))
+        }
+    }
+
+    /// The single number `sql` (a `SELECT count(*) …` that both engines understand) returns: for
+    /// what neither the CLI nor the storage traits show, such as rows that must be gone.
+    pub fn count(&self, sql: &str) -> i64 {
+        if self.is_sqlite() {
+            rusqlite::Connection::open(self.db_file())
+                .unwrap()
+                .query_row(sql, [], |row| row.get(0))
+                .unwrap()
+        } else {
+            postgres::Client::connect(self.db(), postgres::NoTls)
+                .unwrap()
+                .query_one(sql, &[])
+                .unwrap()
+                .get(0)
+        }
     }
 
     /// How many audit rows of `event` there are.
@@ -303,6 +337,7 @@ pub fn in_terminal(world: &World, answers: &[&str], args: &[&str]) -> (i32, Stri
         .env("AUTHCTL_SESSION_FILE", world.session_file())
         .env("AUTHCTL_ARGON2_MEMORY_KIB", "64")
         .env("AUTHCTL_ARGON2_ITERATIONS", "1")
+        .env("AUTHCTL_LOGIN_FAILURE_DELAY", "0s")
         .env("HOME", world.path("home"))
         .output()
         .unwrap();

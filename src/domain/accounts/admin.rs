@@ -1,0 +1,214 @@
+//! What administrators do: add, remove, lock and unlock accounts, set passwords, import.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Accounts, NewAccount, changed_meanwhile, end_sessions_and_tokens, replace_password};
+use crate::domain::audit::AuditEvent;
+use crate::domain::import::{ImportSummary, OnConflict, PreparedRow, Problems, RowProblem, Spool};
+use crate::domain::lockout::Lockout;
+use crate::domain::mail::{Delivery, Outbox};
+use crate::domain::password::Password;
+use crate::domain::token::TokenPurpose;
+use crate::domain::user::{User, UserKey, Username, email_taken, no_such_user};
+use crate::error::{Error, Result};
+use crate::store::{Insert, Store, Transaction};
+
+impl<S: Store> Accounts<'_, S> {
+    /// Creates an account (the email and username must be free) and, with an outbox, mails its
+    /// first confirmation token. The message goes first: when it cannot be delivered nothing is
+    /// written.
+    pub fn add_user(&mut self, account: NewAccount, outbox: Option<&dyn Outbox>) -> Result<(User, Option<Delivery>)> {
+        if outbox.is_some() && self.store.read()?.find_user(&(&account.email).into())?.is_some() {
+            return Err(email_taken(account.email.as_str()));
+        }
+        if let Some(password) = &account.password {
+            let username = account.username.clone().map(Username::into_string);
+            self.policy
+                .passwords
+                .check(password, account.email.as_str(), username.as_deref())?;
+        }
+        let password_hash = account.password.as_ref().map(|p| self.hasher.hash(p)).transpose()?;
+        let user = User {
+            id: Uuid::now_v7(),
+            email: account.email.as_str().to_owned(),
+            username: account.username.map(Username::into_string),
+            password_hash,
+            confirmed: account.confirmed,
+            active: account.active,
+            locked: false,
+            created_at: self.now,
+            lockout: Lockout::default(),
+        };
+        let confirmation = match outbox {
+            Some(outbox) => Some(self.mail_token(outbox, &user, TokenPurpose::Confirm, None)?),
+            None => None,
+        };
+        let tx = self.store.write()?;
+        tx.insert_user(&user)?;
+        tx.append_audit(&self.stamp.entry(AuditEvent::UserAdded, Some(&user), None))?;
+        let delivery = match confirmation {
+            Some((token, delivery)) => {
+                tx.insert_token(&token)?;
+                tx.append_audit(&self.stamp.entry(AuditEvent::ConfirmationSent, Some(&user), None))?;
+                Some(delivery)
+            }
+            None => None,
+        };
+        tx.commit()?;
+        Ok((user, delivery))
+    }
+
+    /// Deletes an account; its sessions and emailed tokens go with it.
+    pub fn remove_user(&mut self, key: &UserKey) -> Result<User> {
+        let tx = self.store.write()?;
+        let user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
+        tx.delete_user(user.id)?;
+        tx.append_audit(&self.stamp.entry(AuditEvent::UserRemoved, Some(&user), None))?;
+        tx.commit()?;
+        Ok(user)
+    }
+
+    /// Locks an account (ending every session and unused emailed token), or lifts both the
+    /// administrator's lock and any lockout by failed logins.
+    pub fn set_locked(&mut self, key: &UserKey, locked: bool) -> Result<User> {
+        let tx = self.store.write()?;
+        let mut user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
+        tx.set_locked(user.id, locked)?;
+        user.locked = locked;
+        let (event, detail) = if locked {
+            let ended = end_sessions_and_tokens(&tx, user.id, None, self.now)?;
+            (AuditEvent::UserLocked, Some(format!("{ended} sessions revoked")))
+        } else {
+            let detail = format!("{} failed logins cleared", user.lockout.failures);
+            tx.set_lockout(user.id, Lockout::default())?;
+            user.lockout = Lockout::default();
+            (AuditEvent::UserUnlocked, Some(detail))
+        };
+        tx.append_audit(&self.stamp.entry(event, Some(&user), detail))?;
+        tx.commit()?;
+        Ok(user)
+    }
+
+    /// An administrator sets a new password; every session and unused emailed token of the user
+    /// ends, and failed logins are forgotten.
+    pub fn set_password(&mut self, key: &UserKey, password: &Password) -> Result<User> {
+        let hash = self.hasher.hash(password)?;
+        let tx = self.store.write()?;
+        let mut user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
+        self.policy
+            .passwords
+            .check(password, &user.email, user.username.as_deref())?;
+        let expected = user.password_hash.clone();
+        let ended = replace_password(&tx, &mut user, hash, expected.as_deref(), None, self.now)?
+            .ok_or_else(changed_meanwhile)?;
+        tx.append_audit(&self.stamp.entry(
+            AuditEvent::PasswordSet,
+            Some(&user),
+            Some(format!("by an administrator; {ended} sessions revoked")),
+        ))?;
+        tx.commit()?;
+        Ok(user)
+    }
+
+    /// Phase two of an import: writes the prepared rows in one transaction. Rows that repeat an
+    /// email or username of an earlier row, or (with [`OnConflict::Fail`]) whose email is
+    /// registered, are problems; with any problem, or in a dry run, nothing is written.
+    pub fn import(
+        &mut self,
+        spool: Spool,
+        on_conflict: OnConflict,
+        dry_run: bool,
+        mut problems: Problems,
+        source: &str,
+        progress: &dyn Fn(u64),
+    ) -> Result<ImportSummary> {
+        let mut summary = ImportSummary {
+            dry_run,
+            ..ImportSummary::default()
+        };
+        let tx = self.store.write()?;
+        let mark = tx.batch_mark()?;
+        for (done, row) in spool.drain()?.enumerate() {
+            let row = row?;
+            let user = User {
+                id: Uuid::now_v7(),
+                email: row.email.clone(),
+                username: row.username.clone(),
+                password_hash: row.password_hash.clone(),
+                confirmed: row.confirmed.unwrap_or(false),
+                active: row.active.unwrap_or(true),
+                locked: false,
+                created_at: self.now,
+                lockout: Lockout::default(),
+            };
+            let problem = |message: String| RowProblem::invalid(row.line, message);
+            match tx.insert_user_unless_taken(&user, mark)? {
+                Insert::Created => summary.created += 1,
+                Insert::EmailInBatch => problems.push(problem(format!("{} appears earlier in the file", row.email))),
+                Insert::UsernameInBatch => problems.push(problem(format!(
+                    "username {} appears earlier in the file",
+                    row.username.unwrap_or_default()
+                ))),
+                Insert::UsernameTaken => problems.push(problem(format!(
+                    "the username {} is already taken",
+                    row.username.unwrap_or_default()
+                ))),
+                Insert::EmailTaken(existing) => match on_conflict {
+                    OnConflict::Fail => problems.push(RowProblem {
+                        conflict: true,
+                        ..problem(format!("the email {} is already registered", row.email))
+                    }),
+                    OnConflict::Skip => summary.skipped += 1,
+                    OnConflict::Update => match update_imported(&tx, existing, &row, self.now) {
+                        Ok(()) => summary.updated += 1,
+                        Err(Error::Conflict(message)) => problems.push(problem(message)),
+                        Err(other) => return Err(other),
+                    },
+                },
+            }
+            if done % 4096 == 4095 {
+                progress(done as u64 + 1);
+            }
+        }
+        if let Some(refusal) = problems.into_error() {
+            return Err(refusal);
+        }
+        if dry_run {
+            return Ok(summary);
+        }
+        let detail = format!(
+            "from {source}: {} created, {} skipped, {} updated",
+            summary.created, summary.skipped, summary.updated
+        );
+        tx.append_audit(&self.stamp.entry(AuditEvent::UsersImported, None, Some(detail)))?;
+        tx.commit()?;
+        Ok(summary)
+    }
+}
+
+/// Applies an import row's non-empty values to the account that has its email. A new password
+/// hash ends the account's sessions and unused emailed tokens, as any new password does.
+fn update_imported(tx: &impl Transaction, mut existing: User, row: &PreparedRow, now: DateTime<Utc>) -> Result<()> {
+    if row.email != existing.email {
+        tx.set_email(existing.id, &row.email)?;
+    }
+    if row.username.is_some() && row.username != existing.username {
+        tx.set_username(existing.id, row.username.as_deref())?;
+    }
+    if let Some(confirmed) = row.confirmed.filter(|c| *c != existing.confirmed) {
+        tx.set_confirmed(existing.id, confirmed)?;
+    }
+    if let Some(active) = row.active.filter(|a| *a != existing.active) {
+        tx.set_active(existing.id, active)?;
+    }
+    if let Some(hash) = row
+        .password_hash
+        .clone()
+        .filter(|h| existing.password_hash.as_ref() != Some(h))
+    {
+        let expected = existing.password_hash.clone();
+        replace_password(tx, &mut existing, hash, expected.as_deref(), None, now)?.ok_or_else(changed_meanwhile)?;
+    }
+    Ok(())
+}

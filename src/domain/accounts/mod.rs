@@ -1,0 +1,250 @@
+//! The account operations: each reads or writes through one storage transaction and records
+//! every change of state in the audit log. By concern: `admin` (what administrators do),
+//! `login` (login, lockout, re-authentication, sessions) and `tokens` (the emailed-token
+//! flows).
+
+use std::cell::OnceCell;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use crate::domain::email::Email;
+use crate::domain::lockout::{Lockout, LockoutPolicy};
+use crate::domain::mail::{Delivery, Mail, Outbox};
+use crate::domain::password::{Hasher, Password};
+use crate::domain::policy::PasswordPolicy;
+use crate::domain::session::{Session, SessionDurations};
+use crate::domain::token::{SecretToken, TokenLifetimes};
+use crate::domain::user::{User, UserKey, Username, no_such_user};
+use crate::error::{Error, Result};
+use crate::store::{Store, Transaction};
+
+mod admin;
+mod login;
+mod tokens;
+
+pub use tokens::AddressHash;
+
+/// What a session file claims: a token, valid only in the database it names.
+#[derive(Debug)]
+pub struct SessionClaim {
+    /// The identity of the database the session was made in.
+    pub database_id: String,
+    /// The secret session token.
+    pub token: SecretToken,
+}
+
+/// A new account as asked for by `user add`.
+#[derive(Debug)]
+pub struct NewAccount {
+    /// The validated address.
+    pub email: Email,
+    /// An optional validated username.
+    pub username: Option<Username>,
+    /// The password, already checked against the policy; `None` cannot log in.
+    pub password: Option<Password>,
+    /// Whether the address counts as confirmed already.
+    pub confirmed: bool,
+    /// Whether the account may log in.
+    pub active: bool,
+}
+
+/// A successful login: the user, the session recorded, and the claim for the session file.
+#[derive(Debug)]
+pub struct Login {
+    /// Who logged in.
+    pub user: User,
+    /// The session recorded in the database.
+    pub session: Session,
+    /// What the session file must hold; only the token's hash is in the database.
+    pub claim: SessionClaim,
+}
+
+/// What `session revoke` ended.
+#[derive(Debug)]
+pub struct Revoked {
+    /// The sessions revoked.
+    pub sessions: Vec<Uuid>,
+    /// Whether the current session was one of them.
+    pub current: bool,
+}
+
+/// The rules the operations apply, from the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// How long sessions last.
+    pub sessions: SessionDurations,
+    /// How long emailed tokens last.
+    pub tokens: TokenLifetimes,
+    /// Whether unconfirmed accounts are refused at login.
+    pub require_confirmation: bool,
+    /// The rules relating a new password to its account.
+    pub passwords: PasswordPolicy,
+    /// When consecutive failed logins lock an account out.
+    pub lockout: LockoutPolicy,
+    /// The least time a failed login or re-authentication takes (`login_failure_delay`).
+    pub failure_delay: std::time::Duration,
+}
+
+/// A change whose security notice was mailed after the fact: the change stands even when the
+/// notice could not be delivered.
+#[derive(Debug)]
+pub struct Noticed<T> {
+    /// The result of the change.
+    pub value: T,
+    /// Where the notice went, or why it could not be delivered.
+    pub notice: Result<Delivery>,
+}
+
+/// The one answer for every unusable token: unknown, expired, used, or for another purpose.
+pub fn invalid_token() -> Error {
+    Error::AuthFailed("The token is invalid or has expired.".to_owned())
+}
+
+/// The account operations over one store, at one moment, on behalf of one OS user.
+pub struct Accounts<'a, S: Store> {
+    store: &'a mut S,
+    hasher: &'a Hasher,
+    policy: Policy,
+    now: DateTime<Utc>,
+    stamp: Stamp,
+}
+
+/// When and by whom: what every audit row of one command shares. The operating-system user is
+/// looked up only when a row is written (read-only commands such as whoami never pay for it).
+struct Stamp {
+    now: DateTime<Utc>,
+    os_user: OnceCell<String>,
+    lookup_os_user: fn() -> String,
+}
+
+impl Stamp {
+    fn entry(&self, event: AuditEvent, user: Option<&User>, detail: Option<String>) -> AuditEntry {
+        AuditEntry {
+            at: self.now,
+            event,
+            user_id: user.map(|u| u.id),
+            email: user.map(|u| u.email.clone()),
+            os_user: self.os_user.get_or_init(self.lookup_os_user).clone(),
+            detail,
+        }
+    }
+}
+
+impl<'a, S: Store> Accounts<'a, S> {
+    /// Operations at `now` (the clock is read once, by the caller) run by the operating-system
+    /// user that `os_user` names when an audit row needs it.
+    pub fn new(
+        store: &'a mut S,
+        hasher: &'a Hasher,
+        policy: Policy,
+        now: DateTime<Utc>,
+        os_user: fn() -> String,
+    ) -> Self {
+        Accounts {
+            store,
+            hasher,
+            policy,
+            now,
+            stamp: Stamp {
+                now,
+                os_user: OnceCell::new(),
+                lookup_os_user: os_user,
+            },
+        }
+    }
+
+    /// The user named by `key`.
+    pub fn user(&mut self, key: &UserKey) -> Result<User> {
+        self.store.read()?.find_user(key)?.ok_or_else(|| no_such_user(key))
+    }
+
+    /// Calls `each` for every user, in creation order, streaming.
+    pub fn for_each_user(&mut self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
+        self.store.read()?.for_each_user(each)
+    }
+
+    /// Calls `each` for every audit row that passes `filter`.
+    pub fn for_each_audit(
+        &mut self,
+        filter: &AuditFilter,
+        each: &mut dyn FnMut(AuditEntry) -> Result<()>,
+    ) -> Result<()> {
+        self.store.read()?.for_each_audit(filter, each)
+    }
+}
+
+impl<S: Store> Accounts<'_, S> {
+    /// When something made now with `lifetime` stops being valid: at the latest the end of
+    /// year 9999, the last moment RFC 3339 can write, whatever the lifetime.
+    fn expiry(&self, lifetime: chrono::Duration) -> DateTime<Utc> {
+        const LATEST: DateTime<Utc> = match DateTime::from_timestamp(253_402_300_799, 0) {
+            Some(time) => time,
+            None => panic!("9999-12-31T23:59:59Z is a valid time"),
+        };
+        self.now
+            .checked_add_signed(lifetime)
+            .map_or(LATEST, |time| time.min(LATEST))
+    }
+
+    /// Mails a notice whose failure does not undo the change it reports (but is audited).
+    fn notify(&mut self, outbox: &dyn Outbox, user: &User, mail: &Mail<'_>) -> Result<Delivery> {
+        let sent = outbox.send(mail);
+        if let Err(error) = &sent {
+            self.audit_mail_failure(user, error)?;
+        }
+        sent
+    }
+
+    fn audit_mail_failure(&mut self, user: &User, error: &Error) -> Result<()> {
+        let tx = self.store.write()?;
+        tx.append_audit(
+            &self
+                .stamp
+                .entry(AuditEvent::MailFailed, Some(user), Some(error.to_string())),
+        )?;
+        tx.commit()
+    }
+}
+
+/// Ends what the user's old credential or state allowed: every live session but `keep`, and
+/// every unused emailed token of any purpose. Returns how many sessions ended.
+fn end_sessions_and_tokens(
+    tx: &impl Transaction,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    tx.delete_unused_tokens(user_id, None)?;
+    tx.revoke_sessions(user_id, keep, now)
+}
+
+/// Gives `user` the password `hash` if their stored hash is still `expected`, forgets failed
+/// logins, and ends every session but `keep` and every unused emailed token. Returns how many
+/// sessions ended, or `None` (nothing written) when the stored hash had changed.
+fn replace_password(
+    tx: &impl Transaction,
+    user: &mut User,
+    hash: String,
+    expected: Option<&str>,
+    keep: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Option<usize>> {
+    if !tx.set_password_hash(user.id, &hash, expected)? {
+        return Ok(None);
+    }
+    user.password_hash = Some(hash);
+    tx.set_lockout(user.id, Lockout::default())?;
+    user.lockout = Lockout::default();
+    end_sessions_and_tokens(tx, user.id, keep, now).map(Some)
+}
+
+/// The error for a password that another command replaced between the read and the write (a
+/// backend whose transactions do not hold the row).
+fn changed_meanwhile() -> Error {
+    Error::Conflict("The password was changed by another command at the same time; nothing was changed.".to_owned())
+}
+
+#[cfg(test)]
+mod tests;
