@@ -3,6 +3,7 @@
 mod util;
 
 mod accounts;
+mod attack;
 mod backup;
 mod contract;
 mod mail;
