@@ -1,5 +1,6 @@
-//! `init`, `db status|migrate` and `audit`: looking after the database itself.
+//! `init`, `db status|migrate|backup|check` and `audit`: looking after the database itself.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -9,9 +10,9 @@ use serde_json::json;
 use crate::cli::Context;
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::email::normalize;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::format_time;
-use crate::store::sqlite::{SCHEMA_VERSION, SchemaCheck};
+use crate::store::sqlite::{SCHEMA_VERSION, SchemaCheck, SqliteStore};
 use crate::store::{Store, Transaction};
 
 /// `authctl db ...`
@@ -23,6 +24,23 @@ pub enum DbCommand {
     /// Bring the schema up to this authctl's version.
     #[command(after_long_help = "Example:\n  authctl --db /srv/app/users.db db migrate")]
     Migrate,
+    /// Copy the database into a new file (0600), consistently, while other processes use it.
+    #[command(after_long_help = "Example:\n  authctl db backup /var/backups/users-$(date +%F).db")]
+    Backup(BackupArgs),
+    /// Check integrity, foreign keys and authctl's own invariants (exit 7 listing any problem).
+    #[command(after_long_help = "Example:\n  authctl db check --json")]
+    Check,
+}
+
+/// Arguments of `authctl db backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new file; an existing one is refused (exit 2) unless --force.
+    #[arg(value_name = "PATH")]
+    path: PathBuf,
+    /// Replace PATH if it is an existing regular file.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Arguments of `authctl audit`.
@@ -79,8 +97,68 @@ impl DbCommand {
                     }
                 })
             }
+            DbCommand::Backup(args) => args.run(&store, ctx),
+            DbCommand::Check => check(&mut store, ctx),
         }
     }
+}
+
+impl BackupArgs {
+    fn run(self, store: &SqliteStore, ctx: &Context) -> Result<()> {
+        let summary = store.backup_to(&self.path, self.force, ctx.settings.busy_timeout)?;
+        let source = store.path().display().to_string();
+        ctx.printer.emit(
+            &json!({
+                "path": summary.path,
+                "source": source,
+                "schema_version": summary.schema_version,
+                "users": summary.users,
+                "bytes": summary.bytes,
+            }),
+            |w| {
+                writeln!(
+                    w,
+                    "Backed up {source} to {} ({} users, {} bytes).",
+                    summary.path.display(),
+                    summary.users,
+                    summary.bytes
+                )
+            },
+        )
+    }
+}
+
+/// `authctl db check`: prints the report; any problem is exit 7.
+fn check(store: &mut SqliteStore, ctx: &Context) -> Result<()> {
+    let report = store.check()?;
+    let path = store.path().display().to_string();
+    let value = json!({
+        "path": path,
+        "ok": report.total == 0,
+        "problems": report.problems,
+        "problem_count": report.total,
+    });
+    ctx.printer.emit(&value, |w| {
+        if report.total == 0 {
+            return writeln!(w, "The database {path} passed every check.");
+        }
+        for problem in &report.problems {
+            writeln!(w, "problem: {problem}")?;
+        }
+        let unlisted = report.total - report.problems.len() as u64;
+        if unlisted > 0 {
+            writeln!(w, "({unlisted} more problems not listed)")?;
+        }
+        Ok(())
+    })?;
+    if report.total == 0 {
+        return Ok(());
+    }
+    Err(Error::Storage(format!(
+        "The database {path} failed its check: {} problem{}.",
+        report.total,
+        if report.total == 1 { "" } else { "s" }
+    )))
 }
 
 impl AuditArgs {

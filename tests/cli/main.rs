@@ -3,6 +3,8 @@
 mod util;
 
 mod accounts;
+mod attack;
+mod backup;
 mod contract;
 mod docs;
 mod limits;
