@@ -73,6 +73,12 @@ _authctl() {
             authctl__subcmd__confirm__subcmd__help,resend)
                 cmd="authctl__subcmd__confirm__subcmd__help__subcmd__resend"
                 ;;
+            authctl__subcmd__db,backup)
+                cmd="authctl__subcmd__db__subcmd__backup"
+                ;;
+            authctl__subcmd__db,check)
+                cmd="authctl__subcmd__db__subcmd__check"
+                ;;
             authctl__subcmd__db,help)
                 cmd="authctl__subcmd__db__subcmd__help"
                 ;;
@@ -81,6 +87,12 @@ _authctl() {
                 ;;
             authctl__subcmd__db,status)
                 cmd="authctl__subcmd__db__subcmd__status"
+                ;;
+            authctl__subcmd__db__subcmd__help,backup)
+                cmd="authctl__subcmd__db__subcmd__help__subcmd__backup"
+                ;;
+            authctl__subcmd__db__subcmd__help,check)
+                cmd="authctl__subcmd__db__subcmd__help__subcmd__check"
                 ;;
             authctl__subcmd__db__subcmd__help,help)
                 cmd="authctl__subcmd__db__subcmd__help__subcmd__help"
@@ -156,6 +168,12 @@ _authctl() {
                 ;;
             authctl__subcmd__help__subcmd__confirm,resend)
                 cmd="authctl__subcmd__help__subcmd__confirm__subcmd__resend"
+                ;;
+            authctl__subcmd__help__subcmd__db,backup)
+                cmd="authctl__subcmd__help__subcmd__db__subcmd__backup"
+                ;;
+            authctl__subcmd__help__subcmd__db,check)
+                cmd="authctl__subcmd__help__subcmd__db__subcmd__check"
                 ;;
             authctl__subcmd__help__subcmd__db,migrate)
                 cmd="authctl__subcmd__help__subcmd__db__subcmd__migrate"
@@ -491,7 +509,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__db)
-            opts="-h --db --session-file --config --json --help status migrate help"
+            opts="-h --db --session-file --config --json --help status migrate backup check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -516,9 +534,89 @@ _authctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        authctl__subcmd__db__subcmd__help)
-            opts="status migrate help"
+        authctl__subcmd__db__subcmd__backup)
+            opts="-h --force --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__db__subcmd__check)
+            opts="-h --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__db__subcmd__help)
+            opts="status migrate backup check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__db__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__db__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -829,8 +927,36 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help__subcmd__db)
-            opts="status migrate"
+            opts="status migrate backup check"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__db__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__db__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

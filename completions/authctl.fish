@@ -31,7 +31,7 @@ complete -c authctl -n "__fish_authctl_needs_command" -l json -d 'Print exactly 
 complete -c authctl -n "__fish_authctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authctl -n "__fish_authctl_needs_command" -s V -l version -d 'Print version'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "init" -d 'Create and migrate the database (idempotent)'
-complete -c authctl -n "__fish_authctl_needs_command" -f -a "db" -d 'Inspect or migrate the database schema'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "db" -d 'Inspect, migrate, back up or check the database'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "user" -d 'Manage user accounts'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "login" -d 'Log in and keep a session'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "logout" -d 'End the current session'
@@ -50,14 +50,16 @@ complete -c authctl -n "__fish_authctl_using_subcommand init" -l session-file -d
 complete -c authctl -n "__fish_authctl_using_subcommand init" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand init" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
-complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -l session-file -d 'Where the login session is kept' -r -F
-complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -l config -d 'A TOML file of settings' -r -F
-complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
-complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -s h -l help -d 'Print help'
-complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -f -a "status" -d 'Show the database path, its schema version and how many users it has'
-complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -f -a "migrate" -d 'Bring the schema up to this authctl\'s version'
-complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate backup check help" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate backup check help" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate backup check help" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate backup check help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate backup check help" -s h -l help -d 'Print help'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate backup check help" -f -a "status" -d 'Show the database path, its schema version and how many users it has'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate backup check help" -f -a "migrate" -d 'Bring the schema up to this authctl\'s version'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate backup check help" -f -a "backup" -d 'Copy the database into a new file (0600), consistently, while other processes use it'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate backup check help" -f -a "check" -d 'Check integrity, foreign keys and authctl\'s own invariants (exit 7 listing any problem)'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and not __fish_seen_subcommand_from status migrate backup check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -l session-file -d 'Where the login session is kept' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from status" -l config -d 'A TOML file of settings' -r -F
@@ -68,8 +70,21 @@ complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subc
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from migrate" -l config -d 'A TOML file of settings' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from migrate" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from backup" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from backup" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from backup" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from backup" -l force -d 'Replace PATH if it is an existing regular file'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from backup" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from check" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from check" -l session-file -d 'Where the login session is kept' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from check" -l config -d 'A TOML file of settings' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from check" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the database path, its schema version and how many users it has'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Bring the schema up to this authctl\'s version'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Copy the database into a new file (0600), consistently, while other processes use it'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check integrity, foreign keys and authctl\'s own invariants (exit 7 listing any problem)'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line)' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and not __fish_seen_subcommand_from add list show remove lock unlock import export set-password help" -l session-file -d 'Where the login session is kept' -r -F
@@ -279,7 +294,7 @@ complete -c authctl -n "__fish_authctl_using_subcommand man" -l config -d 'A TOM
 complete -c authctl -n "__fish_authctl_using_subcommand man" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "init" -d 'Create and migrate the database (idempotent)'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "db" -d 'Inspect or migrate the database schema'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "db" -d 'Inspect, migrate, back up or check the database'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "user" -d 'Manage user accounts'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "login" -d 'Log in and keep a session'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "logout" -d 'End the current session'
@@ -295,6 +310,8 @@ complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_see
 complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the database path, its schema version and how many users it has'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Bring the schema up to this authctl\'s version'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "backup" -d 'Copy the database into a new file (0600), consistently, while other processes use it'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "check" -d 'Check integrity, foreign keys and authctl\'s own invariants (exit 7 listing any problem)'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "add" -d 'Create an account and print its id'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "list" -d 'List every account'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "show" -d 'Show one account, with its failed logins and any lockout'

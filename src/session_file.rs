@@ -100,7 +100,9 @@ pub fn remove(path: &Path) -> Result<()> {
     }
 }
 
-fn parse(text: &str) -> Option<SessionClaim> {
+/// The claim of a session file's text, or `None` when it is not exactly our format (public for
+/// the fuzz target).
+pub fn parse(text: &str) -> Option<SessionClaim> {
     let mut lines = text.lines();
     if lines.next()? != HEADER {
         return None;

@@ -1,5 +1,6 @@
-//! `init`, `db status|migrate` and `audit`: looking after the database itself.
+//! `init`, `db status|migrate|backup|check` and `audit`: looking after the database itself.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -9,8 +10,10 @@ use serde_json::json;
 use crate::cli::Context;
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::email::normalize;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::format_time;
+use crate::settings::Database;
+use crate::store::sqlite::SqliteStore;
 use crate::store::{SchemaCheck, Store, Transaction};
 
 /// `authctl db ...`
@@ -22,6 +25,23 @@ pub enum DbCommand {
     /// Bring the schema up to this authctl's version.
     #[command(after_long_help = "Example:\n  authctl --db /srv/app/users.db db migrate")]
     Migrate,
+    /// Copy the database into a new file (0600), consistently, while other processes use it.
+    #[command(after_long_help = "Example:\n  authctl db backup /var/backups/users-$(date +%F).db")]
+    Backup(BackupArgs),
+    /// Check integrity, foreign keys and authctl's own invariants (exit 7 listing any problem).
+    #[command(after_long_help = "Example:\n  authctl db check --json")]
+    Check,
+}
+
+/// Arguments of `authctl db backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new file; an existing one is refused (exit 2) unless --force.
+    #[arg(value_name = "PATH")]
+    path: PathBuf,
+    /// Replace PATH if it is an existing regular file.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Arguments of `authctl audit`.
@@ -49,41 +69,127 @@ pub fn init(ctx: &Context) -> Result<()> {
 impl DbCommand {
     /// Runs the subcommand.
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let mut store = ctx.open_store(SchemaCheck::UpToThisBinary)?;
-        let path = store.location();
         match self {
-            DbCommand::Status => {
-                let version = store.schema_version()?;
-                let latest = store.latest_schema_version();
-                let engine = store.name();
-                let users = store.read()?.count_users()?;
-                let value = json!({
-                    "engine": engine,
-                    "path": path,
-                    "schema_version": version,
-                    "latest_schema_version": latest,
-                    "users": users,
-                });
-                ctx.printer.emit(&value, |w| {
-                    writeln!(w, "engine:          {engine}")?;
-                    writeln!(w, "path:            {path}")?;
-                    writeln!(w, "schema version:  {version} (this authctl: {latest})")?;
-                    writeln!(w, "users:           {users}")
-                })
-            }
-            DbCommand::Migrate => {
-                let (from, to) = store.migrate()?;
-                let value = json!({ "path": path, "from_version": from, "schema_version": to });
-                ctx.printer.emit(&value, |w| {
-                    if from == to {
-                        writeln!(w, "The database {path} is already at schema version {to}.")
-                    } else {
-                        writeln!(w, "Migrated the database {path} from schema version {from} to {to}.")
-                    }
-                })
-            }
+            DbCommand::Status => status(ctx),
+            DbCommand::Migrate => migrate(ctx),
+            DbCommand::Backup(args) => args.run(&sqlite_file(ctx, BACKUP_ON_POSTGRES)?, ctx),
+            DbCommand::Check => check(&mut sqlite_file(ctx, CHECK_ON_POSTGRES)?, ctx),
         }
     }
+}
+
+/// Why `db backup` is refused on PostgreSQL, and what does the job there.
+const BACKUP_ON_POSTGRES: &str = "db backup copies an SQLite file; back up a PostgreSQL database with \
+     pg_dump (for example `pg_dump --format=custom --file=users.dump DATABASE`).";
+
+/// Why `db check` is refused on PostgreSQL, and what does the job there.
+const CHECK_ON_POSTGRES: &str = "db check checks an SQLite file; check a PostgreSQL database with its \
+     own tools (for example pg_amcheck, or pg_dump to /dev/null to read every row).";
+
+/// `authctl db status`.
+fn status(ctx: &Context) -> Result<()> {
+    let mut store = ctx.open_store(SchemaCheck::UpToThisBinary)?;
+    let path = store.location();
+    let version = store.schema_version()?;
+    let latest = store.latest_schema_version();
+    let engine = store.name();
+    let users = store.read()?.count_users()?;
+    let value = json!({
+        "engine": engine,
+        "path": path,
+        "schema_version": version,
+        "latest_schema_version": latest,
+        "users": users,
+    });
+    ctx.printer.emit(&value, |w| {
+        writeln!(w, "engine:          {engine}")?;
+        writeln!(w, "path:            {path}")?;
+        writeln!(w, "schema version:  {version} (this authctl: {latest})")?;
+        writeln!(w, "users:           {users}")
+    })
+}
+
+/// `authctl db migrate`.
+fn migrate(ctx: &Context) -> Result<()> {
+    let mut store = ctx.open_store(SchemaCheck::UpToThisBinary)?;
+    let path = store.location();
+    let (from, to) = store.migrate()?;
+    let value = json!({ "path": path, "from_version": from, "schema_version": to });
+    ctx.printer.emit(&value, |w| {
+        if from == to {
+            writeln!(w, "The database {path} is already at schema version {to}.")
+        } else {
+            writeln!(w, "Migrated the database {path} from schema version {from} to {to}.")
+        }
+    })
+}
+
+/// The SQLite file of the `db` setting, for the commands that work on the file itself; on
+/// PostgreSQL they are refused (exit 2, before connecting) with `on_postgres`, which names the
+/// PostgreSQL tool that does the job.
+fn sqlite_file(ctx: &Context, on_postgres: &str) -> Result<SqliteStore> {
+    match &ctx.settings.db {
+        Database::Sqlite(path) => SqliteStore::open(path, ctx.settings.busy_timeout, SchemaCheck::UpToThisBinary),
+        Database::Postgres(_) => Err(Error::Usage(on_postgres.to_owned())),
+    }
+}
+
+impl BackupArgs {
+    fn run(self, store: &SqliteStore, ctx: &Context) -> Result<()> {
+        let summary = store.backup_to(&self.path, self.force, ctx.settings.busy_timeout)?;
+        let source = store.path().display().to_string();
+        ctx.printer.emit(
+            &json!({
+                "path": summary.path,
+                "source": source,
+                "schema_version": summary.schema_version,
+                "users": summary.users,
+                "bytes": summary.bytes,
+            }),
+            |w| {
+                writeln!(
+                    w,
+                    "Backed up {source} to {} ({} users, {} bytes).",
+                    summary.path.display(),
+                    summary.users,
+                    summary.bytes
+                )
+            },
+        )
+    }
+}
+
+/// `authctl db check`: prints the report; any problem is exit 7.
+fn check(store: &mut SqliteStore, ctx: &Context) -> Result<()> {
+    let report = store.check()?;
+    let path = store.path().display().to_string();
+    let value = json!({
+        "path": path,
+        "ok": report.total == 0,
+        "problems": report.problems,
+        "problem_count": report.total,
+    });
+    ctx.printer.emit(&value, |w| {
+        if report.total == 0 {
+            return writeln!(w, "The database {path} passed every check.");
+        }
+        for problem in &report.problems {
+            writeln!(w, "problem: {problem}")?;
+        }
+        let unlisted = report.total - report.problems.len() as u64;
+        if unlisted > 0 {
+            writeln!(w, "({unlisted} more problems not listed)")?;
+        }
+        Ok(())
+    })?;
+    if report.total == 0 {
+        return Ok(());
+    }
+    Err(Error::Storage(format!(
+        "The database {path} failed its check: {} problem{}.",
+        report.total,
+        if report.total == 1 { "" } else { "s" }
+    )))
 }
 
 impl AuditArgs {

@@ -87,7 +87,7 @@ enum Command {
     /// Create and migrate the database (idempotent).
     #[command(after_long_help = "Example:\n  authctl --db /srv/app/users.db init")]
     Init,
-    /// Inspect or migrate the database schema.
+    /// Inspect, migrate, back up or check the database.
     #[command(subcommand)]
     Db(admin::DbCommand),
     /// Manage user accounts.

@@ -41,6 +41,8 @@ fn every_subcommand_has_an_example() {
         &["init"],
         &["db", "status"],
         &["db", "migrate"],
+        &["db", "backup"],
+        &["db", "check"],
         &["user", "add"],
         &["user", "list"],
         &["user", "show"],

@@ -4,6 +4,8 @@ mod engine;
 mod util;
 
 mod accounts;
+mod attack;
+mod backup;
 mod conformance;
 mod contract;
 mod docs;
