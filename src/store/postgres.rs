@@ -650,8 +650,17 @@ impl Transaction for PostgresTx<'_> {
         Ok(deleted as usize)
     }
 
+    /// In a write transaction, first takes a transaction-scoped advisory lock on the address: the
+    /// domain counts, then records, and READ COMMITTED alone would let concurrent requests all
+    /// count the same number and all pass the limit. (SQLite's write lock does this there.)
     fn count_reset_requests(&self, address: &AddressHash, since: DateTime<Utc>) -> Result<u64> {
-        let rows = self.inner().query(
+        let mut inner = self.inner();
+        if inner.locking {
+            let mut key = [0; 8];
+            key.copy_from_slice(&address.0[..8]);
+            inner.execute("SELECT pg_advisory_xact_lock($1)", &[&i64::from_be_bytes(key)])?;
+        }
+        let rows = inner.query(
             "SELECT count(*) FROM reset_requests WHERE address_hash = $1 AND at > $2",
             &[&&address.0[..], &millis(since)],
         )?;

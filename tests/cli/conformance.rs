@@ -352,3 +352,31 @@ fn reset_requests_are_counted_per_address_and_forgotten() {
     assert_eq!(tx.count_reset_requests(&bob, at(-1)).unwrap(), 2);
     tx.commit().unwrap();
 }
+
+/// Two write transactions count one address's reset requests: the second waits for the first to
+/// record its request (SQLite's write lock, PostgreSQL's advisory lock on the address) and then
+/// counts it, so that concurrent requests cannot all pass the hourly limit.
+#[test]
+fn reset_requests_counted_in_a_write_transaction_are_counted_once() {
+    let world = World::new();
+    let address = AddressHash([9; 32]);
+    let mut first = world.store();
+    let tx = first.write().unwrap();
+    assert_eq!(tx.count_reset_requests(&address, at(-3600)).unwrap(), 0);
+    let (started, wait_started) = mpsc::channel();
+    let second = std::thread::scope(|scope| {
+        let racer = scope.spawn(|| {
+            let mut second = world.store();
+            started.send(()).unwrap();
+            let tx = second.write().unwrap();
+            tx.count_reset_requests(&address, at(-3600)).unwrap()
+        });
+        wait_started.recv().unwrap();
+        // Give the racer time to reach the lock; the outcome must not depend on it.
+        std::thread::sleep(Duration::from_millis(300));
+        tx.record_reset_request(&address, at(0), at(-3600)).unwrap();
+        tx.commit().unwrap();
+        racer.join().unwrap()
+    });
+    assert_eq!(second, 1, "the second transaction counted before the first recorded");
+}
