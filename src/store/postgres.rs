@@ -624,8 +624,17 @@ impl Transaction for PostgresTx<'_> {
         Ok(())
     }
 
+    /// In a write transaction, locks the token's user before the token: every write that starts
+    /// from the user (lock, passwd, remove) takes the user first and then its tokens, and the
+    /// opposite order would deadlock with it.
     fn find_token(&self, hash: &TokenHash) -> Result<Option<EmailToken>> {
         let mut inner = self.inner();
+        if inner.locking {
+            inner.query(
+                "SELECT 1 FROM users WHERE id = (SELECT user_id FROM tokens WHERE token_hash = $1) FOR UPDATE",
+                &[&&hash.0[..]],
+            )?;
+        }
         let lock = inner.lock_clause();
         let row = inner.query_opt(
             &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE token_hash = $1{lock}"),

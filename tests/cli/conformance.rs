@@ -380,3 +380,44 @@ fn reset_requests_counted_in_a_write_transaction_are_counted_once() {
     });
     assert_eq!(second, 1, "the second transaction counted before the first recorded");
 }
+
+/// A token being consumed (token, then its user) while an administrator's write ends the user's
+/// tokens (user, then tokens): both commit, one after the other. Taking the rows in opposite
+/// orders would deadlock on PostgreSQL, and one of them would fail.
+#[test]
+fn consuming_a_token_while_its_user_is_changed_does_not_deadlock() {
+    let world = World::new();
+    let mut first = world.store();
+    let ada = user("ada@example.com", None);
+    let tx = first.write().unwrap();
+    tx.insert_user(&ada).unwrap();
+    tx.insert_token(&token(7, ada.id, TokenPurpose::Reset)).unwrap();
+    tx.commit().unwrap();
+
+    let tx = first.write().unwrap();
+    tx.find_token(&TokenHash([7; 32])).unwrap().unwrap();
+    let (started, wait_started) = mpsc::channel();
+    let (consumed, admin) = std::thread::scope(|scope| {
+        let admin = scope.spawn(|| {
+            let mut second = world.store();
+            started.send(()).unwrap();
+            let tx = second.write()?;
+            tx.find_user(&UserKey::Id(ada.id))?;
+            tx.set_locked(ada.id, true)?;
+            let deleted = tx.delete_unused_tokens(ada.id, None)?;
+            tx.commit()?;
+            Ok::<_, authctl::Error>(deleted)
+        });
+        wait_started.recv().unwrap();
+        // Give the administrator time to reach its locks; the outcome must not depend on it.
+        std::thread::sleep(Duration::from_millis(300));
+        let consumed = (|| {
+            tx.find_user(&UserKey::Id(ada.id))?;
+            tx.mark_token_used(&TokenHash([7; 32]), at(1))?;
+            tx.commit()
+        })();
+        (consumed, admin.join().unwrap())
+    });
+    consumed.expect("the consumer failed");
+    assert_eq!(admin.expect("the administrator failed"), 0, "the token was used first");
+}
