@@ -17,15 +17,15 @@ fn init_is_idempotent_and_db_status_reports() {
         .arg("init")
         .assert()
         .success()
-        .stdout(contains("schema version 4"));
+        .stdout(contains("schema version 5"));
     let init = world.json(&["init"]);
-    assert_eq!(init["schema_version"], 4);
+    assert_eq!(init["schema_version"], 5);
     assert_eq!(init["path"], world.db().to_str().unwrap());
     assert_eq!(mode(&world.db()), 0o600);
     world.add_user("ada@example.com");
     let status = world.json(&["db", "status"]);
-    assert_eq!(status["schema_version"], 4);
-    assert_eq!(status["latest_schema_version"], 4);
+    assert_eq!(status["schema_version"], 5);
+    assert_eq!(status["latest_schema_version"], 5);
     assert_eq!(status["users"], 1);
     assert_eq!(status["path"], world.db().to_str().unwrap());
     world
@@ -39,8 +39,8 @@ fn init_is_idempotent_and_db_status_reports() {
         .args(["db", "migrate"])
         .assert()
         .success()
-        .stdout(contains("already at schema version 4"));
-    assert_eq!(world.json(&["db", "migrate"])["from_version"], 4);
+        .stdout(contains("already at schema version 5"));
+    assert_eq!(world.json(&["db", "migrate"])["from_version"], 5);
 }
 
 #[test]
