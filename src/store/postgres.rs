@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_email_tokens.sql"),
     include_str!("../../migrations/postgres/0003_lockout.sql"),
     include_str!("../../migrations/postgres/0004_reset_requests.sql"),
+    include_str!("../../migrations/postgres/0005_nfkc_names.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use uuid::Uuid;
 
@@ -24,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_email_tokens.sql"),
     include_str!("../../migrations/sqlite/0003_lockout.sql"),
     include_str!("../../migrations/sqlite/0004_reset_requests.sql"),
+    include_str!("../../migrations/sqlite/0005_nfkc_names.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -88,6 +90,13 @@ impl SqliteStore {
 
     /// Applies every pending migration in one transaction; returns the versions before and after.
     pub fn migrate(&mut self) -> Result<(u32, u32)> {
+        // Migration 5 recomputes stored comparison forms with the domain's own normalisation.
+        self.conn.create_scalar_function(
+            "authctl_normalize",
+            1,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            |context| Ok(context.get::<Option<String>>(0)?.as_deref().map(normalize)),
+        )?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Checked again under the write lock: another process may have changed the file since.
         let before = identify(&tx, &self.path)?;
@@ -890,6 +899,43 @@ mod tests {
     #[test]
     fn every_migration_file_is_embedded_in_order() {
         crate::store::tests::assert_migrations_listed("sqlite", MIGRATIONS.len());
+    }
+
+    /// Rows of a schema-4 database compared names in lower case only; migrating recomputes them,
+    /// so that an account named in full-width letters is found by its plain spelling.
+    #[test]
+    fn migrating_recomputes_the_comparison_forms_of_older_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("authctl.db");
+        let mut store = SqliteStore::open(&path, Duration::from_secs(1), SchemaCheck::Current).unwrap();
+        let tx = store.write().unwrap();
+        tx.insert_user(&User {
+            id: Uuid::now_v7(),
+            email: "ａｄａ@example.com".to_owned(),
+            username: Some("ＡＤＡ".to_owned()),
+            password_hash: None,
+            confirmed: false,
+            active: true,
+            locked: false,
+            created_at: Utc::now(),
+            lockout: Default::default(),
+        })
+        .unwrap();
+        tx.commit().unwrap();
+        // As schema 4 stored them: lower case only.
+        store
+            .conn
+            .execute_batch(
+                "UPDATE users SET email_normalized = lower(email), username_normalized = lower(username);
+                 PRAGMA user_version = 4;",
+            )
+            .unwrap();
+        let plain = UserKey::Email(normalize("ada@example.com"));
+        assert!(store.read().unwrap().find_user(&plain).unwrap().is_none());
+        assert_eq!(store.migrate().unwrap(), (4, SCHEMA_VERSION));
+        let found = store.read().unwrap().find_user(&plain).unwrap().unwrap();
+        assert_eq!(found.email, "ａｄａ@example.com");
+        assert!(store.check().unwrap().problems.is_empty());
     }
 
     #[test]
