@@ -1,5 +1,5 @@
 //! authctl: the user-authentication system of a Flask-Login application, as a command-line
-//! tool over an SQLite user database.
+//! tool over an SQLite or PostgreSQL user database.
 //!
 //! Layers: [`cli`] (clap definitions and handlers) → [`domain`] (accounts, passwords, sessions,
 //! tokens; no SQL, no printing) → [`store`] (all SQL, behind a trait). [`output`] renders

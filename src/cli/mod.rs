@@ -52,7 +52,8 @@ Exit codes:
     after_help = EXIT_CODES,
     long_about = "Administer the accounts of a Flask-Login application from the command line: \
 create users, log in and out with a \"remember me\" session, change and reset passwords, \
-confirm accounts. Works directly on an SQLite user database; the login session is kept in a \
+confirm accounts. Works directly on the user database (SQLite, or PostgreSQL for applications \
+that outgrow one host); the login session is kept in a \
 local file.\n\nSettings come from flags, then AUTHCTL_* environment variables, then the config \
 file (TOML), then defaults."
 )]
