@@ -36,23 +36,6 @@ fn tokens_issued(world: &World) -> usize {
         .count()
 }
 
-/// Registers ada@example.com with `--send-confirmation`; returns the mailed token.
-fn register_with_confirmation(world: &World) -> String {
-    world
-        .cmd()
-        .args([
-            "user",
-            "add",
-            "ada@example.com",
-            "--send-confirmation",
-            "--password-stdin",
-        ])
-        .write_stdin(format!("{PASSWORD}\n"))
-        .assert()
-        .success();
-    only(take_mail(&world.mail_dir())).token("confirm")
-}
-
 fn events(world: &World) -> Vec<String> {
     world
         .json(&["audit"])
@@ -385,7 +368,7 @@ fn tokens_are_single_use_and_bound_to_their_purpose() {
 #[test]
 fn a_token_of_a_removed_user_is_invalid() {
     let world = World::new();
-    let token = register_with_confirmation(&world);
+    let token = world.register_with_confirmation();
     world
         .cmd()
         .args(["user", "remove", "ada@example.com", "--yes"])
@@ -733,7 +716,7 @@ fn invalid_mail_settings_exit_2() {
 #[test]
 fn the_audit_log_has_every_token_event_and_no_token() {
     let world = World::new();
-    let confirm = register_with_confirmation(&world);
+    let confirm = world.register_with_confirmation();
     world.cmd().args(["confirm", &confirm]).assert().success();
     world.login("ada@example.com", PASSWORD, &[]).success();
     world

@@ -180,20 +180,7 @@ fn a_broken_pipe_is_not_an_error() {
 #[test]
 fn processes_racing_one_token_never_both_win() {
     let world = World::new();
-    world
-        .cmd()
-        .args([
-            "user",
-            "add",
-            "ada@example.com",
-            "--send-confirmation",
-            "--password-stdin",
-        ])
-        .write_stdin(format!("{PASSWORD}\n"))
-        .assert()
-        .success();
-    let mail = crate::util::take_mail(&world.mail_dir());
-    let token = mail[0].token("confirm");
+    let token = world.register_with_confirmation();
     let racers: Vec<_> = (0..8)
         .map(|_| {
             Command::new(env!("CARGO_BIN_EXE_authctl"))

@@ -95,6 +95,25 @@ impl World {
         serde_json::from_slice(&output.stdout).unwrap()
     }
 
+    /// Registers ada@example.com (password [`PASSWORD`]) with `--send-confirmation`; returns the
+    /// confirmation token of the one message mailed.
+    pub fn register_with_confirmation(&self) -> String {
+        self.cmd()
+            .args([
+                "user",
+                "add",
+                "ada@example.com",
+                "--send-confirmation",
+                "--password-stdin",
+            ])
+            .write_stdin(format!("{PASSWORD}\n"))
+            .assert()
+            .success();
+        let mail = take_mail(&self.mail_dir());
+        assert_eq!(mail.len(), 1, "expected exactly one message");
+        mail[0].token("confirm")
+    }
+
     /// Adds a user with [`PASSWORD`] and returns its id.
     pub fn add_user(&self, email: &str) -> String {
         let output = self
