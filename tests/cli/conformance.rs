@@ -10,7 +10,7 @@ use authctl::domain::lockout::Lockout;
 use authctl::domain::session::Session;
 use authctl::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use authctl::domain::user::{User, UserKey};
-use authctl::store::{Insert, Store, Transaction};
+use authctl::store::{Engine, Insert, Store, Transaction};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -33,6 +33,16 @@ fn user(email: &str, username: Option<&str>) -> User {
         created_at: at(0),
         lockout: Lockout::default(),
     }
+}
+
+/// Stores ada@example.com with one unused token of `purpose`, all of whose hash bytes are 7.
+fn ada_with_token_7(store: &mut Engine, purpose: TokenPurpose) -> User {
+    let ada = user("ada@example.com", None);
+    let tx = store.write().unwrap();
+    tx.insert_user(&ada).unwrap();
+    tx.insert_token(&token(7, ada.id, purpose)).unwrap();
+    tx.commit().unwrap();
+    ada
 }
 
 fn token(byte: u8, user_id: Uuid, purpose: TokenPurpose) -> EmailToken {
@@ -258,11 +268,7 @@ fn audit_rows_are_filtered_by_address_and_time() {
 fn a_token_checked_in_a_write_transaction_cannot_be_used_twice() {
     let world = World::new();
     let mut first = world.store();
-    let ada = user("ada@example.com", None);
-    let tx = first.write().unwrap();
-    tx.insert_user(&ada).unwrap();
-    tx.insert_token(&token(7, ada.id, TokenPurpose::Confirm)).unwrap();
-    tx.commit().unwrap();
+    ada_with_token_7(&mut first, TokenPurpose::Confirm);
 
     let tx = first.write().unwrap();
     assert!(tx.find_token(&TokenHash([7; 32])).unwrap().unwrap().used_at.is_none());
@@ -388,11 +394,7 @@ fn reset_requests_counted_in_a_write_transaction_are_counted_once() {
 fn consuming_a_token_while_its_user_is_changed_does_not_deadlock() {
     let world = World::new();
     let mut first = world.store();
-    let ada = user("ada@example.com", None);
-    let tx = first.write().unwrap();
-    tx.insert_user(&ada).unwrap();
-    tx.insert_token(&token(7, ada.id, TokenPurpose::Reset)).unwrap();
-    tx.commit().unwrap();
+    let ada = ada_with_token_7(&mut first, TokenPurpose::Reset);
 
     let tx = first.write().unwrap();
     tx.find_token(&TokenHash([7; 32])).unwrap().unwrap();
