@@ -12,7 +12,7 @@ use authctl::domain::accounts::{Accounts, NewAccount};
 use authctl::domain::email::Email;
 use authctl::domain::password::{HashParams, Hasher, Password};
 use authctl::session_file;
-use authctl::store::sqlite::{SchemaCheck, SqliteStore};
+use authctl::storage::sqlite::{SchemaCheck, SqliteStore};
 
 #[path = "common/mod.rs"]
 mod common;

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use authctl::domain::accounts::Accounts;
 use authctl::domain::import::{self, OnConflict, Problems, RawRow};
 use authctl::domain::password::{HashParams, Hasher, Password};
-use authctl::store::sqlite::{SchemaCheck, SqliteStore};
+use authctl::storage::sqlite::{SchemaCheck, SqliteStore};
 
 #[path = "common/mod.rs"]
 mod common;

@@ -7,14 +7,13 @@
 
 pub mod cli;
 pub mod domain;
-pub mod error;
 pub mod mail;
 pub mod output;
 pub mod private_file;
 pub mod session_file;
 pub mod settings;
-pub mod store;
+pub mod storage;
 pub mod text;
 pub mod transfer;
 
-pub use error::{Error, Result};
+pub use domain::error::{Error, Result};

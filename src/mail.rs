@@ -14,9 +14,9 @@ use lettre::{FileTransport, Message, SendmailTransport, SmtpTransport, Transport
 use url::Url;
 use zeroize::Zeroizing;
 
+use crate::domain::error::{Error, Result};
 use crate::domain::mail::{Delivery, Mail, NoReset, Outbox};
 use crate::domain::token::SecretToken;
-use crate::error::{Error, Result};
 
 /// The transport chosen by the `mail` setting.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use serde::Serialize;
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
-use crate::error::{Error, Result};
+use crate::domain::error::{Error, Result};
 
 /// Prints command results to stdout and errors to stderr, as human text or as JSON.
 #[derive(Debug, Clone, Copy)]

@@ -18,7 +18,7 @@ use nix::fcntl::{AT_FDCWD, AtFlags, OFlag};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
 use nix::sys::stat::Mode;
 
-use crate::error::{Error, Result};
+use crate::domain::error::{Error, Result};
 
 /// Writes `path` (creating its directory) with what `write` produces, atomically and privately.
 /// Anything at `path` that is not a regular file (a symbolic link such as `/dev/stdout`, a

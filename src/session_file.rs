@@ -9,8 +9,8 @@ use nix::errno::Errno;
 use nix::fcntl::OFlag;
 
 use crate::domain::accounts::SessionClaim;
+use crate::domain::error::{Error, Result};
 use crate::domain::token::SecretToken;
-use crate::error::{Error, Result};
 use crate::private_file;
 use crate::settings::SessionFiles;
 

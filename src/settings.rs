@@ -11,11 +11,11 @@ use std::time::Duration;
 use directories::BaseDirs;
 use lettre::message::Mailbox;
 
+use crate::domain::error::{Error, Result};
 use crate::domain::hashes::MAX_FOREIGN_HASH_COST;
 use crate::domain::parse_bool;
 use crate::domain::password::{self, HashParams};
 use crate::domain::policy::MIN_PASSWORD_SCORE;
-use crate::error::{Error, Result};
 use crate::mail::{Mailer, Transport};
 use crate::text::shown;
 

@@ -10,10 +10,10 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use crate::domain::error::{Error, Result};
 use crate::domain::import::{COLUMNS, RawRow, ReadRow, RowProblem};
 use crate::domain::password::MAX_PASSWORD_CHARS;
 use crate::domain::user::User;
-use crate::error::{Error, Result};
 use crate::text::{self, LineError, shown};
 
 /// A file format for `user import` and `user export`.

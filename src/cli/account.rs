@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::cli::input::{Secrets, ask};
 use crate::cli::{Context, report_notice};
 use crate::domain::email::Email;
-use crate::error::{Error, Result};
+use crate::domain::error::{Error, Result};
 use crate::session_file;
 
 /// Arguments of `authctl login`.

@@ -10,11 +10,12 @@ use serde_json::json;
 use crate::cli::Context;
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::email::normalize;
-use crate::error::{Error, Result};
+use crate::domain::error::{Error, Result};
+use crate::domain::store::{Store, Transaction};
 use crate::output::format_time;
 use crate::settings::Database;
-use crate::store::sqlite::SqliteStore;
-use crate::store::{SchemaCheck, Store, Transaction};
+use crate::storage::SchemaCheck;
+use crate::storage::sqlite::SqliteStore;
 
 /// `authctl db ...`
 #[derive(Debug, Subcommand)]

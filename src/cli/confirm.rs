@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::cli::input::Secrets;
 use crate::cli::{Context, report_delivery};
-use crate::error::Result;
+use crate::domain::error::Result;
 use crate::session_file;
 
 /// Arguments of `authctl confirm`.

@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::Args;
 use clap_complete::Shell;
 
-use crate::error::Result;
+use crate::domain::error::Result;
 use crate::output::DataOut;
 
 /// Arguments of `authctl completions`.

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::cli::input::Secrets;
 use crate::cli::{Context, report_delivery, report_notice};
 use crate::domain::email::Email;
-use crate::error::Result;
+use crate::domain::error::Result;
 use crate::session_file;
 
 /// `authctl email ...`

@@ -6,9 +6,9 @@ use std::io::{self, IsTerminal, Write};
 use zeroize::Zeroizing;
 
 use crate::domain::accounts::invalid_token;
+use crate::domain::error::{Error, Result};
 use crate::domain::password::{MAX_PASSWORD_CHARS, Password};
 use crate::domain::token::SecretToken;
-use crate::error::{Error, Result};
 use crate::text::{self, LineError};
 
 /// Where passwords come from for one command.

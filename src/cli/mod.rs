@@ -20,17 +20,17 @@ use chrono::{DateTime, Utc};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::domain::accounts::{Accounts, Policy};
+use crate::domain::error::{Error, Result};
 use crate::domain::lockout::LockoutPolicy;
 use crate::domain::password::Hasher;
 use crate::domain::policy::PasswordPolicy;
 use crate::domain::session::SessionDurations;
 use crate::domain::token::TokenLifetimes;
-use crate::error::{Error, Result};
 use crate::output::Printer;
 use crate::settings::{Database, Flags, Settings};
-use crate::store::postgres::PostgresStore;
-use crate::store::sqlite::SqliteStore;
-use crate::store::{Engine, SchemaCheck};
+use crate::storage::postgres::PostgresStore;
+use crate::storage::sqlite::SqliteStore;
+use crate::storage::{Engine, SchemaCheck};
 
 /// The exit codes, as shown at the end of `--help`.
 const EXIT_CODES: &str = "\

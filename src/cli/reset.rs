@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::cli::Context;
 use crate::cli::input::Secrets;
 use crate::domain::email::Email;
-use crate::error::Result;
+use crate::domain::error::Result;
 
 /// `authctl reset ...`
 #[derive(Debug, Subcommand)]

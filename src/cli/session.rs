@@ -6,8 +6,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::cli::Context;
+use crate::domain::error::Result;
 use crate::domain::session::{RevokeTarget, Session};
-use crate::error::Result;
 use crate::output::{format_time, yes_no};
 use crate::session_file;
 

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 use flate2::read::GzDecoder;
 
-use crate::error::{Error, Result};
+use crate::domain::error::{Error, Result};
 
 /// The list, compressed (375 KB; 782 KB of text).
 static COMPRESSED: &[u8] = include_bytes!("common_passwords.txt.gz");

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::error::{Error, Result};
+use crate::domain::error::{Error, Result};
 use crate::text::shown;
 
 /// A syntactically valid email address, kept as typed together with its normalised form.

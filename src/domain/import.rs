@@ -10,11 +10,11 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::domain::email::Email;
+use crate::domain::error::{Error, Result};
 use crate::domain::parse_bool;
 use crate::domain::password::{Hasher, Password};
 use crate::domain::policy::PasswordPolicy;
 use crate::domain::user::Username;
-use crate::error::{Error, Result};
 use crate::text::shown;
 
 /// The columns (CSV) or keys (JSON Lines) an import accepts.

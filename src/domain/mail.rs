@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::domain::error::Result;
 use crate::domain::token::SecretToken;
-use crate::error::Result;
 
 /// A message the account flows send.
 #[derive(Debug)]

@@ -1,12 +1,13 @@
 //! The domain: accounts, passwords, sessions, tokens and their policies.
 //!
 //! Nothing here runs SQL, touches a file or prints: storage is reached through
-//! [`crate::store::Store`], and the command layer turns results into output.
+//! [`crate::storage::Store`], and the command layer turns results into output.
 
 pub mod accounts;
 pub mod audit;
 pub mod common_passwords;
 pub mod email;
+pub mod error;
 pub mod hashes;
 pub mod import;
 pub mod lockout;
@@ -14,6 +15,7 @@ pub mod mail;
 pub mod password;
 pub mod policy;
 pub mod session;
+pub mod store;
 pub mod token;
 pub mod user;
 

@@ -11,9 +11,9 @@ use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
 use crate::domain::common_passwords;
+use crate::domain::error::{Error, Result};
 use crate::domain::hashes::{Cost, DEFAULT_MAX_FOREIGN_HASH_COST, MAX_HASH_MEMORY_BYTES, StoredHash};
 use crate::domain::token::random_bytes;
-use crate::error::{Error, Result};
 
 /// Shortest accepted password, in characters after NFKC normalisation.
 pub const MIN_PASSWORD_CHARS: usize = 8;

@@ -8,8 +8,8 @@ use std::ops::RangeInclusive;
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
+use crate::domain::error::{Error, Result};
 use crate::domain::password::Password;
-use crate::error::{Error, Result};
 
 /// The allowed values of the `min_password_score` setting (0 turns the check off).
 pub const MIN_PASSWORD_SCORE: RangeInclusive<u8> = 0..=4;

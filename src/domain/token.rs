@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
+use crate::domain::error::{Error, Result};
 
 /// Bytes of randomness in every token: 264 bits, so that more than 256 remain after tokens
 /// starting with `-` are redrawn.

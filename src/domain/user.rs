@@ -7,8 +7,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::email::normalize;
+use crate::domain::error::{Error, Result};
 use crate::domain::lockout::Lockout;
-use crate::error::{Error, Result};
 use crate::text::shown;
 
 /// A user account as stored. The password hash is never serialised.

@@ -8,9 +8,10 @@ use authctl::domain::accounts::AddressHash;
 use authctl::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use authctl::domain::lockout::Lockout;
 use authctl::domain::session::Session;
+use authctl::domain::store::{Insert, Store, Transaction};
 use authctl::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use authctl::domain::user::{User, UserKey};
-use authctl::store::{Engine, Insert, Store, Transaction};
+use authctl::storage::Engine;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 

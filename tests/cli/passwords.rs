@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use authctl::domain::store::{Store, Transaction};
 use authctl::domain::user::UserKey;
-use authctl::store::{Store, Transaction};
 use predicates::str::contains;
 use serde_json::Value;
 

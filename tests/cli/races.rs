@@ -5,8 +5,8 @@ use std::process::Output;
 use std::thread::sleep;
 use std::time::Duration;
 
+use authctl::domain::store::{Store, Transaction};
 use authctl::domain::user::UserKey;
-use authctl::store::{Store, Transaction};
 use chrono::Utc;
 
 use crate::util::{PASSWORD, World};

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
-use authctl::store::postgres::PostgresStore;
-use authctl::store::sqlite::SqliteStore;
-use authctl::store::{Engine, SchemaCheck};
+use authctl::storage::postgres::PostgresStore;
+use authctl::storage::sqlite::SqliteStore;
+use authctl::storage::{Engine, SchemaCheck};
 use serde_json::Value;
 use tempfile::TempDir;
 

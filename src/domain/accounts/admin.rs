@@ -5,14 +5,14 @@ use uuid::Uuid;
 
 use super::{Accounts, NewAccount, changed_meanwhile, end_sessions_and_tokens, replace_password};
 use crate::domain::audit::AuditEvent;
+use crate::domain::error::{Error, Result};
 use crate::domain::import::{ImportSummary, OnConflict, PreparedRow, Problems, RowProblem, Spool};
 use crate::domain::lockout::Lockout;
 use crate::domain::mail::{Delivery, Outbox};
 use crate::domain::password::Password;
+use crate::domain::store::{Insert, Store, Transaction};
 use crate::domain::token::TokenPurpose;
 use crate::domain::user::{User, UserKey, Username, email_taken, no_such_user};
-use crate::error::{Error, Result};
-use crate::store::{Insert, Store, Transaction};
 
 impl<S: Store> Accounts<'_, S> {
     /// Creates an account (the email and username must be free) and, with an outbox, mails its

@@ -9,14 +9,14 @@ use uuid::Uuid;
 use super::{Accounts, Login, Noticed, Revoked, SessionClaim, replace_password};
 use crate::domain::audit::AuditEvent;
 use crate::domain::email::Email;
+use crate::domain::error::{Error, Result};
 use crate::domain::lockout::Lockout;
 use crate::domain::mail::{Mail, Outbox};
 use crate::domain::password::{Password, Verdict};
 use crate::domain::session::{RevokeTarget, Session};
+use crate::domain::store::{Store, Transaction};
 use crate::domain::token::SecretToken;
 use crate::domain::user::{User, UserKey};
-use crate::error::{Error, Result};
-use crate::store::{Store, Transaction};
 
 impl<S: Store> Accounts<'_, S> {
     /// Checks the password and records a new session. Every failure is the same

@@ -10,15 +10,15 @@ use uuid::Uuid;
 
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use crate::domain::email::Email;
+use crate::domain::error::{Error, Result};
 use crate::domain::lockout::{Lockout, LockoutPolicy};
 use crate::domain::mail::{Delivery, Mail, Outbox};
 use crate::domain::password::{Hasher, Password};
 use crate::domain::policy::PasswordPolicy;
 use crate::domain::session::{Session, SessionDurations};
+use crate::domain::store::{Store, Transaction};
 use crate::domain::token::{SecretToken, TokenLifetimes};
 use crate::domain::user::{User, UserKey, Username, no_such_user};
-use crate::error::{Error, Result};
-use crate::store::{Store, Transaction};
 
 mod admin;
 mod login;

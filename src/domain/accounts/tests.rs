@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::domain::password::{HashParams, Verdict};
-use crate::store::sqlite::{SchemaCheck, SqliteStore, SqliteTx};
+use crate::storage::sqlite::{SchemaCheck, SqliteStore, SqliteTx};
 
 /// An outbox that keeps the tokens it was asked to send.
 #[derive(Default)]

@@ -8,12 +8,12 @@ use sha2::{Digest, Sha256};
 use super::{Accounts, Noticed, SessionClaim, Stamp, changed_meanwhile, invalid_token, replace_password};
 use crate::domain::audit::{AuditEntry, AuditEvent};
 use crate::domain::email::{Email, normalize};
+use crate::domain::error::Result;
 use crate::domain::mail::{Delivery, Mail, NoReset, Outbox};
 use crate::domain::password::Password;
+use crate::domain::store::{Store, Transaction};
 use crate::domain::token::{EmailToken, SecretToken, TokenPurpose};
 use crate::domain::user::{User, UserKey, email_taken};
-use crate::error::Result;
-use crate::store::{Store, Transaction};
 
 impl<S: Store> Accounts<'_, S> {
     /// Mails a fresh confirmation token to the logged-in user; `None` when already confirmed.

@@ -1,5 +1,5 @@
-//! Storage: the small trait the domain talks to, its SQLite and PostgreSQL implementations, and
-//! [`Engine`], the one the command line opened.
+//! The storage engines: SQLite and PostgreSQL implementations of the domain's
+//! [`Store`] and [`Transaction`] traits, and [`Engine`], the one the command line opened.
 //!
 //! All SQL lives below this module.
 
@@ -11,11 +11,12 @@ use uuid::Uuid;
 
 use crate::domain::accounts::AddressHash;
 use crate::domain::audit::{AuditEntry, AuditFilter};
+use crate::domain::error::Result;
 use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
+use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey};
-use crate::error::Result;
 
 /// Whether opening accepts a schema older than this binary's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,142 +25,6 @@ pub enum SchemaCheck {
     Current,
     /// `db status` and `db migrate`: any version up to this binary's.
     UpToThisBinary,
-}
-
-/// Where a batch of inserts started (the highest creation sequence number before it: SQLite's
-/// rowid, PostgreSQL's `users.seq`).
-#[derive(Debug, Clone, Copy)]
-pub struct BatchMark(pub i64);
-
-/// The outcome of [`Transaction::insert_user_unless_taken`].
-#[derive(Debug)]
-pub enum Insert {
-    /// The user was inserted.
-    Created,
-    /// An account that existed before the batch has the email.
-    EmailTaken(User),
-    /// An account that existed before the batch has the username.
-    UsernameTaken,
-    /// An earlier row of the same batch has the email.
-    EmailInBatch,
-    /// An earlier row of the same batch has the username.
-    UsernameInBatch,
-}
-
-/// A database of accounts. Every read and every write happens inside a [`Transaction`].
-pub trait Store {
-    /// The transaction type of this backend.
-    type Tx<'a>: Transaction
-    where
-        Self: 'a;
-
-    /// Starts a read-only transaction: a consistent snapshot.
-    fn read(&mut self) -> Result<Self::Tx<'_>>;
-
-    /// Starts a write transaction that holds the write lock from its first statement, waiting
-    /// up to the busy timeout for it. Dropping it without [`Transaction::commit`] rolls back.
-    fn write(&mut self) -> Result<Self::Tx<'_>>;
-}
-
-/// The operations the domain needs, all inside one transaction.
-pub trait Transaction {
-    /// The random identity given to this database when it was created.
-    fn database_id(&self) -> Result<String>;
-
-    /// How many accounts there are.
-    fn count_users(&self) -> Result<u64>;
-
-    /// Looks a user up by id or normalised email.
-    fn find_user(&self, key: &UserKey) -> Result<Option<User>>;
-
-    /// Calls `each` for every user, ordered by creation, without holding them all in memory.
-    fn for_each_user(&self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()>;
-
-    /// Inserts a new user; an email or username already taken is [`crate::Error::Conflict`].
-    fn insert_user(&self, user: &User) -> Result<()>;
-
-    /// Marks the start of a batch of inserts (an import) in this transaction, so that
-    /// [`Transaction::insert_user_unless_taken`] can tell rows of the batch from older ones.
-    fn batch_mark(&self) -> Result<BatchMark>;
-
-    /// Inserts a user unless the email or username is taken, and says by whom.
-    fn insert_user_unless_taken(&self, user: &User, mark: BatchMark) -> Result<Insert>;
-
-    /// Replaces the user's password hash if it is still `expected` (compare-and-set: a hash
-    /// changed by someone else meanwhile is left alone); returns whether it was replaced.
-    fn set_password_hash(&self, id: Uuid, new: &str, expected: Option<&str>) -> Result<bool>;
-
-    /// Sets or clears the administrator's lock.
-    fn set_locked(&self, id: Uuid, locked: bool) -> Result<()>;
-
-    /// Sets whether the account may log in at all.
-    fn set_active(&self, id: Uuid, active: bool) -> Result<()>;
-
-    /// Sets whether the address counts as confirmed.
-    fn set_confirmed(&self, id: Uuid, confirmed: bool) -> Result<()>;
-
-    /// Changes the address; one another account has is [`crate::Error::Conflict`].
-    fn set_email(&self, id: Uuid, email: &str) -> Result<()>;
-
-    /// Changes the username; one another account has is [`crate::Error::Conflict`].
-    fn set_username(&self, id: Uuid, username: Option<&str>) -> Result<()>;
-
-    /// Records the user's consecutive failed logins and the lockout they caused.
-    fn set_lockout(&self, id: Uuid, lockout: Lockout) -> Result<()>;
-
-    /// Deletes a user; their sessions and tokens go with them.
-    fn delete_user(&self, id: Uuid) -> Result<()>;
-
-    /// Records a new session.
-    fn insert_session(&self, session: &Session) -> Result<()>;
-
-    /// Deletes the user's sessions that expired at or before `now`; returns how many.
-    fn delete_expired_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<usize>;
-
-    /// Finds a session, live or not, by the hash of its token.
-    fn find_session(&self, token: &TokenHash) -> Result<Option<Session>>;
-
-    /// The sessions of a user that are neither revoked nor expired at `now`, newest first.
-    fn live_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<Vec<Session>>;
-
-    /// Revokes the user's live sessions at `now`, all of them or all but `keep`; returns how many.
-    fn revoke_sessions(&self, user_id: Uuid, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<usize>;
-
-    /// Revokes one live session of the user; returns whether there was one to revoke.
-    fn revoke_session(&self, user_id: Uuid, session_id: Uuid, now: DateTime<Utc>) -> Result<bool>;
-
-    /// Records an emailed token.
-    fn insert_token(&self, token: &EmailToken) -> Result<()>;
-
-    /// Finds an emailed token, usable or not, by its hash.
-    fn find_token(&self, hash: &TokenHash) -> Result<Option<EmailToken>>;
-
-    /// Marks a token used at `now`.
-    fn mark_token_used(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<()>;
-
-    /// Deletes the user's unused tokens of `purpose`, or of every purpose; returns how many.
-    fn delete_unused_tokens(&self, user_id: Uuid, purpose: Option<TokenPurpose>) -> Result<usize>;
-
-    /// How many reset requests for the address were recorded after `since`.
-    fn count_reset_requests(&self, address: &AddressHash, since: DateTime<Utc>) -> Result<u64>;
-
-    /// Records a reset request for the address at `at`, and forgets every request (of any
-    /// address) recorded at or before `forget_before`.
-    fn record_reset_request(
-        &self,
-        address: &AddressHash,
-        at: DateTime<Utc>,
-        forget_before: DateTime<Utc>,
-    ) -> Result<()>;
-
-    /// Appends a row to the audit log.
-    fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
-
-    /// Calls `each` for every audit row that passes `filter`, oldest first.
-    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditEntry) -> Result<()>) -> Result<()>;
-
-    /// Makes every write of the transaction durable, or none of them.
-    fn commit(self) -> Result<()>;
 }
 
 /// The database a command works on, of either engine. `Store` has a generic associated type, so

@@ -12,12 +12,12 @@ use uuid::Uuid;
 use crate::domain::accounts::AddressHash;
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use crate::domain::email::normalize;
+use crate::domain::error::{Error, Result};
 use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
+use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey, email_taken};
-use crate::error::{Error, Result};
-use crate::store::{BatchMark, Insert, Store, Transaction};
 
 /// The schema migrations, in order; migration N brings the schema to version N.
 const MIGRATIONS: &[&str] = &[
@@ -31,7 +31,7 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-pub use crate::store::SchemaCheck;
+pub use crate::storage::SchemaCheck;
 
 /// An open SQLite database of accounts.
 pub struct SqliteStore {
@@ -898,7 +898,7 @@ mod tests {
 
     #[test]
     fn every_migration_file_is_embedded_in_order() {
-        crate::store::tests::assert_migrations_listed("sqlite", MIGRATIONS.len());
+        crate::storage::tests::assert_migrations_listed("sqlite", MIGRATIONS.len());
     }
 
     /// Rows of a schema-4 database compared names in lower case only; migrating recomputes them,

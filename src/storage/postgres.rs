@@ -29,12 +29,13 @@ use uuid::Uuid;
 use crate::domain::accounts::AddressHash;
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use crate::domain::email::normalize;
+use crate::domain::error::{Error, Result};
 use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
+use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey, email_taken};
-use crate::error::{Error, Result};
-use crate::store::{BatchMark, Insert, SchemaCheck, Store, Transaction};
+use crate::storage::SchemaCheck;
 
 /// The schema migrations, in order; migration N brings the schema to version N.
 const MIGRATIONS: &[&str] = &[
@@ -880,7 +881,7 @@ mod tests {
 
     #[test]
     fn every_migration_file_is_embedded_in_order() {
-        crate::store::tests::assert_migrations_listed("postgres", MIGRATIONS.len());
+        crate::storage::tests::assert_migrations_listed("postgres", MIGRATIONS.len());
     }
 
     #[test]
