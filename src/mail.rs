@@ -158,6 +158,23 @@ pub struct Mailer {
 }
 
 impl Mailer {
+    /// The mailer the settings describe: `mail` is the `mail` setting (`file:` alone means
+    /// `file_dir`); an invalid one is a usage error naming the setting.
+    pub fn new(
+        mail: &str,
+        file_dir: &Path,
+        from: Mailbox,
+        link_base: Option<String>,
+        smtp_timeout: Duration,
+    ) -> Result<Self> {
+        Ok(Mailer {
+            transport: Transport::parse(mail, file_dir)?,
+            from,
+            link_base,
+            smtp_timeout,
+        })
+    }
+
     /// Sends `message` over SMTP within `smtp_timeout` in all. lettre's timeout bounds each
     /// connection attempt and each read, so a server that trickles one byte at a time would hold
     /// the conversation for ever: it runs on a thread of its own, which is abandoned when the
@@ -228,7 +245,7 @@ impl Mailer {
             let _ = writeln!(
                 body,
                 "This token can be used once, until {}.",
-                crate::output::format_time(expires)
+                crate::text::format_time(expires)
             );
         };
         let subject = match mail {

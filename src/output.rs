@@ -2,7 +2,6 @@
 
 use std::io::{self, Write};
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tabled::builder::Builder;
 use tabled::settings::Style;
@@ -170,11 +169,6 @@ impl Write for DataOut {
         let result = self.inner.flush();
         self.guard(result, ())
     }
-}
-
-/// A time as shown in tables: UTC, to the second.
-pub fn format_time(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
 /// "yes" or "no", for table cells.

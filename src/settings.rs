@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use directories::BaseDirs;
 use lettre::message::Mailbox;
+use zeroize::Zeroizing;
 
 use crate::domain::error::{Error, Result};
 use crate::domain::hashes::MAX_FOREIGN_HASH_COST;
-use crate::domain::parse_bool;
 use crate::domain::password::{self, HashParams};
 use crate::domain::policy::MIN_PASSWORD_SCORE;
-use crate::mail::{Mailer, Transport};
+use crate::text::parse_bool;
 use crate::text::shown;
 
 /// What a setting accepts: how its text is parsed, and the range the value must be in.
@@ -480,8 +480,18 @@ pub struct Settings {
     pub min_password_score: u8,
     /// How long to wait for another process's write lock.
     pub busy_timeout: Duration,
-    /// How mail is sent.
-    pub mailer: Mailer,
+    /// How mail is sent: the `mail` setting, not yet parsed (the command line builds the
+    /// transport from it).
+    pub mail: MailUrl,
+    /// Where `mail = "file:"` puts messages: `mail/` beside an SQLite file, or under the data
+    /// directory for PostgreSQL.
+    pub mail_dir: PathBuf,
+    /// The sender of every message.
+    pub mail_from: Mailbox,
+    /// When set, messages also carry links under it.
+    pub link_base: Option<String>,
+    /// The longest a whole SMTP conversation may take.
+    pub smtp_timeout: Duration,
     /// Lifetime of a confirmation token.
     pub confirm_token_ttl: Duration,
     /// Lifetime of a password-reset token.
@@ -502,6 +512,24 @@ pub struct Settings {
     pub lockout_duration: Duration,
     /// The least time a failed login or re-authentication takes.
     pub login_failure_delay: Duration,
+}
+
+/// The `mail` setting as given. An SMTP URL may hold credentials: it is zeroed on drop and its
+/// `Debug` never shows it.
+#[derive(Clone)]
+pub struct MailUrl(Zeroizing<String>);
+
+impl MailUrl {
+    /// The value, for the one place that parses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for MailUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MailUrl(<redacted>)")
+    }
 }
 
 /// The session file locations: one chosen explicitly, or the XDG defaults.
@@ -644,14 +672,12 @@ impl Settings {
                 None => PathBuf::from("mail"),
             },
         };
-        let mailer = Mailer {
-            transport: Transport::parse(&sources.value(&MAIL)?, &mail_dir)?,
-            from: sources.value(&MAIL_FROM)?,
+        Ok(Settings {
+            mail: MailUrl(Zeroizing::new(sources.value(&MAIL)?)),
+            mail_dir,
+            mail_from: sources.value(&MAIL_FROM)?,
             link_base: sources.get(&LINK_BASE)?.filter(|base| !base.is_empty()),
             smtp_timeout: sources.value(&SMTP_TIMEOUT)?,
-        };
-        Ok(Settings {
-            mailer,
             confirm_token_ttl: sources.value(&CONFIRM_TOKEN_TTL)?,
             reset_token_ttl: sources.value(&RESET_TOKEN_TTL)?,
             email_token_ttl: sources.value(&EMAIL_TOKEN_TTL)?,
@@ -807,11 +833,11 @@ mod tests {
             &[("AUTHCTL_DB", "postgres://ada@127.0.0.1/accounts")],
         )
         .unwrap();
-        let Transport::File(dir) = settings.mailer.transport else {
-            panic!("the default transport is file:")
-        };
-        let data = BaseDirs::new().unwrap().data_dir().join("authctl/mail");
-        assert_eq!(dir, data);
+        assert_eq!(settings.mail.expose(), "file:");
+        assert_eq!(
+            settings.mail_dir,
+            BaseDirs::new().unwrap().data_dir().join("authctl/mail")
+        );
     }
 
     #[test]

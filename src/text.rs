@@ -77,6 +77,21 @@ pub fn read_line(reader: &mut impl BufRead, limit: usize, line: &mut Vec<u8>) ->
     Ok(true)
 }
 
+/// A time as tables and messages show it: UTC, to the second.
+pub fn format_time(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// The one boolean syntax of authctl, for settings and import columns alike: `true`/`false`,
+/// `1`/`0` or `yes`/`no`, in any case.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Some(true),
+        "false" | "0" | "no" => Some(false),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,8 +10,9 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use crate::domain::error::RowProblem;
 use crate::domain::error::{Error, Result};
-use crate::domain::import::{COLUMNS, RawRow, ReadRow, RowProblem};
+use crate::domain::import::{COLUMNS, RawRow, ReadRow};
 use crate::domain::password::MAX_PASSWORD_CHARS;
 use crate::domain::user::User;
 use crate::text::{self, LineError, shown};

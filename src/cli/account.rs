@@ -74,7 +74,7 @@ impl PasswdArgs {
         let mut secrets = Secrets::new(self.password_stdin)?;
         let current = secrets.existing("Current password: ")?;
         let new = secrets.new_password("New password: ")?;
-        let mailer = &ctx.settings.mailer;
+        let mailer = &ctx.mailer;
         let changed = ctx.accounts(|accounts| accounts.change_password(&found.claim, &current, &new, mailer))?;
         let notice = report_notice(ctx.printer, &changed.notice);
         let message = "Your password has been updated.";

@@ -12,10 +12,10 @@ use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::email::normalize;
 use crate::domain::error::{Error, Result};
 use crate::domain::store::{Store, Transaction};
-use crate::output::format_time;
 use crate::settings::Database;
 use crate::storage::SchemaCheck;
 use crate::storage::sqlite::SqliteStore;
+use crate::text::format_time;
 
 /// `authctl db ...`
 #[derive(Debug, Subcommand)]

@@ -30,7 +30,7 @@ impl ConfirmArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         if let Some(ConfirmCommand::Resend) = self.resend {
             let found = session_file::load(&ctx.settings.session_files)?;
-            let mailer = &ctx.settings.mailer;
+            let mailer = &ctx.mailer;
             let sent = ctx.accounts(|accounts| accounts.resend_confirmation(&found.claim, mailer))?;
             return match sent {
                 None => ctx.printer.message("Your account is already confirmed."),

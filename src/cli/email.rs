@@ -48,7 +48,7 @@ impl EmailCommand {
                 let found = session_file::load(&ctx.settings.session_files)?;
                 ctx.accounts(|accounts| accounts.current(&found.claim))?;
                 let password = Secrets::new(args.password_stdin)?.existing("Password: ")?;
-                let mailer = &ctx.settings.mailer;
+                let mailer = &ctx.mailer;
                 let sent = ctx
                     .accounts(|accounts| accounts.request_email_change(&found.claim, &password, &new_email, mailer))?;
                 report_delivery(ctx.printer, &sent.value);

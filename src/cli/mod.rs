@@ -26,6 +26,7 @@ use crate::domain::password::Hasher;
 use crate::domain::policy::PasswordPolicy;
 use crate::domain::session::SessionDurations;
 use crate::domain::token::TokenLifetimes;
+use crate::mail::Mailer;
 use crate::output::Printer;
 use crate::settings::{Database, Flags, Settings};
 use crate::storage::postgres::PostgresStore;
@@ -139,6 +140,7 @@ pub struct Context {
     settings: Settings,
     printer: Printer,
     hasher: Hasher,
+    mailer: Mailer,
     now: DateTime<Utc>,
     /// The database, opened on first use and kept for the rest of the command.
     store: RefCell<Option<Engine>>,
@@ -277,6 +279,13 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
         let settings = Settings::load(&flags, &|name| std::env::var(name).ok())?;
         Ok(Context {
             hasher: Hasher::with_max_cost(settings.hash_params, settings.max_foreign_hash_cost)?,
+            mailer: Mailer::new(
+                settings.mail.expose(),
+                &settings.mail_dir,
+                settings.mail_from.clone(),
+                settings.link_base.clone(),
+                settings.smtp_timeout,
+            )?,
             settings,
             printer,
             now: Utc::now(),

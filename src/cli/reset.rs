@@ -44,7 +44,7 @@ impl ResetCommand {
         match self {
             ResetCommand::Request(args) => {
                 let email = Email::parse(&args.email)?;
-                let (mailer, per_hour) = (&ctx.settings.mailer, ctx.settings.reset_requests_per_hour);
+                let (mailer, per_hour) = (&ctx.mailer, ctx.settings.reset_requests_per_hour);
                 ctx.accounts(|accounts| accounts.request_reset(&email, mailer, per_hour))?;
                 // Said the same way for every address: the transport, never the message itself.
                 ctx.printer

@@ -8,8 +8,9 @@ use uuid::Uuid;
 use crate::cli::Context;
 use crate::domain::error::Result;
 use crate::domain::session::{RevokeTarget, Session};
-use crate::output::{format_time, yes_no};
+use crate::output::yes_no;
 use crate::session_file;
+use crate::text::format_time;
 
 /// `authctl session ...`
 #[derive(Debug, Subcommand)]

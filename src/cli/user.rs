@@ -17,9 +17,10 @@ use crate::domain::error::{Error, Result};
 use crate::domain::import::{self, OnConflict, Problems};
 use crate::domain::mail::Outbox;
 use crate::domain::user::{User, UserKey, Username};
-use crate::output::{DataOut, format_time, yes_no};
+use crate::output::{DataOut, yes_no};
 use crate::private_file;
 use crate::settings;
+use crate::text::format_time;
 use crate::transfer::{self, Format};
 
 /// `authctl user ...`
@@ -178,7 +179,7 @@ impl UserCommand {
                     confirmed: args.confirmed,
                     active: !args.inactive,
                 };
-                let outbox: Option<&dyn Outbox> = args.send_confirmation.then_some(&ctx.settings.mailer);
+                let outbox: Option<&dyn Outbox> = args.send_confirmation.then_some(&ctx.mailer);
                 let (user, mail) = ctx.accounts(|accounts| accounts.add_user(account, outbox))?;
                 let mut value = serde_json::to_value(&user).map_err(|e| Error::Storage(e.to_string()))?;
                 if let Some(delivery) = mail {

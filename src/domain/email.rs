@@ -2,6 +2,7 @@
 
 use std::str::FromStr;
 
+use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::domain::error::{Error, Result};
@@ -54,6 +55,22 @@ pub fn normalize(value: &str) -> String {
     }
     // NFKC once more after lower-casing, which can leave a string out of normal form.
     value.nfkc().collect::<String>().to_lowercase().nfkc().collect()
+}
+
+/// What the reset-request rate limit stores of an address: a SHA-256 of its normalised form,
+/// salted with the database's identity, never the address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressHash(pub [u8; 32]);
+
+impl AddressHash {
+    /// The hash of `email` in the database whose identity is `database_id`.
+    pub fn of(email: &Email, database_id: &str) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(database_id.as_bytes());
+        hasher.update([0]);
+        hasher.update(email.normalized().as_bytes());
+        AddressHash(hasher.finalize().into())
+    }
 }
 
 #[cfg(test)]

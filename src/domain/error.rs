@@ -1,5 +1,7 @@
 //! The one error type of authctl, and the single place where failures map to exit codes.
 
+use serde::Serialize;
+
 /// Every failure authctl reports. Each variant is one exit-code class of the public contract.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -32,10 +34,33 @@ pub enum Error {
         /// One line saying what happened.
         summary: String,
         /// The problems, by line (at most 100).
-        rows: Vec<crate::domain::import::RowProblem>,
+        rows: Vec<RowProblem>,
         /// Whether every problem was a conflict with an existing account.
         conflict: bool,
     },
+}
+
+/// One refused row of an import.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowProblem {
+    /// Line number in the file.
+    pub line: u64,
+    /// What is wrong.
+    pub message: String,
+    /// Whether it is a conflict with an existing account (the rest are invalid input).
+    #[serde(skip)]
+    pub conflict: bool,
+}
+
+impl RowProblem {
+    /// An invalid-input problem at `line`.
+    pub fn invalid(line: u64, message: impl Into<String>) -> Self {
+        RowProblem {
+            line,
+            message: message.into(),
+            conflict: false,
+        }
+    }
 }
 
 /// The message of every failed login, whatever the reason, so that it reveals nothing.

@@ -10,11 +10,11 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::domain::email::Email;
-use crate::domain::error::{Error, Result};
-use crate::domain::parse_bool;
+use crate::domain::error::{Error, Result, RowProblem};
 use crate::domain::password::{Hasher, Password};
 use crate::domain::policy::PasswordPolicy;
 use crate::domain::user::Username;
+use crate::text::parse_bool;
 use crate::text::shown;
 
 /// The columns (CSV) or keys (JSON Lines) an import accepts.
@@ -47,29 +47,6 @@ pub struct RawRow {
 
 /// One row as read from an import file, or what is wrong with it.
 pub type ReadRow = Result<RawRow, RowProblem>;
-
-/// A problem with one row.
-#[derive(Debug, Clone, Serialize)]
-pub struct RowProblem {
-    /// Line number in the file.
-    pub line: u64,
-    /// What is wrong.
-    pub message: String,
-    /// Whether it is a conflict with an existing account (the rest are invalid input).
-    #[serde(skip)]
-    pub conflict: bool,
-}
-
-impl RowProblem {
-    /// An invalid-input problem at `line`.
-    pub fn invalid(line: u64, message: impl Into<String>) -> Self {
-        RowProblem {
-            line,
-            message: message.into(),
-            conflict: false,
-        }
-    }
-}
 
 /// What to do with a row whose email is already registered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

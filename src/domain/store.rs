@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::accounts::AddressHash;
 use crate::domain::audit::{AuditEntry, AuditFilter};
+use crate::domain::email::AddressHash;
 use crate::domain::error::Result;
 use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;

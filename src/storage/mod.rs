@@ -3,14 +3,16 @@
 //!
 //! All SQL lives below this module.
 
+#[cfg(test)]
+mod domain_tests;
 pub mod postgres;
 pub mod sqlite;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::accounts::AddressHash;
 use crate::domain::audit::{AuditEntry, AuditFilter};
+use crate::domain::email::AddressHash;
 use crate::domain::error::Result;
 use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;

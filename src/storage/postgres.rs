@@ -26,8 +26,8 @@ use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, Row, Statement};
 use uuid::Uuid;
 
-use crate::domain::accounts::AddressHash;
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use crate::domain::email::AddressHash;
 use crate::domain::email::normalize;
 use crate::domain::error::{Error, Result};
 use crate::domain::lockout::Lockout;

@@ -9,8 +9,8 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use uuid::Uuid;
 
-use crate::domain::accounts::AddressHash;
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use crate::domain::email::AddressHash;
 use crate::domain::email::normalize;
 use crate::domain::error::{Error, Result};
 use crate::domain::lockout::Lockout;

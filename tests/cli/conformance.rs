@@ -4,8 +4,8 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use authctl::domain::accounts::AddressHash;
 use authctl::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use authctl::domain::email::AddressHash;
 use authctl::domain::lockout::Lockout;
 use authctl::domain::session::Session;
 use authctl::domain::store::{Insert, Store, Transaction};

@@ -4,6 +4,7 @@ mod engine;
 mod util;
 
 mod accounts;
+mod architecture;
 mod attack;
 mod backup;
 mod conformance;

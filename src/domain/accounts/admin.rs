@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use super::{Accounts, NewAccount, changed_meanwhile, end_sessions_and_tokens, replace_password};
 use crate::domain::audit::AuditEvent;
-use crate::domain::error::{Error, Result};
-use crate::domain::import::{ImportSummary, OnConflict, PreparedRow, Problems, RowProblem, Spool};
+use crate::domain::error::{Error, Result, RowProblem};
+use crate::domain::import::{ImportSummary, OnConflict, PreparedRow, Problems, Spool};
 use crate::domain::lockout::Lockout;
 use crate::domain::mail::{Delivery, Outbox};
 use crate::domain::password::Password;

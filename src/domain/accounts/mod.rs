@@ -24,8 +24,6 @@ mod admin;
 mod login;
 mod tokens;
 
-pub use tokens::AddressHash;
-
 /// What a session file claims: a token, valid only in the database it names.
 #[derive(Debug)]
 pub struct SessionClaim {
@@ -245,6 +243,3 @@ fn replace_password(
 fn changed_meanwhile() -> Error {
     Error::Conflict("The password was changed by another command at the same time; nothing was changed.".to_owned())
 }
-
-#[cfg(test)]
-mod tests;

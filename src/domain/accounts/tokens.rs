@@ -3,11 +3,10 @@
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 use super::{Accounts, Noticed, SessionClaim, Stamp, changed_meanwhile, invalid_token, replace_password};
 use crate::domain::audit::{AuditEntry, AuditEvent};
-use crate::domain::email::{Email, normalize};
+use crate::domain::email::{AddressHash, Email, normalize};
 use crate::domain::error::Result;
 use crate::domain::mail::{Delivery, Mail, NoReset, Outbox};
 use crate::domain::password::Password;
@@ -340,19 +339,4 @@ fn reject_token<T>(tx: impl Transaction, stamp: &Stamp, purpose: TokenPurpose, r
     tx.append_audit(&stamp.entry(AuditEvent::TokenRejected, rejected.user.as_ref(), Some(detail)))?;
     tx.commit()?;
     Err(invalid_token())
-}
-
-/// What the reset-request rate limit stores of an address: a SHA-256 of its normalised form,
-/// salted with the database's identity, never the address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AddressHash(pub [u8; 32]);
-
-impl AddressHash {
-    fn of(email: &Email, database_id: &str) -> Self {
-        let mut hasher = Sha256::new();
-        hasher.update(database_id.as_bytes());
-        hasher.update([0]);
-        hasher.update(email.normalized().as_bytes());
-        AddressHash(hasher.finalize().into())
-    }
 }

@@ -1,8 +1,23 @@
+//! The domain's account scenarios, run over the SQLite engine: clocks that pass lifetimes,
+//! lockouts, and an administrator's write landing in the middle of a login.
+
 use std::cell::RefCell;
 use std::time::Duration;
 
-use super::*;
+use chrono::{DateTime, Utc};
+
+use crate::domain::accounts::*;
+use crate::domain::email::Email;
+use crate::domain::error::Result;
+use crate::domain::lockout::{Lockout, LockoutPolicy};
+use crate::domain::mail::{Delivery, Mail, Outbox};
 use crate::domain::password::{HashParams, Verdict};
+use crate::domain::password::{Hasher, Password};
+use crate::domain::policy::PasswordPolicy;
+use crate::domain::session::SessionDurations;
+use crate::domain::store::{Store, Transaction};
+use crate::domain::token::{SecretToken, TokenLifetimes};
+use crate::domain::user::{User, UserKey};
 use crate::storage::sqlite::{SchemaCheck, SqliteStore, SqliteTx};
 
 /// An outbox that keeps the tokens it was asked to send.
