@@ -2,8 +2,9 @@
 //! tool over an SQLite or PostgreSQL user database.
 //!
 //! Layers: [`cli`] (clap definitions and handlers) → [`domain`] (accounts, passwords, sessions,
-//! tokens; no SQL, no printing) → [`store`] (all SQL, behind a trait). [`output`] renders
-//! results as human text or JSON, and [`error::Error`] maps every failure to its exit code.
+//! tokens, and the storage traits they need; no SQL, no printing) ← [`storage`] (the SQLite and
+//! PostgreSQL engines: all SQL). [`output`] renders results as human text or JSON, and
+//! [`Error`] maps every failure to its exit code.
 
 pub mod cli;
 pub mod domain;

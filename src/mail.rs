@@ -206,7 +206,7 @@ impl Mailer {
         let to: Mailbox = mail
             .to()
             .parse()
-            .map_err(|e| Error::Mail(format!("Cannot mail {}: {e}", mail.to())))?;
+            .map_err(|e| Error::mail_from(format!("Cannot mail {}", mail.to()), e))?;
         let (subject, text) = self.text(mail);
         // Plain 7bit (8bit for non-ASCII addresses), so that a saved .eml reads as it is: no
         // quoted-printable breaks inside a token or a link. Lines stay within RFC 5322's 998.
@@ -226,7 +226,7 @@ impl Mailer {
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
             .body(body)
-            .map_err(|e| Error::Mail(format!("Cannot build the message: {e}")))
+            .map_err(|e| Error::mail_from("Cannot build the message", e))
     }
 
     /// The subject and plain-text body of a message.
@@ -333,10 +333,10 @@ impl Outbox for Mailer {
     fn send(&self, mail: &Mail<'_>) -> Result<Delivery> {
         let message = self.compose(mail)?;
         let failed = |e: &dyn std::fmt::Display| {
-            Error::Mail(format!(
-                "Cannot deliver the message through {}: {e}",
-                self.transport.describe()
-            ))
+            Error::mail_from(
+                format!("Cannot deliver the message through {}", self.transport.describe()),
+                e.to_string(),
+            )
         };
         let file = match &self.transport {
             Transport::Smtp { url, .. } => {
@@ -421,7 +421,7 @@ mod tests {
             assert_eq!(Transport::parse(bad, dir).unwrap_err().exit_code(), 2, "{bad}");
         }
         let error = Transport::parse("smtp://bob:s3cret@x?tls=no", dir).unwrap_err();
-        assert!(!error.to_string().contains("s3cret"), "{error}");
+        assert!(!error.message().contains("s3cret"), "{error}");
     }
 
     #[test]

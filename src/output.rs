@@ -32,13 +32,14 @@ impl Printer {
         human: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<()> {
         let mut out = DataOut::stdout();
-        if self.json {
-            serde_json::to_writer(&mut out, value).map_err(io::Error::from)?;
-            writeln!(out)?;
+        let written = if self.json {
+            serde_json::to_writer(&mut out, value)
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out))
         } else {
-            human(&mut out)?;
-        }
-        Ok(out.flush()?)
+            human(&mut out)
+        };
+        written.and_then(|()| out.flush()).map_err(output_failed)
     }
 
     /// A remark for a person on stderr (`authctl: ...`), such as where a message went; left out
@@ -66,16 +67,14 @@ impl Printer {
         let mut out = DataOut::stdout();
         if self.json {
             let mut first = true;
-            out.write_all(b"[")?;
+            out.write_all(b"[").map_err(output_failed)?;
             produce(&mut |item| {
                 if !std::mem::take(&mut first) {
-                    out.write_all(b",")?;
+                    out.write_all(b",").map_err(output_failed)?;
                 }
-                serde_json::to_writer(&mut out, &item).map_err(io::Error::from)?;
-                Ok(())
+                serde_json::to_writer(&mut out, &item).map_err(|e| output_failed(e.into()))
             })?;
-            out.write_all(b"]\n")?;
-            return Ok(out.flush()?);
+            return out.write_all(b"]\n").and_then(|()| out.flush()).map_err(output_failed);
         }
         let mut page: Vec<Vec<String>> = Vec::new();
         let mut rows = 0usize;
@@ -89,16 +88,18 @@ impl Printer {
             page.push(to_row(&item));
             rows += 1;
             if page.len() == PAGE_ROWS {
-                print_page(&mut out, &mut page)?;
+                print_page(&mut out, &mut page).map_err(output_failed)?;
             }
             Ok(())
         })?;
-        if !page.is_empty() {
-            print_page(&mut out, &mut page)?;
+        let written = if !page.is_empty() {
+            print_page(&mut out, &mut page)
         } else if rows == 0 {
-            writeln!(out, "(none)")?;
-        }
-        Ok(out.flush()?)
+            writeln!(out, "(none)")
+        } else {
+            Ok(())
+        };
+        written.and_then(|()| out.flush()).map_err(output_failed)
     }
 
     /// Reports a failure on stderr: `{"error":{"kind":...,"message":...}}` (with `"rows"` for a
@@ -110,7 +111,7 @@ impl Printer {
             _ => &[],
         };
         let _ = if self.json {
-            let mut value = serde_json::json!({ "error": { "kind": error.kind(), "message": error.to_string() } });
+            let mut value = serde_json::json!({ "error": { "kind": error.kind(), "message": error.message() } });
             if !rows.is_empty() {
                 value["error"]["rows"] = serde_json::json!(rows);
             }
@@ -118,7 +119,7 @@ impl Printer {
         } else {
             rows.iter()
                 .try_for_each(|row| writeln!(err, "authctl: line {}: {}", row.line, row.message))
-                .and_then(|()| writeln!(err, "authctl: {error}"))
+                .and_then(|()| writeln!(err, "authctl: {}", error.message()))
         };
     }
 }
@@ -169,6 +170,11 @@ impl Write for DataOut {
         let result = self.inner.flush();
         self.guard(result, ())
     }
+}
+
+/// The error of a failed write to standard output (a full disk behind a redirection, say).
+pub fn output_failed(error: io::Error) -> Error {
+    Error::storage_from("Cannot write to standard output", error)
 }
 
 /// "yes" or "no", for table cells.

@@ -118,10 +118,10 @@ fn with_signals_held<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
     }
     let mut before = SigSet::empty();
     pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&held), Some(&mut before))
-        .map_err(|e| Error::Storage(format!("Cannot hold back signals: {e}")))?;
+        .map_err(|e| Error::storage_from("Cannot hold back signals", e))?;
     let result = work();
     pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&before), None)
-        .map_err(|e| Error::Storage(format!("Cannot restore signals: {e}")))?;
+        .map_err(|e| Error::storage_from("Cannot restore signals", e))?;
     result
 }
 
@@ -152,7 +152,7 @@ fn refuse_other_than_file(path: &Path) -> Result<()> {
 }
 
 fn cannot(path: &Path, error: &dyn std::fmt::Display) -> Error {
-    Error::Storage(format!("Cannot write {}: {error}", path.display()))
+    Error::storage_from(format!("Cannot write {}", path.display()), error.to_string())
 }
 
 #[cfg(test)]
@@ -174,7 +174,10 @@ mod tests {
         let path = dir.path().join("out");
         for (round, named) in [(1, false), (2, false), (3, true), (4, true)] {
             let text = format!("round {round}\n");
-            let produce = |out: &mut dyn Write| Ok(out.write_all(text.as_bytes())?);
+            let produce = |out: &mut dyn Write| {
+                out.write_all(text.as_bytes())
+                    .map_err(|e| Error::storage_from("write", e))
+            };
             if named {
                 write_named(dir.path(), &path, produce).unwrap();
             } else {
@@ -185,8 +188,8 @@ mod tests {
             assert_eq!(names(dir.path()), ["out"]);
         }
         let failing = |out: &mut dyn Write| -> Result<()> {
-            out.write_all(b"half")?;
-            Err(Error::Storage("disk full".to_owned()))
+            out.write_all(b"half").map_err(|e| Error::storage_from("write", e))?;
+            Err(Error::storage("disk full"))
         };
         assert!(write(&path, failing).is_err());
         assert!(write_named(dir.path(), &path, failing).is_err());

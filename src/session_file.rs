@@ -80,22 +80,18 @@ pub fn load(files: &SessionFiles) -> Result<FoundSession> {
 /// Writes a session file atomically with mode 0600, creating its directory (0700).
 pub fn save(path: &Path, claim: &SessionClaim) -> Result<()> {
     private_file::write(path, |out| {
-        Ok(write!(
-            out,
-            "{HEADER}\n{}\n{}\n",
-            claim.database_id,
-            claim.token.expose()
-        )?)
+        write!(out, "{HEADER}\n{}\n{}\n", claim.database_id, claim.token.expose())
+            .map_err(|e| Error::storage_from(format!("Cannot write the session file {}", path.display()), e))
     })
 }
 
 /// Removes a session file; one already gone is fine.
 pub fn remove(path: &Path) -> Result<()> {
     match fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Storage(format!(
-            "Cannot remove the session file {}: {e}",
-            path.display()
-        ))),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::storage_from(
+            format!("Cannot remove the session file {}", path.display()),
+            e,
+        )),
         _ => Ok(()),
     }
 }

@@ -314,7 +314,8 @@ pub fn export(
     produce: impl FnOnce(&mut dyn FnMut(User) -> Result<()>) -> Result<()>,
 ) -> Result<u64> {
     let mut count = 0u64;
-    let failed = |e: csv::Error| Error::Storage(format!("Cannot write the export: {e}"));
+    let failed = |e: csv::Error| Error::storage_from("Cannot write the export", e);
+    let io_failed = |e: io::Error| Error::storage_from("Cannot write the export", e);
     match format {
         Format::Csv => {
             let mut csv = csv::Writer::from_writer(out);
@@ -331,7 +332,7 @@ pub fn export(
                 ])
                 .map_err(failed)
             })?;
-            csv.flush()?;
+            csv.flush().map_err(io_failed)?;
         }
         Format::Jsonl => {
             produce(&mut |user| {
@@ -343,9 +344,9 @@ pub fn export(
                     "confirmed": user.confirmed,
                     "active": user.active,
                 });
-                writeln!(out, "{value}").map_err(Error::from)
+                writeln!(out, "{value}").map_err(io_failed)
             })?;
-            out.flush()?;
+            out.flush().map_err(io_failed)?;
         }
     }
     Ok(count)

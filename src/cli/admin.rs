@@ -186,7 +186,7 @@ fn check(store: &mut SqliteStore, ctx: &Context) -> Result<()> {
     if report.total == 0 {
         return Ok(());
     }
-    Err(Error::Storage(format!(
+    Err(Error::storage(format!(
         "The database {path} failed its check: {} problem{}.",
         report.total,
         if report.total == 1 { "" } else { "s" }

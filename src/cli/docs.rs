@@ -5,8 +5,8 @@ use std::io::Write;
 use clap::Args;
 use clap_complete::Shell;
 
-use crate::domain::error::Result;
-use crate::output::DataOut;
+use crate::domain::error::{Error, Result};
+use crate::output::{DataOut, output_failed};
 
 /// Arguments of `authctl completions`.
 #[derive(Debug, Args)]
@@ -28,7 +28,9 @@ impl CompletionsArgs {
 /// Prints the man page.
 pub fn man() -> Result<()> {
     let mut page = Vec::new();
-    clap_mangen::Man::new(super::command()).render(&mut page)?;
+    clap_mangen::Man::new(super::command())
+        .render(&mut page)
+        .map_err(|e| Error::storage_from("Cannot render the man page", e))?;
     print_document(&page)
 }
 
@@ -36,7 +38,7 @@ pub fn man() -> Result<()> {
 /// full disk is.
 fn print_document(document: &[u8]) -> Result<()> {
     let mut out = DataOut::stdout();
-    out.write_all(document)?;
-    out.flush()?;
-    Ok(())
+    out.write_all(document)
+        .and_then(|()| out.flush())
+        .map_err(output_failed)
 }

@@ -123,14 +123,19 @@ pub fn ask(prompt: &str, missing: &str) -> Result<String> {
         return Err(Error::Usage(missing.to_owned()));
     }
     eprint!("{prompt}");
-    io::stderr().flush()?;
+    io::stderr()
+        .flush()
+        .map_err(|e| Error::storage_from("Cannot write the prompt", e))?;
     let mut answer = Vec::new();
     match text::read_line(&mut io::stdin().lock(), MAX_ANSWER_BYTES, &mut answer) {
         Ok(_) => Ok(String::from_utf8_lossy(&answer).trim().to_owned()),
         Err(LineError::TooLong) => Err(Error::Usage(format!(
             "The answer is longer than the limit of {MAX_ANSWER_BYTES} bytes."
         ))),
-        Err(LineError::Io(e)) => Err(e.into()),
+        Err(LineError::Io(source)) => Err(Error::Unreadable {
+            what: "Cannot read the answer from stdin".to_owned(),
+            source,
+        }),
     }
 }
 

@@ -212,7 +212,7 @@ fn report_notice(printer: Printer, notice: &Result<crate::domain::mail::Delivery
         }
         Err(error) => {
             printer.note(&format!("warning: the notice could not be mailed: {error}"));
-            serde_json::json!({ "error": error.to_string() })
+            serde_json::json!({ "error": error.message() })
         }
     }
 }
@@ -264,8 +264,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli, printer: Printer) -> Result<()> {
     // Most commands hold a password, a token or hashes in memory: no core dump may keep them,
     // and other processes of the same user may not read this one's memory (ptrace, /proc).
-    nix::sys::prctl::set_dumpable(false)
-        .map_err(|e| Error::Storage(format!("Cannot make the process non-dumpable: {e}")))?;
+    nix::sys::prctl::set_dumpable(false).map_err(|e| Error::storage_from("Cannot make the process non-dumpable", e))?;
     // Every file authctl creates (database, WAL, session file, mail) is private to its owner.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let global = cli.global;

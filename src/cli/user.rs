@@ -181,7 +181,8 @@ impl UserCommand {
                 };
                 let outbox: Option<&dyn Outbox> = args.send_confirmation.then_some(&ctx.mailer);
                 let (user, mail) = ctx.accounts(|accounts| accounts.add_user(account, outbox))?;
-                let mut value = serde_json::to_value(&user).map_err(|e| Error::Storage(e.to_string()))?;
+                let mut value = serde_json::to_value(&user)
+                    .map_err(|e| Error::storage_from("Cannot encode the user as JSON", e))?;
                 if let Some(delivery) = mail {
                     report_delivery(ctx.printer, &delivery);
                     value["confirmation_mail"] = json!(delivery);
@@ -273,9 +274,10 @@ impl ImportArgs {
                 ))
             })?;
         let input: Box<dyn Read> = match &path {
-            Some(path) => {
-                Box::new(File::open(path).map_err(|e| Error::Storage(format!("Cannot read {}: {e}", path.display())))?)
-            }
+            Some(path) => Box::new(File::open(path).map_err(|source| Error::Unreadable {
+                what: format!("Cannot read {}", path.display()),
+                source,
+            })?),
             None => Box::new(io::stdin().lock()),
         };
         let rows = transfer::read_rows(input, format)?;
@@ -287,7 +289,7 @@ impl ImportArgs {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(jobs)
             .build()
-            .map_err(|e| Error::Storage(format!("Cannot start {jobs} hashing threads: {e}")))?;
+            .map_err(|e| Error::storage_from(format!("Cannot start {jobs} hashing threads"), e))?;
         let bar = if io::stderr().is_terminal() && !ctx.printer.is_json() {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
@@ -319,7 +321,8 @@ impl ImportArgs {
         bar.finish_and_clear();
         let summary = result?;
         let elapsed = started.elapsed().as_secs_f64();
-        let mut value = serde_json::to_value(&summary).map_err(|e| Error::Storage(e.to_string()))?;
+        let mut value =
+            serde_json::to_value(&summary).map_err(|e| Error::storage_from("Cannot encode the summary as JSON", e))?;
         value["elapsed_seconds"] = json!(elapsed);
         ctx.printer.emit(&value, |w| {
             let verb = if summary.dry_run {

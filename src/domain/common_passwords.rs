@@ -34,7 +34,7 @@ pub fn contains(password: &str) -> Result<bool> {
     let list = LIST
         .get_or_init(decompress)
         .as_ref()
-        .ok_or_else(|| Error::Storage("The built-in list of common passwords is corrupt.".to_owned()))?;
+        .ok_or_else(|| Error::storage("The built-in list of common passwords is corrupt."))?;
     let lowered = zeroize::Zeroizing::new(password.to_lowercase());
     Ok(list.contains(lowered.as_str()))
 }

@@ -2,7 +2,11 @@
 
 use serde::Serialize;
 
-/// Every failure authctl reports. Each variant is one exit-code class of the public contract.
+/// The cause below an error: a library's error, or a reason given as text.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Every failure authctl reports. Each variant belongs to one exit-code class of the public
+/// contract ([`Error::exit_code`]); the failures of libraries are kept as sources.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Wrong credentials, a locked or inactive account, or an invalid token (exit 1).
@@ -12,21 +16,65 @@ pub enum Error {
     /// an invalid setting (exit 2).
     #[error("{0}")]
     Usage(String),
+    /// Input that could not be read: standard input, or a file named as input (exit 2).
+    #[error("{what}")]
+    Unreadable {
+        /// What was being read.
+        what: String,
+        /// Why it could not be.
+        #[source]
+        source: std::io::Error,
+    },
     /// No valid session: missing, expired, revoked, refused or from another database (exit 3).
     #[error("{0}")]
     NotLoggedIn(String),
     /// The named user (or session) does not exist (exit 4).
     #[error("{0}")]
     NotFound(String),
-    /// The email or username is already registered (exit 5).
+    /// Another account has the email (exit 5).
+    #[error("The email {email} is already registered.")]
+    EmailTaken {
+        /// The address as given.
+        email: String,
+    },
+    /// Another account has the username (exit 5).
+    #[error("The username {username} is already taken.")]
+    UsernameTaken {
+        /// The username as given.
+        username: String,
+    },
+    /// Another command changed the account between this one's check and its write; nothing was
+    /// written (exit 5).
     #[error("{0}")]
-    Conflict(String),
+    ChangedMeanwhile(&'static str),
     /// A message could not be delivered (exit 6).
-    #[error("{0}")]
-    Mail(String),
+    #[error("{context}")]
+    Mail {
+        /// What was being sent.
+        context: String,
+        /// Why it failed.
+        #[source]
+        source: Option<Cause>,
+    },
+    /// Another process held the database past the busy timeout, or the transaction collided
+    /// with a concurrent one; nothing was written (exit 7).
+    #[error("{context}")]
+    Busy {
+        /// What happened, and what to do.
+        context: String,
+        /// The engine's error.
+        #[source]
+        source: Cause,
+    },
     /// The database or a file could not be read or written (exit 7).
-    #[error("{0}")]
-    Storage(String),
+    #[error("{context}")]
+    Storage {
+        /// What was being done.
+        context: String,
+        /// Why it failed.
+        #[source]
+        source: Option<Cause>,
+    },
     /// Rows of an import were refused and nothing was written: exit 2, or 5 when every problem
     /// is an email already registered.
     #[error("{summary}")]
@@ -72,40 +120,64 @@ impl Error {
         Error::AuthFailed(INVALID_CREDENTIALS.to_owned())
     }
 
+    /// A storage failure with no cause below it.
+    pub fn storage(context: impl Into<String>) -> Self {
+        Error::Storage {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// A storage failure caused by `source`.
+    pub fn storage_from(context: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Error::Storage {
+            context: context.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// A delivery failure caused by `source`.
+    pub fn mail_from(context: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Error::Mail {
+            context: context.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// The message shown to the user: this error's own text, then its cause's.
+    pub fn message(&self) -> String {
+        match std::error::Error::source(self) {
+            Some(cause) => format!("{self}: {cause}"),
+            None => self.to_string(),
+        }
+    }
+
     /// The documented exit code of this class of failure.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::AuthFailed(_) => 1,
-            Error::Usage(_) => 2,
+            Error::Usage(_) | Error::Unreadable { .. } => 2,
             Error::NotLoggedIn(_) => 3,
             Error::NotFound(_) => 4,
-            Error::Conflict(_) => 5,
-            Error::Mail(_) => 6,
-            Error::Storage(_) => 7,
+            Error::EmailTaken { .. } | Error::UsernameTaken { .. } | Error::ChangedMeanwhile(_) => 5,
+            Error::Mail { .. } => 6,
+            Error::Busy { .. } | Error::Storage { .. } => 7,
             Error::Rows { conflict: true, .. } => 5,
             Error::Rows { conflict: false, .. } => 2,
         }
     }
 
-    /// The stable `kind` string of the `--json` error object.
+    /// The stable `kind` string of the `--json` error object: one per exit code.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Error::AuthFailed(_) => "auth_failed",
-            Error::Usage(_) => "usage",
-            Error::NotLoggedIn(_) => "not_logged_in",
-            Error::NotFound(_) => "not_found",
-            Error::Conflict(_) => "conflict",
-            Error::Mail(_) => "mail",
-            Error::Storage(_) => "storage",
-            Error::Rows { conflict: true, .. } => "conflict",
-            Error::Rows { conflict: false, .. } => "usage",
+        match self.exit_code() {
+            1 => "auth_failed",
+            2 => "usage",
+            3 => "not_logged_in",
+            4 => "not_found",
+            5 => "conflict",
+            6 => "mail",
+            _ => "storage",
         }
-    }
-}
-
-impl From<std::io::Error> for Error {
-    fn from(error: std::io::Error) -> Self {
-        Error::Storage(error.to_string())
     }
 }
 

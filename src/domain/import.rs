@@ -227,7 +227,7 @@ pub struct Spool {
 
 impl Spool {
     fn new() -> Result<Self> {
-        let file = tempfile::tempfile().map_err(|e| Error::Storage(format!("Cannot create a spool file: {e}")))?;
+        let file = tempfile::tempfile().map_err(|e| Error::storage_from("Cannot create a spool file", e))?;
         Ok(Spool {
             writer: BufWriter::with_capacity(1 << 20, file),
         })
@@ -249,8 +249,8 @@ impl Spool {
             row.password_hash.as_deref().unwrap_or_default(),
             flag(row.confirmed),
             flag(row.active)
-        )?;
-        Ok(())
+        )
+        .map_err(|e| Error::storage_from("Cannot write the spool file", e))
     }
 
     /// Reads the rows back, in order.
@@ -258,10 +258,11 @@ impl Spool {
         let mut file = self
             .writer
             .into_inner()
-            .map_err(|e| Error::Storage(format!("Cannot write the spool file: {e}")))?;
-        file.rewind()?;
-        Ok(BufReader::with_capacity(1 << 20, file).lines().map(|line| {
-            let line = line?;
+            .map_err(|e| Error::storage_from("Cannot write the spool file", e))?;
+        let unreadable = |e| Error::storage_from("Cannot read the spool file", e);
+        file.rewind().map_err(unreadable)?;
+        Ok(BufReader::with_capacity(1 << 20, file).lines().map(move |line| {
+            let line = line.map_err(unreadable)?;
             let mut fields = line.split('\t');
             let mut next = || fields.next().unwrap_or_default();
             let (number, email, username, hash, confirmed, active) = (next(), next(), next(), next(), next(), next());

@@ -214,7 +214,7 @@ impl Hasher {
         thread_local! {
             static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
         }
-        let failed = |e: &dyn std::fmt::Display| Error::Storage(format!("cannot hash password: {e}"));
+        let failed = |e: &dyn std::fmt::Display| Error::storage_from("cannot hash password", e.to_string());
         let salt_bytes = random_bytes::<16>()?;
         let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| failed(&e))?;
         let params = self.argon2.params();

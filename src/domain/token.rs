@@ -23,7 +23,7 @@ impl SecretToken {
     pub fn generate() -> Result<Self> {
         loop {
             let mut bytes = Zeroizing::new([0u8; TOKEN_BYTES]);
-            getrandom::fill(bytes.as_mut()).map_err(|e| Error::Storage(format!("cannot read random bytes: {e}")))?;
+            getrandom::fill(bytes.as_mut()).map_err(|e| Error::storage_from("cannot read random bytes", e))?;
             let text = Zeroizing::new(URL_SAFE_NO_PAD.encode(bytes.as_ref()));
             if !text.starts_with('-') {
                 return Ok(SecretToken(text));
@@ -138,7 +138,7 @@ impl EmailToken {
 /// Random bytes for salts, from the operating system's CSPRNG.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| Error::Storage(format!("cannot read random bytes: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| Error::storage_from("cannot read random bytes", e))?;
     Ok(bytes)
 }
 

@@ -80,7 +80,9 @@ impl From<&crate::domain::email::Email> for UserKey {
 
 /// The error for an email address another account already has.
 pub fn email_taken(email: &str) -> Error {
-    Error::Conflict(format!("The email {email} is already registered."))
+    Error::EmailTaken {
+        email: email.to_owned(),
+    }
 }
 
 /// The error for a user that does not exist.

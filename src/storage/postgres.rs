@@ -80,7 +80,7 @@ impl PostgresStore {
         config.application_name("authctl");
         let mut client = config
             .connect(tls)
-            .map_err(|e| Error::Storage(format!("Cannot connect to the PostgreSQL database {shown}: {e}")))?;
+            .map_err(|e| Error::storage_from(format!("Cannot connect to the PostgreSQL database {shown}"), e))?;
         // Whole milliseconds: PostgreSQL's `SET` takes no bind parameters.
         let lock_ms = busy_timeout.as_millis().clamp(1, i32::MAX as u128);
         client.batch_execute(&format!("SET lock_timeout = {lock_ms}"))?;
@@ -91,7 +91,7 @@ impl PostgresStore {
         };
         let version = store.schema_version()?;
         if version > SCHEMA_VERSION {
-            return Err(Error::Storage(format!(
+            return Err(Error::storage(format!(
                 "The database {} has schema version {version}, newer than this authctl supports ({SCHEMA_VERSION}). Upgrade authctl.",
                 store.shown
             )));
@@ -99,7 +99,7 @@ impl PostgresStore {
         if version == 0 {
             store.migrate()?;
         } else if version < SCHEMA_VERSION && check == SchemaCheck::Current {
-            return Err(Error::Storage(format!(
+            return Err(Error::storage(format!(
                 "The database {} has schema version {version}; this authctl needs {SCHEMA_VERSION}. Run `authctl db migrate`.",
                 store.shown
             )));
@@ -125,7 +125,7 @@ impl PostgresStore {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
         let before = schema_version_in(&mut tx, &self.shown)?;
         if before > SCHEMA_VERSION {
-            return Err(Error::Storage(format!(
+            return Err(Error::storage(format!(
                 "The database {} has schema version {before}, newer than this authctl supports ({SCHEMA_VERSION}).",
                 self.shown
             )));
@@ -157,7 +157,7 @@ fn schema_version_in(tx: &mut postgres::Transaction<'_>, shown: &str) -> Result<
             )?
             .try_get(0)?;
         if tables > 0 {
-            return Err(Error::Storage(format!(
+            return Err(Error::storage(format!(
                 "The database {shown} has tables but is not an authctl database; it was left unchanged."
             )));
         }
@@ -168,12 +168,12 @@ fn schema_version_in(tx: &mut postgres::Transaction<'_>, shown: &str) -> Result<
         .map(|row| row.try_get(0))
         .transpose()?;
     let value = value.ok_or_else(|| {
-        Error::Storage(format!(
+        Error::storage(format!(
             "The database {shown} has a meta table without a schema version; it is not an authctl database."
         ))
     })?;
     value.parse().map_err(|_| {
-        Error::Storage(format!(
+        Error::storage(format!(
             "The database {shown} has a malformed schema version '{value}'."
         ))
     })
@@ -284,7 +284,7 @@ fn tls_config(root_cert: Option<&PathBuf>, shown: &str) -> Result<rustls::Client
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Storage(format!("Cannot set up TLS: {e}")))?
+        .map_err(|e| Error::storage_from("Cannot set up TLS", e))?
         .with_root_certificates(roots)
         .with_no_client_auth())
 }
@@ -414,7 +414,7 @@ impl Transaction for PostgresTx<'_> {
         let row = self
             .inner()
             .query_opt("SELECT value FROM meta WHERE key = 'database_id'", &[])?
-            .ok_or_else(|| Error::Storage("The database has no identity (meta.database_id).".to_owned()))?;
+            .ok_or_else(|| Error::storage("The database has no identity (meta.database_id)."))?;
         Ok(row.try_get(0)?)
     }
 
@@ -485,7 +485,7 @@ impl Transaction for PostgresTx<'_> {
         match by_username {
             Some(row) if row.try_get(0)? => Ok(Insert::UsernameInBatch),
             Some(_) => Ok(Insert::UsernameTaken),
-            None => Err(Error::Storage(format!(
+            None => Err(Error::storage(format!(
                 "The account {} was changed by another process during the import; nothing was written. Run it again.",
                 user.email
             ))),
@@ -724,7 +724,7 @@ impl Transaction for PostgresTx<'_> {
                 each(AuditEntry {
                     at: row.try_get(0)?,
                     event: AuditEvent::from_name(&event)
-                        .ok_or_else(|| Error::Storage(format!("unknown audit event '{event}' in the database")))?,
+                        .ok_or_else(|| Error::storage(format!("unknown audit event '{event}' in the database")))?,
                     user_id: row.try_get(2)?,
                     email: row.try_get(3)?,
                     os_user: row.try_get(4)?,
@@ -772,20 +772,26 @@ impl From<postgres::Error> for Error {
     fn from(error: postgres::Error) -> Self {
         let Some(code) = error.code() else {
             if error.is_closed() {
-                return Error::Storage(format!("The connection to the PostgreSQL server was lost: {error}"));
+                return Error::storage_from("The connection to the PostgreSQL server was lost", error);
             }
-            return Error::Storage(format!("Database error: {error}"));
+            return Error::storage_from("Database error", error);
+        };
+        let busy = |context: &str, error: postgres::Error| Error::Busy {
+            context: context.to_owned(),
+            source: error.into(),
         };
         if *code == SqlState::LOCK_NOT_AVAILABLE {
-            Error::Storage(format!(
-                "A row stayed locked by another process past the busy timeout; nothing was written: {error}"
-            ))
+            busy(
+                "A row stayed locked by another process past the busy timeout; nothing was written",
+                error,
+            )
         } else if *code == SqlState::T_R_DEADLOCK_DETECTED || *code == SqlState::T_R_SERIALIZATION_FAILURE {
-            Error::Storage(format!(
-                "The command collided with a concurrent change and nothing was written; run it again: {error}"
-            ))
+            busy(
+                "The command collided with a concurrent change and nothing was written; run it again",
+                error,
+            )
         } else {
-            Error::Storage(format!("Database error: {error}"))
+            Error::storage_from("Database error", error)
         }
     }
 }
@@ -799,8 +805,9 @@ fn conflict_or_storage(error: postgres::Error, email: &str, username: Option<&st
         match db.constraint() {
             Some("users_email_normalized") => return email_taken(email),
             Some("users_username_normalized") => {
-                let username = username.unwrap_or_default();
-                return Error::Conflict(format!("The username {username} is already taken."));
+                return Error::UsernameTaken {
+                    username: username.unwrap_or_default().to_owned(),
+                };
             }
             _ => {}
         }
@@ -820,7 +827,7 @@ fn user_from_row(row: &Row, first: usize) -> Result<User> {
         created_at: row.try_get(first + 7)?,
         lockout: Lockout {
             failures: u32::try_from(row.try_get::<_, i32>(first + 8)?)
-                .map_err(|_| Error::Storage("a negative failed_logins in the database".to_owned()))?,
+                .map_err(|_| Error::storage("a negative failed_logins in the database"))?,
             until: row.try_get(first + 9)?,
         },
     })
@@ -850,7 +857,7 @@ fn token_from_row(row: &Row) -> Result<EmailToken> {
         hash: TokenHash(hash32(row, 0)?),
         user_id: row.try_get(1)?,
         purpose: TokenPurpose::from_name(&purpose)
-            .ok_or_else(|| Error::Storage(format!("unknown token purpose '{purpose}' in the database")))?,
+            .ok_or_else(|| Error::storage(format!("unknown token purpose '{purpose}' in the database")))?,
         new_email: row.try_get(3)?,
         created_at: row.try_get(4)?,
         expires_at: row.try_get(5)?,
@@ -862,7 +869,7 @@ fn hash32(row: &Row, index: usize) -> Result<[u8; 32]> {
     let bytes: Vec<u8> = row.try_get(index)?;
     bytes
         .try_into()
-        .map_err(|_| Error::Storage("a token hash in the database is not 32 bytes".to_owned()))
+        .map_err(|_| Error::storage("a token hash in the database is not 32 bytes"))
 }
 
 /// `time` to the millisecond, the precision both engines store.
@@ -896,7 +903,7 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(error.exit_code(), 2);
-        assert!(!error.to_string().contains("s3cret"), "{error}");
+        assert!(!error.message().contains("s3cret"), "{error}");
     }
 
     #[test]

@@ -46,8 +46,9 @@ impl SqliteStore {
     /// application's database, or a schema newer than this binary, is refused with nothing
     /// changed (not even the journal mode). A new database is migrated at once.
     pub fn open(path: &Path, busy_timeout: Duration, check: SchemaCheck) -> Result<Self> {
-        let cannot_open =
-            |e: &dyn std::fmt::Display| Error::Storage(format!("cannot open the database {}: {e}", path.display()));
+        let cannot_open = |e: &dyn std::fmt::Display| {
+            Error::storage_from(format!("cannot open the database {}", path.display()), e.to_string())
+        };
         if path.try_exists().map_err(|e| cannot_open(&e))? {
             // Read-write but query-only, not read-only: a read-only connection to a WAL database
             // leaves the -wal and -shm files it creates behind; this one removes them on close.
@@ -57,8 +58,9 @@ impl SqliteStore {
             reader.pragma_update(None, "query_only", true)?;
             identify(&reader, path)?;
         } else if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            fs::create_dir_all(dir)
-                .map_err(|e| Error::Storage(format!("cannot create the database directory {}: {e}", dir.display())))?;
+            fs::create_dir_all(dir).map_err(|e| {
+                Error::storage_from(format!("cannot create the database directory {}", dir.display()), e)
+            })?;
         }
         let conn = Connection::open(path).map_err(|e| cannot_open(&e))?;
         let mut store = SqliteStore {
@@ -70,7 +72,7 @@ impl SqliteStore {
         if version == 0 {
             store.migrate()?;
         } else if version < SCHEMA_VERSION && check == SchemaCheck::Current {
-            return Err(Error::Storage(format!(
+            return Err(Error::storage(format!(
                 "The database {} has schema version {version}; this authctl needs {SCHEMA_VERSION}. Run `authctl db migrate`.",
                 path.display()
             )));
@@ -117,7 +119,7 @@ impl SqliteStore {
             .conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Error::Storage(format!(
+            return Err(Error::storage(format!(
                 "cannot switch the database to WAL mode (it is in {mode} mode)"
             )));
         }
@@ -152,7 +154,7 @@ fn identify(conn: &Connection, path: &Path) -> Result<u32> {
         )));
     }
     if version > SCHEMA_VERSION {
-        return Err(Error::Storage(format!(
+        return Err(Error::storage(format!(
             "The database {} has schema version {version}, newer than this authctl supports ({SCHEMA_VERSION}). Upgrade authctl.",
             path.display()
         )));
@@ -211,8 +213,9 @@ impl SqliteStore {
     /// An existing `dest` is refused unless `replace`, and never replaced when it is not a
     /// regular file or is this database itself.
     pub fn backup_to(&self, dest: &Path, replace: bool, busy_timeout: Duration) -> Result<BackupSummary> {
-        let cannot =
-            |e: &dyn std::fmt::Display| Error::Storage(format!("Cannot write the backup {}: {e}", dest.display()));
+        let cannot = |e: &dyn std::fmt::Display| {
+            Error::storage_from(format!("Cannot write the backup {}", dest.display()), e.to_string())
+        };
         match fs::symlink_metadata(dest) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(cannot(&e)),
@@ -256,7 +259,7 @@ impl SqliteStore {
                 match backup.step(-1).map_err(|e| cannot(&e))? {
                     rusqlite::backup::StepResult::Done => break,
                     _ if std::time::Instant::now() >= deadline => {
-                        return Err(Error::Storage(format!(
+                        return Err(Error::storage(format!(
                             "The database stayed locked by another process past the busy timeout; no backup was written to {}.",
                             dest.display()
                         )));
@@ -488,7 +491,7 @@ impl Transaction for SqliteTx<'_> {
 
     fn insert_user(&self, user: &User) -> Result<()> {
         self.execute_insert(user, "")
-            .map_err(|e| conflict_or_storage(e, &user.email, user.username.as_deref()))?;
+            .map_err(|e| self.conflict_or_storage(e, Some(&user.email), user.username.as_deref()))?;
         Ok(())
     }
 
@@ -556,7 +559,7 @@ impl Transaction for SqliteTx<'_> {
         self.0
             .prepare_cached("UPDATE users SET email = ?2, email_normalized = ?3 WHERE id = ?1")?
             .execute(params![id.to_string(), email, normalize(email)])
-            .map_err(|e| conflict_or_storage(e, email, None))?;
+            .map_err(|e| self.conflict_or_storage(e, Some(email), None))?;
         Ok(())
     }
 
@@ -564,7 +567,7 @@ impl Transaction for SqliteTx<'_> {
         self.0
             .prepare_cached("UPDATE users SET username = ?2, username_normalized = ?3 WHERE id = ?1")?
             .execute(params![id.to_string(), username, username.map(normalize)])
-            .map_err(|e| conflict_or_storage(e, "", username))?;
+            .map_err(|e| self.conflict_or_storage(e, None, username))?;
         Ok(())
     }
 
@@ -733,7 +736,7 @@ impl Transaction for SqliteTx<'_> {
             each(AuditEntry {
                 at: time(row.get(0)?)?,
                 event: AuditEvent::from_name(&event)
-                    .ok_or_else(|| Error::Storage(format!("unknown audit event '{event}' in the database")))?,
+                    .ok_or_else(|| Error::storage(format!("unknown audit event '{event}' in the database")))?,
                 user_id: row.get::<_, Option<String>>(2)?.map(|id| parse_uuid(&id)).transpose()?,
                 email: row.get(3)?,
                 os_user: row.get(4)?,
@@ -749,6 +752,41 @@ impl Transaction for SqliteTx<'_> {
 }
 
 impl SqliteTx<'_> {
+    /// Turns a constraint violation on users into the conflict it is: SQLite names the index
+    /// only in its message, so this re-reads, in the same transaction, which of `email` and
+    /// `username` another account holds.
+    fn conflict_or_storage(&self, error: rusqlite::Error, email: Option<&str>, username: Option<&str>) -> Error {
+        if error.sqlite_error_code() != Some(rusqlite::ErrorCode::ConstraintViolation) {
+            return error.into();
+        }
+        let taken = |column: &str, value: &str| -> Result<bool> {
+            let sql = format!("SELECT EXISTS (SELECT 1 FROM users WHERE {column} = ?1)");
+            Ok(self
+                .0
+                .prepare_cached(&sql)?
+                .query_row([normalize(value)], |row| row.get(0))?)
+        };
+        if let Some(email) = email {
+            match taken("email_normalized", email) {
+                Ok(true) => return email_taken(email),
+                Ok(false) => {}
+                Err(reread) => return reread,
+            }
+        }
+        if let Some(username) = username {
+            match taken("username_normalized", username) {
+                Ok(true) => {
+                    return Error::UsernameTaken {
+                        username: username.to_owned(),
+                    };
+                }
+                Ok(false) => {}
+                Err(reread) => return reread,
+            }
+        }
+        error.into()
+    }
+
     /// Sets one boolean column of a user; `column` is one of this file's constants.
     fn set_column(&self, id: Uuid, column: &str, value: bool) -> Result<()> {
         self.0
@@ -785,27 +823,13 @@ impl SqliteTx<'_> {
 impl From<rusqlite::Error> for Error {
     fn from(error: rusqlite::Error) -> Self {
         match error.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => Error::Storage(format!(
-                "The database stayed locked by another process past the busy timeout: {error}"
-            )),
-            _ => Error::Storage(format!("Database error: {error}")),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => Error::Busy {
+                context: "The database stayed locked by another process past the busy timeout".to_owned(),
+                source: error.into(),
+            },
+            _ => Error::storage_from("Database error", error),
         }
     }
-}
-
-/// Turns a unique-index violation on users into a conflict naming what is taken.
-fn conflict_or_storage(error: rusqlite::Error, email: &str, username: Option<&str>) -> Error {
-    let message = error.to_string();
-    if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
-        if message.contains("users.email_normalized") {
-            return email_taken(email);
-        }
-        if message.contains("users.username_normalized") {
-            let username = username.unwrap_or_default();
-            return Error::Conflict(format!("The username {username} is already taken."));
-        }
-    }
-    error.into()
 }
 
 fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
@@ -885,7 +909,7 @@ fn time(ms: i64) -> Result<DateTime<Utc>> {
 }
 
 fn parse_uuid(text: &str) -> Result<Uuid> {
-    Uuid::parse_str(text).map_err(|e| Error::Storage(format!("malformed id '{text}' in the database: {e}")))
+    Uuid::parse_str(text).map_err(|e| Error::storage_from(format!("malformed id '{text}' in the database"), e))
 }
 
 fn millis(time: DateTime<Utc>) -> i64 {

@@ -410,3 +410,43 @@ fn config_errors_do_not_echo_values() {
         assert!(!stderr.contains("s3cret"), "{text} echoed: {stderr}");
     }
 }
+
+/// Issue 9: input that cannot be read is bad input (exit 2, its cause in the message), not a
+/// storage failure: a missing import file, and a standard input whose every read fails.
+#[test]
+fn unreadable_input_exits_2_naming_its_cause() {
+    let world = World::new();
+    let output = world
+        .cmd()
+        .args(["--json", "user", "import"])
+        .arg(world.path("missing.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let error = json_error(&output.stderr);
+    assert_eq!(error["kind"], "usage");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("missing.csv") && message.contains("No such file"),
+        "{message}"
+    );
+
+    let commands: [&[&str]; 2] = [
+        &["user", "import", "--format", "csv"],
+        &["user", "add", "ada@example.com", "--password-stdin"],
+    ];
+    for args in commands {
+        // A directory as stdin: opening it works, every read fails with EISDIR.
+        let cmd = world.cmd();
+        let mut run = std::process::Command::new(cmd.get_program());
+        run.env_clear().current_dir(world.path("."));
+        for (key, value) in cmd.get_envs() {
+            value.map(|value| run.env(key, value));
+        }
+        let stdin = std::fs::File::open(world.path(".")).unwrap();
+        let output = run.arg("--json").args(args).stdin(stdin).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let message = json_error(&output.stderr)["message"].as_str().unwrap().to_owned();
+        assert!(message.contains("Is a directory"), "{args:?}: {message}");
+    }
+}

@@ -162,7 +162,11 @@ impl<S: Store> Accounts<'_, S> {
                     OnConflict::Skip => summary.skipped += 1,
                     OnConflict::Update => match update_imported(&tx, existing, &row, self.now) {
                         Ok(()) => summary.updated += 1,
-                        Err(Error::Conflict(message)) => problems.push(problem(message)),
+                        Err(
+                            conflict @ (Error::EmailTaken { .. }
+                            | Error::UsernameTaken { .. }
+                            | Error::ChangedMeanwhile(_)),
+                        ) => problems.push(problem(conflict.to_string())),
                         Err(other) => return Err(other),
                     },
                 },

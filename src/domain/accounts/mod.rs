@@ -200,7 +200,7 @@ impl<S: Store> Accounts<'_, S> {
         tx.append_audit(
             &self
                 .stamp
-                .entry(AuditEvent::MailFailed, Some(user), Some(error.to_string())),
+                .entry(AuditEvent::MailFailed, Some(user), Some(error.message())),
         )?;
         tx.commit()
     }
@@ -241,5 +241,5 @@ fn replace_password(
 /// The error for a password that another command replaced between the read and the write (a
 /// backend whose transactions do not hold the row).
 fn changed_meanwhile() -> Error {
-    Error::Conflict("The password was changed by another command at the same time; nothing was changed.".to_owned())
+    Error::ChangedMeanwhile("The password was changed by another command at the same time; nothing was changed.")
 }

@@ -74,7 +74,7 @@ impl<S: Store> Accounts<'_, S> {
                 "no account that may log in: told so by mail".to_owned(),
             ),
             Err(error) => {
-                self.audit_reset_request(user.as_ref(), email, AuditEvent::MailFailed, error.to_string())?;
+                self.audit_reset_request(user.as_ref(), email, AuditEvent::MailFailed, error.message())?;
                 return Err(error);
             }
         };
