@@ -70,14 +70,16 @@ pub struct Cli {
 struct GlobalArgs {
     /// The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing)
     /// or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or
-    /// the config file, never on the command line).
-    #[arg(long, global = true, value_name = "PATH|URL", env = "AUTHCTL_DB")]
+    /// the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file.
+    #[arg(long, global = true, value_name = "PATH|URL")]
     db: Option<PathBuf>,
-    /// Where the login session is kept.
-    #[arg(long, global = true, value_name = "PATH", env = "AUTHCTL_SESSION_FILE")]
+    /// Where the login session is kept. Also AUTHCTL_SESSION_FILE, or `session_file` in the
+    /// config file.
+    #[arg(long, global = true, value_name = "PATH")]
     session_file: Option<PathBuf>,
-    /// A TOML file of settings.
-    #[arg(long, global = true, value_name = "PATH", env = "AUTHCTL_CONFIG")]
+    /// A TOML file of settings (default: $XDG_CONFIG_HOME/authctl/config.toml). Also
+    /// AUTHCTL_CONFIG.
+    #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
     /// Print exactly one JSON value on stdout (errors as JSON on stderr).
     #[arg(long, global = true)]
@@ -310,13 +312,9 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
 }
 
 /// Refuses a `--db` URL with a password typed on the command line, where every local user can
-/// read it (`ps`). clap also fills `--db` from `AUTHCTL_DB`: a value equal to the variable's came
-/// from the environment.
+/// read it (`ps`). `--db` holds only what was typed: `AUTHCTL_DB` is read with the settings.
 fn refuse_password_on_argv(db: Option<&std::path::Path>) -> Result<()> {
     let Some(db) = db else { return Ok(()) };
-    if std::env::var_os("AUTHCTL_DB").as_deref() == Some(db.as_os_str()) {
-        return Ok(());
-    }
     let text = db.to_string_lossy();
     let authority = text
         .strip_prefix("postgres://")

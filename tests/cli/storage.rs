@@ -243,6 +243,14 @@ fn a_database_password_on_the_command_line_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("AUTHCTL_DB") && !stderr.contains("s3cret"), "{stderr}");
+    // Typed on the command line, it is on the command line even when AUTHCTL_DB says the same.
+    let output = world
+        .bare()
+        .env("AUTHCTL_DB", url)
+        .args(["--db", url, "user", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
 }
 
 /// A server that cannot be reached is a storage error (exit 7) whose message names the database
