@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use crate::domain::error::{Error, Result};
 use crate::domain::hashes::MAX_FOREIGN_HASH_COST;
-use crate::domain::password::{self, HashParams};
+use crate::domain::password::{self, ForeignHashes, HashParams};
 use crate::domain::policy::MIN_PASSWORD_SCORE;
 use crate::text::parse_bool;
 use crate::text::shown;
@@ -300,6 +300,20 @@ pub const MAX_FOREIGN_HASH_COST_SETTING: Setting<Span> = Setting {
     kind: Span::within(*MAX_FOREIGN_HASH_COST.start(), *MAX_FOREIGN_HASH_COST.end()),
     doc: "the longest estimated verification of a stored hash (and 256 MiB of memory); costlier hashes are refused at import and never computed, and the argon2 settings must fit it",
 };
+pub const ACCEPT_PLAINTEXT_HASHES: Setting<Boolean> = Setting {
+    key: "accept_plaintext_hashes",
+    flag: None,
+    default: Fallback::Value("false"),
+    kind: Boolean,
+    doc: "take over Werkzeug's plain$$PASSWORD rows (the password itself, not a hash) at import and login, upgrading them to argon2id",
+};
+pub const PASSLIB_HMAC_SALT: Setting<Text> = Setting {
+    key: "passlib_hmac_salt",
+    flag: None,
+    default: Fallback::Derived("none"),
+    kind: Text,
+    doc: "Flask-Security-Too's SECURITY_PASSWORD_SALT: passlib, bcrypt and argon2 hashes are also tried with its HMAC-SHA512 pre-hash",
+};
 pub const MIN_PASSWORD_SCORE_SETTING: Setting<Count> = Setting {
     key: "min_password_score",
     flag: None,
@@ -417,6 +431,8 @@ pub const SETTINGS: &[&dyn Entry] = &[
     &ARGON2_ITERATIONS,
     &ARGON2_PARALLELISM,
     &MAX_FOREIGN_HASH_COST_SETTING,
+    &ACCEPT_PLAINTEXT_HASHES,
+    &PASSLIB_HMAC_SALT,
     &MIN_PASSWORD_SCORE_SETTING,
     &BUSY_TIMEOUT,
     &MAIL,
@@ -476,6 +492,9 @@ pub struct Settings {
     /// The most time verifying one stored hash may take (by the cost model of
     /// [`crate::domain::hashes`]); costlier hashes are refused at import and never computed.
     pub max_foreign_hash_cost: Duration,
+    /// The foreign formats that need a setting: `accept_plaintext_hashes` and
+    /// `passlib_hmac_salt` (a secret: zeroed on drop, never shown by `Debug`).
+    pub foreign_hashes: ForeignHashes,
     /// The zxcvbn score (0 to 4) a new password needs; 0 turns the check off.
     pub min_password_score: u8,
     /// How long to wait for another process's write lock.
@@ -698,6 +717,13 @@ impl Settings {
             lockout_duration: sources.value(&LOCKOUT_DURATION)?,
             login_failure_delay: sources.value(&LOGIN_FAILURE_DELAY)?,
             max_foreign_hash_cost: sources.value(&MAX_FOREIGN_HASH_COST_SETTING)?,
+            foreign_hashes: ForeignHashes {
+                accept_plaintext: sources.value(&ACCEPT_PLAINTEXT_HASHES)?,
+                passlib_hmac_salt: sources
+                    .get(&PASSLIB_HMAC_SALT)?
+                    .filter(|salt| !salt.is_empty())
+                    .map(Zeroizing::new),
+            },
             min_password_score: sources.value(&MIN_PASSWORD_SCORE_SETTING)? as u8,
         })
     }

@@ -279,7 +279,8 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
         };
         let settings = Settings::load(&flags, &|name| std::env::var(name).ok())?;
         Ok(Context {
-            hasher: Hasher::with_max_cost(settings.hash_params, settings.max_foreign_hash_cost)?,
+            hasher: Hasher::with_max_cost(settings.hash_params, settings.max_foreign_hash_cost)?
+                .with_foreign(settings.foreign_hashes.clone()),
             mailer: Mailer::new(
                 settings.mail.expose(),
                 &settings.mail_dir,

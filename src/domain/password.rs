@@ -5,14 +5,16 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use argon2::password_hash::{Output, PasswordHash, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
 use crate::domain::common_passwords;
 use crate::domain::error::{Error, Result};
-use crate::domain::hashes::{Cost, DEFAULT_MAX_FOREIGN_HASH_COST, MAX_HASH_MEMORY_BYTES, StoredHash};
+use crate::domain::hashes::{
+    Cost, DEFAULT_MAX_FOREIGN_HASH_COST, MAX_HASH_MEMORY_BYTES, StoredHash, flask_security_prehash,
+};
 use crate::domain::token::random_bytes;
 
 /// Shortest accepted password, in characters after NFKC normalisation.
@@ -137,6 +139,28 @@ pub enum Verdict {
     MatchNeedsRehash(&'static str),
 }
 
+/// What is taken over of the foreign formats that need a setting.
+#[derive(Clone, Default)]
+pub struct ForeignHashes {
+    /// Whether Werkzeug's `plain$$PASSWORD` is accepted (the setting `accept_plaintext_hashes`).
+    pub accept_plaintext: bool,
+    /// Flask-Security-Too's `SECURITY_PASSWORD_SALT` (the setting `passlib_hmac_salt`): with it,
+    /// the hashes passlib may have written are also tried with its HMAC pre-hash.
+    pub passlib_hmac_salt: Option<Zeroizing<String>>,
+}
+
+impl fmt::Debug for ForeignHashes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForeignHashes")
+            .field("accept_plaintext", &self.accept_plaintext)
+            .field(
+                "passlib_hmac_salt",
+                &self.passlib_hmac_salt.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
 /// Hashes and verifies passwords with one set of argon2id parameters, verifying no stored hash
 /// that would cost more than its limit.
 #[derive(Clone)]
@@ -147,6 +171,7 @@ pub struct Hasher {
     /// is exactly the work of a wrong password for an account with a current hash.
     decoy: String,
     max_cost: Duration,
+    foreign: ForeignHashes,
 }
 
 impl Hasher {
@@ -192,13 +217,27 @@ impl Hasher {
             argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params),
             decoy,
             max_cost,
+            foreign: ForeignHashes::default(),
         })
+    }
+
+    /// This hasher, taking over the foreign formats that need a setting as `foreign` says.
+    pub fn with_foreign(self, foreign: ForeignHashes) -> Self {
+        Hasher { foreign, ..self }
     }
 
     /// Parses a stored hash (from an import, say) and checks that verifying it would cost no more
     /// than this hasher's limit; otherwise says what is wrong with it.
     pub fn check_stored<'h>(&self, stored: &'h str) -> std::result::Result<StoredHash<'h>, String> {
-        StoredHash::parse_within(stored, self.max_cost)
+        let hash = StoredHash::parse_within(stored, self.max_cost)?;
+        if matches!(hash, StoredHash::Plaintext { .. }) && !self.foreign.accept_plaintext {
+            return Err(
+                "Werkzeug's plain$$ format holds the password itself, not a hash: refused \
+                        unless the setting accept_plaintext_hashes is on"
+                    .to_owned(),
+            );
+        }
+        Ok(hash)
     }
 
     /// The parameters new hashes are made with.
@@ -240,37 +279,41 @@ impl Hasher {
     /// formats of [`StoredHash`] (which always need a rehash). A hash that cannot be verified or
     /// would cost more than the limit (written by another program, or before the limit was
     /// lowered) is not computed: it is a mismatch, after the time of a wrong password.
+    ///
+    /// With `passlib_hmac_salt` set, a hash that passlib may have written is tried as typed and
+    /// then with Flask-Security-Too's pre-hash, except an argon2id hash with the current
+    /// parameters (authctl's own).
     pub fn verify(&self, password: &Password, stored: &str) -> Verdict {
-        let parsed = match self.check_stored(stored) {
-            Ok(StoredHash::Argon2(parsed)) => parsed,
-            Ok(foreign) => {
-                let matches = |spelling| {
-                    evaluated();
-                    foreign.matches_foreign(spelling)
-                };
-                return if password.spellings().any(matches) {
-                    Verdict::MatchNeedsRehash(foreign.scheme())
-                } else {
-                    Verdict::Mismatch
-                };
-            }
+        let hash = match self.check_stored(stored) {
+            Ok(hash) => hash,
             Err(_) => {
                 self.spend_equal_time(password);
                 return Verdict::Mismatch;
             }
         };
-        let argon2 = Argon2::default();
-        let matches = |spelling| {
+        let own = hash.standard_argon2().is_some_and(|phc| self.is_current(phc));
+        let salt = self
+            .foreign
+            .passlib_hmac_salt
+            .as_ref()
+            .filter(|_| !own && hash.passlib_may_have_written());
+        let matches = |spelling: &[u8]| {
             evaluated();
-            argon2.verify_password(spelling, &parsed).is_ok()
+            if hash.matches(spelling) {
+                return true;
+            }
+            salt.is_some_and(|salt| {
+                evaluated();
+                hash.matches(&flask_security_prehash(salt, spelling))
+            })
         };
         if !password.spellings().any(matches) {
             return Verdict::Mismatch;
         }
-        if self.is_current(&parsed) {
+        if own {
             Verdict::Match
         } else {
-            Verdict::MatchNeedsRehash("argon2")
+            Verdict::MatchNeedsRehash(hash.scheme())
         }
     }
 
@@ -353,6 +396,74 @@ mod tests {
             hasher.verify(&Password::new("correct horse"), werkzeug),
             Verdict::Mismatch
         );
+    }
+
+    #[test]
+    fn plaintext_hashes_need_the_setting() {
+        let plain = "plain$$correct horse battery";
+        let refusing = Hasher::new(CHEAP).unwrap();
+        assert!(
+            refusing
+                .check_stored(plain)
+                .unwrap_err()
+                .contains("refused unless the setting accept_plaintext_hashes is on")
+        );
+        assert_eq!(
+            refusing.verify(&Password::new("correct horse battery"), plain),
+            Verdict::Mismatch
+        );
+        let accepting = Hasher::new(CHEAP).unwrap().with_foreign(ForeignHashes {
+            accept_plaintext: true,
+            ..ForeignHashes::default()
+        });
+        assert_eq!(
+            accepting.verify(&Password::new("correct horse battery"), plain),
+            Verdict::MatchNeedsRehash("werkzeug-plain")
+        );
+        assert_eq!(
+            accepting.verify(&Password::new("correct horse batter"), plain),
+            Verdict::Mismatch
+        );
+    }
+
+    /// Flask-Security-Too hashed `get_hmac(password)` with passlib (vectors recorded in
+    /// `hashes::passlib`); authctl's own hashes are never pre-hashed.
+    #[test]
+    fn passlib_hmac_salt_applies_the_flask_security_pre_hash() {
+        let bcrypt = "$2b$04$8zzgitde1e3bxsfMkzwJ2e2XbuDHeHs1HnmwD9aqWY3wbpIIBerRC";
+        let argon2 = "$argon2id$v=19$m=64,t=1,p=1$TwnhvJeSkvKec24NoRTCeA$YdUXebqNRVtEa6XI4z2G2yo7eWIC/Rnqjyn331/Wx1w";
+        let password = Password::new("correct horse battery");
+        let plain = Hasher::new(CHEAP).unwrap();
+        // Not CHEAP: an argon2id hash with the hasher's own parameters is taken as authctl's.
+        let params = HashParams {
+            memory_kib: 128,
+            ..CHEAP
+        };
+        let salted = |salt: &str| {
+            Hasher::new(params).unwrap().with_foreign(ForeignHashes {
+                passlib_hmac_salt: Some(Zeroizing::new(salt.to_owned())),
+                ..ForeignHashes::default()
+            })
+        };
+        for (stored, scheme) in [(bcrypt, "bcrypt"), (argon2, "argon2")] {
+            assert_eq!(plain.verify(&password, stored), Verdict::Mismatch);
+            assert_eq!(salted("another salt").verify(&password, stored), Verdict::Mismatch);
+            assert_eq!(
+                salted("flask-security-salt").verify(&password, stored),
+                Verdict::MatchNeedsRehash(scheme)
+            );
+        }
+        // authctl's own hash: the password as typed, one evaluation for a wrong one.
+        let hasher = salted("flask-security-salt");
+        let own = hasher.hash(&password).unwrap();
+        assert_eq!(hasher.verify(&password, &own), Verdict::Match);
+        EVALUATIONS.with(|count| count.set(0));
+        assert_eq!(
+            hasher.verify(&Password::new("wrong horse battery"), &own),
+            Verdict::Mismatch
+        );
+        assert_eq!(EVALUATIONS.with(|count| count.get()), 1);
+        assert!(!format!("{:?}", hasher.foreign).contains("flask-security-salt"));
     }
 
     #[test]
