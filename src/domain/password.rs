@@ -291,6 +291,11 @@ impl Hasher {
                 return Verdict::Mismatch;
             }
         };
+        let longest = password.spellings().map(<[u8]>::len).max().unwrap_or(0);
+        if hash.cost_for_password(longest).time > self.max_cost {
+            self.spend_equal_time(password);
+            return Verdict::Mismatch;
+        }
         let own = hash.standard_argon2().is_some_and(|phc| self.is_current(phc));
         let salt = self
             .foreign
@@ -464,6 +469,25 @@ mod tests {
         );
         assert_eq!(EVALUATIONS.with(|count| count.get()), 1);
         assert!(!format!("{:?}", hasher.foreign).contains("flask-security-salt"));
+    }
+
+    /// sha-crypt hashes the password in every round: a long password against a costly hash is
+    /// not computed, a short one is.
+    #[test]
+    fn sha_crypt_is_priced_for_the_password_given() {
+        let hasher = Hasher::new(CHEAP).unwrap();
+        // sha512-crypt with 1,000,000 rounds: about 0.37 s for a short password, more than the
+        // 1s limit for one of 1000 bytes (computed here only for the short one).
+        let stored = "$6$rounds=1000000$saltsalt$".to_owned() + &"A".repeat(86);
+        assert!(hasher.check_stored(&stored).is_ok());
+        let hash = StoredHash::parse(&stored).unwrap();
+        assert!(hash.cost_for_password(21).time < Duration::from_millis(500));
+        assert!(hash.cost_for_password(1000).time > Duration::from_secs(2));
+        EVALUATIONS.with(|count| count.set(0));
+        let long = "x".repeat(1000);
+        assert_eq!(hasher.verify(&Password::new(&long), &stored), Verdict::Mismatch);
+        // Only the decoy's argon2 was computed.
+        assert_eq!(EVALUATIONS.with(|count| count.get()), 1);
     }
 
     #[test]
