@@ -10,6 +10,7 @@ mod backup;
 mod conformance;
 mod contract;
 mod docs;
+mod formats;
 mod limits;
 mod lockout;
 mod mail;
