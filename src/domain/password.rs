@@ -76,6 +76,13 @@ impl Password {
         let typed = (*self.typed != *self.normalized).then_some(self.typed.as_bytes());
         std::iter::once(self.normalized.as_bytes()).chain(typed)
     }
+
+    /// The NFKD form, when it differs from both spellings: Flask-Security-Too normalises every
+    /// password to NFKD (its `SECURITY_PASSWORD_NORMALIZE_FORM`) before passlib hashes it.
+    fn nfkd(&self) -> Option<Zeroizing<String>> {
+        let nfkd: Zeroizing<String> = Zeroizing::new(self.typed.nfkd().collect());
+        (*nfkd != *self.normalized && *nfkd != *self.typed).then_some(nfkd)
+    }
 }
 
 impl fmt::Debug for Password {
@@ -280,9 +287,10 @@ impl Hasher {
     /// would cost more than the limit (written by another program, or before the limit was
     /// lowered) is not computed: it is a mismatch, after the time of a wrong password.
     ///
-    /// With `passlib_hmac_salt` set, a hash that passlib may have written is tried as typed and
-    /// then with Flask-Security-Too's pre-hash, except an argon2id hash with the current
-    /// parameters (authctl's own).
+    /// A hash that passlib may have written (not an argon2id hash with the current parameters,
+    /// authctl's own) is also tried in NFKD when that differs, as Flask-Security-Too normalises;
+    /// and with `passlib_hmac_salt` set, each spelling is tried as it is and then with
+    /// Flask-Security-Too's pre-hash.
     pub fn verify(&self, password: &Password, stored: &str) -> Verdict {
         let hash = match self.check_stored(stored) {
             Ok(hash) => hash,
@@ -297,11 +305,9 @@ impl Hasher {
             return Verdict::Mismatch;
         }
         let own = hash.standard_argon2().is_some_and(|phc| self.is_current(phc));
-        let salt = self
-            .foreign
-            .passlib_hmac_salt
-            .as_ref()
-            .filter(|_| !own && hash.passlib_may_have_written());
+        let passlib = !own && hash.passlib_may_have_written();
+        let salt = self.foreign.passlib_hmac_salt.as_ref().filter(|_| passlib);
+        let nfkd = passlib.then(|| password.nfkd()).flatten();
         let matches = |spelling: &[u8]| {
             evaluated();
             if hash.matches(spelling) {
@@ -312,7 +318,11 @@ impl Hasher {
                 hash.matches(&flask_security_prehash(salt, spelling))
             })
         };
-        if !password.spellings().any(matches) {
+        if !password
+            .spellings()
+            .chain(nfkd.as_ref().map(|nfkd| nfkd.as_bytes()))
+            .any(matches)
+        {
             return Verdict::Mismatch;
         }
         if own {
@@ -488,6 +498,23 @@ mod tests {
         assert_eq!(hasher.verify(&Password::new(&long), &stored), Verdict::Mismatch);
         // Only the decoy's argon2 was computed.
         assert_eq!(EVALUATIONS.with(|count| count.get()), 1);
+    }
+
+    /// passlib's `pbkdf2_sha256.using(rounds=1000).hash(nfkd)` (libpass 1.9.4), `nfkd` being the
+    /// NFKD form of "crème brûlée battery", as Flask-Security-Too normalises before hashing: the
+    /// password typed in NFC logs in.
+    #[test]
+    fn passlib_hashes_are_also_tried_in_nfkd() {
+        let hasher = Hasher::new(CHEAP).unwrap();
+        let stored = "$pbkdf2-sha256$1000$1drbm7OW8h4DAOA8x1irdQ$ALgy7LZNg.snEZSLPFBxSjd3jTz318A1Ig95B5VYvW8";
+        assert_eq!(
+            hasher.verify(&Password::new("cr\u{e8}me br\u{fb}l\u{e9}e battery"), stored),
+            Verdict::MatchNeedsRehash("passlib-pbkdf2")
+        );
+        assert_eq!(
+            hasher.verify(&Password::new("creme brulee battery"), stored),
+            Verdict::Mismatch
+        );
     }
 
     #[test]
