@@ -88,10 +88,10 @@ impl Digest {
         }
     }
 
-    /// PBKDF2-HMAC with this digest into `out` (no PBKDF2 over MD5 is taken over).
+    /// PBKDF2-HMAC with this digest into `out`.
     fn pbkdf2(self, password: &[u8], salt: &[u8], iterations: u32, out: &mut [u8]) {
         match self {
-            Digest::Md5 => {}
+            Digest::Md5 => pbkdf2::pbkdf2_hmac::<md5::Md5>(password, salt, iterations, out),
             Digest::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, iterations, out),
             Digest::Sha224 => pbkdf2::pbkdf2_hmac::<sha2::Sha224>(password, salt, iterations, out),
             Digest::Sha256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, iterations, out),

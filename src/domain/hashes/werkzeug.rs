@@ -45,9 +45,7 @@ fn pbkdf2<'a>(args: &str, rest: &'a str) -> Result<StoredHash<'a>, String> {
         Some((name, iterations)) => (name, iterations_of(iterations)?),
         None => (args, OMITTED_PBKDF2_ITERATIONS),
     };
-    let digest = Digest::from_name(name)
-        .filter(|digest| *digest != Digest::Md5)
-        .ok_or_else(|| format!("unknown Werkzeug pbkdf2 digest '{}'", shown(name)))?;
+    let digest = Digest::from_name(name).ok_or_else(|| format!("unknown Werkzeug pbkdf2 digest '{}'", shown(name)))?;
     let [salt, hex] = super::fields::<2>(rest).ok_or_else(malformed)?;
     if salt.is_empty() {
         return Err(malformed());
@@ -109,6 +107,10 @@ mod tests {
     /// checked there with `check_password_hash`); the unsalted ones are its `_hash_internal(METHOD,
     /// "", PASSWORD)`, which its `check_password_hash` accepts.
     const WERKZEUG_2_2: &[(&str, &str)] = &[
+        (
+            "werkzeug-pbkdf2",
+            "pbkdf2:md5:1000$oKOlPbuk9dPYbNlF$0ed7f8e08d4b575a46f755d7112cf1ed",
+        ),
         (
             "werkzeug-pbkdf2",
             "pbkdf2:sha1:1000$0VQDIdsevYIKzI1v$78748c66723b748d2818784499767e380f426ec3",
@@ -198,6 +200,7 @@ mod tests {
     fn refuses_malformed_werkzeug_hashes() {
         for bad in [
             "pbkdf2:md5:1000$salt$00",
+            "pbkdf2:sha1:0$salt$78748c66723b748d2818784499767e380f426ec3",
             "pbkdf2:sha1:1000$salt$00",
             "pbkdf2:sha1:x$salt$78748c66723b748d2818784499767e380f426ec3",
             "pbkdf2:whirlpool:1000$salt$00",
