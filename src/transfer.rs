@@ -18,7 +18,7 @@ use crate::domain::user::User;
 use crate::text::{self, LineError, shown};
 
 /// A file format for `user import` and `user export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Comma-separated values with a header row.
     Csv,

@@ -91,7 +91,7 @@ pub struct ImportArgs {
     input: Option<PathBuf>,
     /// The file format (guessed from the extension: .csv, .jsonl, .ndjson).
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    format: Option<FormatArg>,
     /// What to do with a row whose email is already registered.
     #[arg(long, value_enum, default_value = "fail")]
     on_conflict: ConflictArg,
@@ -101,6 +101,24 @@ pub struct ImportArgs {
     /// Threads hashing passwords [default: all cores; setting: jobs, AUTHCTL_JOBS].
     #[arg(long, value_name = "N", value_parser = |raw: &str| settings::JOBS.parse(raw))]
     jobs: Option<u32>,
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl From<FormatArg> for Format {
+    fn from(arg: FormatArg) -> Self {
+        match arg {
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Jsonl => Format::Jsonl,
+        }
+    }
 }
 
 /// `--on-conflict` values.
@@ -129,7 +147,7 @@ impl From<ConflictArg> for OnConflict {
 pub struct ExportArgs {
     /// The file format [default: from the --output extension, else csv].
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    format: Option<FormatArg>,
     /// Write to this file (created 0600, replaced only once complete; `-` for stdout) instead
     /// of stdout.
     #[arg(long, short, value_name = "FILE|-")]
@@ -267,6 +285,7 @@ impl ImportArgs {
             .map_or("stdin".to_owned(), |path| path.display().to_string());
         let format = self
             .format
+            .map(Format::from)
             .or_else(|| path.as_deref().and_then(Format::guess))
             .ok_or_else(|| {
                 Error::Usage(format!(
@@ -344,6 +363,7 @@ impl ExportArgs {
         let output = self.output.filter(|path| path.as_os_str() != "-");
         let format = self
             .format
+            .map(Format::from)
             .or_else(|| output.as_deref().and_then(Format::guess))
             .unwrap_or(Format::Csv);
         let Some(path) = output else {
