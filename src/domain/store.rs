@@ -42,8 +42,13 @@ pub trait Store {
     /// Starts a read-only transaction: a consistent snapshot.
     fn read(&mut self) -> Result<Self::Tx<'_>>;
 
-    /// Starts a write transaction that holds the write lock from its first statement, waiting
-    /// up to the busy timeout for it. Dropping it without [`Transaction::commit`] rolls back.
+    /// Starts a write transaction. What it reads of a user (and that user's tokens) stays as
+    /// read until it commits: no other write transaction can change it meanwhile, so every
+    /// check-then-act of the domain re-reads inside the transaction that acts. Each engine
+    /// keeps this promise its own way (SQLite: the database's write lock from the first
+    /// statement; PostgreSQL: row locks on what is read), waiting at most the busy timeout and
+    /// failing with [`crate::domain::error::Error::Busy`] after it. Dropping the transaction
+    /// without [`Transaction::commit`] rolls back.
     fn write(&mut self) -> Result<Self::Tx<'_>>;
 }
 
@@ -61,7 +66,8 @@ pub trait Transaction {
     /// Calls `each` for every user, ordered by creation, without holding them all in memory.
     fn for_each_user(&self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()>;
 
-    /// Inserts a new user; an email or username already taken is [`crate::Error::Conflict`].
+    /// Inserts a new user; an email or username already taken is
+    /// [`crate::domain::error::Error::EmailTaken`] or [`crate::domain::error::Error::UsernameTaken`].
     fn insert_user(&self, user: &User) -> Result<()>;
 
     /// Marks the start of a batch of inserts (an import) in this transaction, so that
@@ -84,10 +90,12 @@ pub trait Transaction {
     /// Sets whether the address counts as confirmed.
     fn set_confirmed(&self, id: Uuid, confirmed: bool) -> Result<()>;
 
-    /// Changes the address; one another account has is [`crate::Error::Conflict`].
+    /// Changes the address; one another account has is
+    /// [`crate::domain::error::Error::EmailTaken`].
     fn set_email(&self, id: Uuid, email: &str) -> Result<()>;
 
-    /// Changes the username; one another account has is [`crate::Error::Conflict`].
+    /// Changes the username; one another account has is
+    /// [`crate::domain::error::Error::UsernameTaken`].
     fn set_username(&self, id: Uuid, username: Option<&str>) -> Result<()>;
 
     /// Records the user's consecutive failed logins and the lockout they caused.
