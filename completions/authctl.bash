@@ -2007,7 +2007,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__import)
-            opts="-h --format --on-conflict --dry-run --jobs --db --session-file --config --json --help"
+            opts="-h --format --on-conflict --dry-run --rejects --jobs --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2019,6 +2019,10 @@ _authctl() {
                     ;;
                 --on-conflict)
                     COMPREPLY=($(compgen -W "fail skip update" -- "${cur}"))
+                    return 0
+                    ;;
+                --rejects)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --jobs)

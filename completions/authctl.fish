@@ -142,6 +142,7 @@ jsonl\t'One JSON object per line'"
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l on-conflict -d 'What to do with a row whose email is already registered' -r -f -a "fail\t'Refuse the whole import (exit 5)'
 skip\t'Leave the existing account as it is'
 update\t'Update the existing account with the row\'s non-empty values'"
+complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l rejects -d 'Import every valid row and write each rejected row, as it was, with its line number and reason, to FILE (same format as the input, created 0600); exit 8 when any row was rejected. Without it, any rejected row refuses the whole import' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l jobs -d 'Threads hashing passwords [default: all cores; setting: jobs, AUTHCTL_JOBS]' -r
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand user; and __fish_seen_subcommand_from import" -l session-file -d 'Where the login session is kept. Also AUTHCTL_SESSION_FILE, or `session_file` in the config file' -r -F

@@ -1,8 +1,8 @@
 //! `user add|list|show|remove|lock|unlock|set-password`.
 
 use std::fs::File;
-use std::io::{self, IsTerminal, Read};
-use std::path::PathBuf;
+use std::io::{self, IsTerminal, Read, Seek};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
@@ -98,6 +98,11 @@ pub struct ImportArgs {
     /// Validate and report without writing anything.
     #[arg(long)]
     dry_run: bool,
+    /// Import every valid row and write each rejected row, as it was, with its line number and
+    /// reason, to FILE (same format as the input, created 0600); exit 8 when any row was
+    /// rejected. Without it, any rejected row refuses the whole import.
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
     /// Threads hashing passwords [default: all cores; setting: jobs, AUTHCTL_JOBS].
     #[arg(long, value_name = "N", value_parser = |raw: &str| settings::JOBS.parse(raw))]
     jobs: Option<u32>,
@@ -292,12 +297,28 @@ impl ImportArgs {
                     "Cannot tell the format of {source}: pass --format csv or --format jsonl."
                 ))
             })?;
-        let input: Box<dyn Read> = match &path {
-            Some(path) => Box::new(File::open(path).map_err(|source| Error::Unreadable {
+        let open = |path: &Path| {
+            File::open(path).map_err(|source| Error::Unreadable {
                 what: format!("Cannot read {}", path.display()),
                 source,
-            })?),
-            None => Box::new(io::stdin().lock()),
+            })
+        };
+        // With --rejects the input is read twice: standard input is kept in a private
+        // temporary file (already unlinked) for the second reading.
+        let (input, again): (Box<dyn Read>, Option<File>) = match (&path, &self.rejects) {
+            (Some(path), Some(rejects)) => {
+                refuse_same_file(path, rejects)?;
+                (Box::new(open(path)?), Some(open(path)?))
+            }
+            (Some(path), None) => (Box::new(open(path)?), None),
+            (None, Some(_)) => {
+                let kept = keep_stdin()?;
+                let reading = kept
+                    .try_clone()
+                    .map_err(|e| Error::storage_from("Cannot keep the input", e))?;
+                (Box::new(reading), Some(kept))
+            }
+            (None, None) => (Box::new(io::stdin().lock()), None),
         };
         let rows = transfer::read_rows(input, format)?;
         let jobs = self
@@ -320,7 +341,10 @@ impl ImportArgs {
             ProgressBar::hidden()
         };
         bar.set_message("validating and hashing");
-        let mut problems = Problems::default();
+        let mut problems = match self.rejects {
+            Some(_) => Problems::keeping_all()?,
+            None => Problems::default(),
+        };
         let spool = import::prepare(
             rows,
             &ctx.hasher,
@@ -333,12 +357,19 @@ impl ImportArgs {
         bar.set_position(0);
         let on_conflict = self.on_conflict.into();
         let result = ctx.accounts(|accounts| {
-            accounts.import(spool, on_conflict, self.dry_run, problems, &source, &|done| {
+            accounts.import(spool, on_conflict, self.dry_run, &mut problems, &source, &|done| {
                 bar.set_position(done)
             })
         });
         bar.finish_and_clear();
         let summary = result?;
+        if let (Some(rejects), Some(mut again)) = (&self.rejects, again) {
+            again
+                .rewind()
+                .map_err(|e| Error::storage_from("Cannot read the input again", e))?;
+            let rejected = problems.into_rejected()?;
+            private_file::write(rejects, |out| transfer::write_rejects(format, again, rejected, out))?;
+        }
         let elapsed = started.elapsed().as_secs_f64();
         let mut value =
             serde_json::to_value(&summary).map_err(|e| Error::storage_from("Cannot encode the summary as JSON", e))?;
@@ -349,13 +380,50 @@ impl ImportArgs {
             } else {
                 "Imported:"
             };
+            let rejected = match self.rejects {
+                Some(_) => format!(", {} rejected", summary.rejected),
+                None => String::new(),
+            };
             writeln!(
                 w,
-                "{verb} {} created, {} skipped, {} updated in {elapsed:.2}s.",
+                "{verb} {} created, {} skipped, {} updated{rejected} in {elapsed:.2}s.",
                 summary.created, summary.skipped, summary.updated
             )
-        })
+        })?;
+        match &self.rejects {
+            Some(rejects) if summary.rejected > 0 => Err(Error::RowsRejected {
+                count: summary.rejected,
+                file: rejects.display().to_string(),
+            }),
+            _ => Ok(()),
+        }
     }
+}
+
+/// Refuses a rejects file that is the input itself: writing it would replace the input.
+fn refuse_same_file(input: &Path, rejects: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(input), Ok(rejects)) = (input.metadata(), rejects.metadata()) else {
+        return Ok(());
+    };
+    if (input.dev(), input.ino()) == (rejects.dev(), rejects.ino()) {
+        return Err(Error::Usage(
+            "The rejects file is the input file: name another one.".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Standard input copied into a private temporary file (already unlinked), at its start.
+fn keep_stdin() -> Result<File> {
+    let failed = |e| Error::storage_from("Cannot keep standard input in a temporary file", e);
+    let mut kept = tempfile::tempfile().map_err(failed)?;
+    io::copy(&mut io::stdin().lock(), &mut kept).map_err(|source| Error::Unreadable {
+        what: "Cannot read stdin".to_owned(),
+        source,
+    })?;
+    kept.rewind().map_err(failed)?;
+    Ok(kept)
 }
 
 impl ExportArgs {

@@ -25,7 +25,7 @@ fn version_and_help_document_the_exit_codes() {
         .stdout(contains(env!("CARGO_PKG_VERSION")));
     let help = world.cmd().arg("--help").assert().success();
     let help = String::from_utf8(help.get_output().stdout.clone()).unwrap();
-    for code in 0..=7 {
+    for code in 0..=8 {
         assert!(
             help.contains(&format!("\n  {code}  ")),
             "exit code {code} missing from --help"

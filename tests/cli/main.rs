@@ -15,6 +15,7 @@ mod lockout;
 mod mail;
 mod passwords;
 mod races;
+mod rejects;
 mod sessions;
 mod storage;
 mod terminal;

@@ -113,13 +113,15 @@ impl<S: Store> Accounts<'_, S> {
 
     /// Phase two of an import: writes the prepared rows in one transaction. Rows that repeat an
     /// email or username of an earlier row, or (with [`OnConflict::Fail`]) whose email is
-    /// registered, are problems; with any problem, or in a dry run, nothing is written.
+    /// registered, are problems; with any problem, or in a dry run, nothing is written. When
+    /// `problems` keeps every rejected row, the valid rows are written all the same (a rejected
+    /// row changes nothing) and the summary counts the rejected ones.
     pub fn import(
         &mut self,
         spool: Spool,
         on_conflict: OnConflict,
         dry_run: bool,
-        mut problems: Problems,
+        problems: &mut Problems,
         source: &str,
         progress: &dyn Fn(u64),
     ) -> Result<ImportSummary> {
@@ -127,6 +129,7 @@ impl<S: Store> Accounts<'_, S> {
             dry_run,
             ..ImportSummary::default()
         };
+        problems.next_phase()?;
         let tx = self.store.write()?;
         let mark = tx.batch_mark()?;
         for (done, row) in spool.drain()?.enumerate() {
@@ -175,15 +178,17 @@ impl<S: Store> Accounts<'_, S> {
                 progress(done as u64 + 1);
             }
         }
-        if let Some(refusal) = problems.into_error() {
+        if problems.keeps_all() {
+            summary.rejected = problems.total as u64;
+        } else if let Some(refusal) = std::mem::take(problems).into_error() {
             return Err(refusal);
         }
         if dry_run {
             return Ok(summary);
         }
         let detail = format!(
-            "from {source}: {} created, {} skipped, {} updated",
-            summary.created, summary.skipped, summary.updated
+            "from {source}: {} created, {} skipped, {} updated, {} rejected",
+            summary.created, summary.skipped, summary.updated, summary.rejected
         );
         tx.append_audit(&self.stamp.entry(AuditEvent::UsersImported, None, Some(detail)))?;
         tx.commit()?;
@@ -192,13 +197,15 @@ impl<S: Store> Accounts<'_, S> {
 }
 
 /// Applies an import row's non-empty values to the account that has its email. A new password
-/// hash ends the account's sessions and unused emailed tokens, as any new password does.
+/// hash ends the account's sessions and unused emailed tokens, as any new password does. The
+/// username goes first: it is the one change another account can refuse, and a refused row
+/// must change nothing.
 fn update_imported(tx: &impl Transaction, mut existing: User, row: &PreparedRow, now: DateTime<Utc>) -> Result<()> {
-    if row.email != existing.email {
-        tx.set_email(existing.id, &row.email)?;
-    }
     if row.username.is_some() && row.username != existing.username {
         tx.set_username(existing.id, row.username.as_deref())?;
+    }
+    if row.email != existing.email {
+        tx.set_email(existing.id, &row.email)?;
     }
     if let Some(confirmed) = row.confirmed.filter(|c| *c != existing.confirmed) {
         tx.set_confirmed(existing.id, confirmed)?;
