@@ -95,6 +95,16 @@ fn sqlite_a_corrupt_database_exits_7() {
         .assert()
         .code(7)
         .stderr(contains("database"));
+    // A JSON list that cannot be read writes nothing to stdout: no unfinished `[` for jq.
+    for list in [&["user", "list"][..], &["audit"][..]] {
+        let output = world.cmd().arg("--json").args(list).output().unwrap();
+        assert_eq!(output.status.code(), Some(7), "{list:?}");
+        assert!(
+            output.stdout.is_empty(),
+            "{list:?}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
     fs::write(world.db_file(), b"").unwrap();
     fs::set_permissions(world.db_file(), std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
     // root can read anything: only check the exit code when permissions bite.
