@@ -159,11 +159,11 @@ pub struct ExportArgs {
     output: Option<PathBuf>,
 }
 
-/// One user, by email or id.
+/// One user, by email, username or id.
 #[derive(Debug, Args)]
 pub struct UserArg {
-    /// The user's email address or id.
-    #[arg(value_name = "EMAIL|ID")]
+    /// The user's email address, username or id (text with an `@` is an address).
+    #[arg(value_name = "EMAIL|USERNAME|ID")]
     user: String,
 }
 

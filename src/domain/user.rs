@@ -44,21 +44,25 @@ impl User {
     }
 }
 
-/// How a command names a user: by id when the text is a UUID, otherwise by email.
+/// How a command names a user: by id when the text is a UUID, by email when it holds an `@`
+/// (no username can), otherwise by username.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserKey {
     /// The user's UUID.
     Id(Uuid),
     /// The normalised email address.
     Email(String),
+    /// The normalised username.
+    Username(String),
 }
 
 impl UserKey {
-    /// Reads `EMAIL|ID` as given on the command line.
+    /// Reads `EMAIL|USERNAME|ID` as given on the command line.
     pub fn parse(text: &str) -> Self {
         match Uuid::parse_str(text) {
             Ok(id) => UserKey::Id(id),
-            Err(_) => UserKey::Email(normalize(text)),
+            Err(_) if text.contains('@') => UserKey::Email(normalize(text)),
+            Err(_) => UserKey::Username(normalize(text)),
         }
     }
 }
@@ -68,6 +72,7 @@ impl fmt::Display for UserKey {
         match self {
             UserKey::Id(id) => write!(f, "{id}"),
             UserKey::Email(email) => f.write_str(email),
+            UserKey::Username(name) => f.write_str(name),
         }
     }
 }

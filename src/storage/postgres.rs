@@ -435,6 +435,10 @@ impl Transaction for PostgresTx<'_> {
                 &format!("SELECT {USER_COLUMNS} FROM users WHERE email_normalized = $1{lock}"),
                 &[email],
             )?,
+            UserKey::Username(name) => inner.query_opt(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE username_normalized = $1{lock}"),
+                &[name],
+            )?,
         };
         row.map(|row| user_from_row(&row, 0)).transpose()
     }

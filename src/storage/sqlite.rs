@@ -469,6 +469,7 @@ impl Transaction for SqliteTx<'_> {
         let (column, value) = match key {
             UserKey::Id(id) => ("id", id.to_string()),
             UserKey::Email(email) => ("email_normalized", email.clone()),
+            UserKey::Username(name) => ("username_normalized", name.clone()),
         };
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = ?1");
         Ok(self

@@ -56,6 +56,34 @@ fn add_prints_the_id_and_show_list_find_the_user() {
         .stdout(contains("password:   set"));
 }
 
+/// Issue 12: every USER argument names a user by email, username or id.
+#[test]
+fn users_are_named_by_username_too() {
+    let world = World::new();
+    world
+        .cmd()
+        .args([
+            "user",
+            "add",
+            "bob@example.com",
+            "--username",
+            "Bob",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+    assert_eq!(world.json(&["user", "show", "bob"])["email"], "bob@example.com");
+    assert_eq!(world.json(&["user", "lock", "BOB"])["locked"], true);
+    assert_eq!(world.json(&["user", "show", "bob@example.com"])["locked"], true);
+    world
+        .cmd()
+        .args(["user", "show", "alice"])
+        .assert()
+        .code(4)
+        .stderr(contains("alice"));
+}
+
 #[test]
 fn add_refuses_duplicates_bad_emails_and_weak_passwords() {
     let world = World::new();
