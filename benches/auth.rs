@@ -23,7 +23,7 @@ const PASSWORD: &str = "correct horse battery";
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("authctl.db");
-    let mut store = SqliteStore::open(&db, Duration::from_secs(5), SchemaCheck::Current).unwrap();
+    let mut store = SqliteStore::open(&db, Duration::from_secs(5), SchemaCheck::Create).unwrap();
     let hasher = Hasher::new(HashParams::default()).unwrap();
     let email = Email::parse("ada@example.com").unwrap();
     let mut accounts = Accounts::new(&mut store, &hasher, policy(), Utc::now(), || "bench".to_owned());
@@ -59,7 +59,7 @@ fn bench(c: &mut Criterion) {
     });
 
     let session = dir.path().join("session");
-    session_file::save(&session, &login.claim).unwrap();
+    session_file::save(&session, &login.claim, false).unwrap();
     group.bench_function("whoami (whole process)", |b| {
         b.iter(|| {
             let status = Command::new(env!("CARGO_BIN_EXE_authctl"))

@@ -31,7 +31,7 @@ fn import_into(path: &std::path::Path, hasher: &Hasher, rows: Vec<RawRow>) -> u6
         &|_| {},
     )
     .unwrap();
-    let mut store = SqliteStore::open(path, Duration::from_secs(5), SchemaCheck::Current).unwrap();
+    let mut store = SqliteStore::open(path, Duration::from_secs(5), SchemaCheck::Create).unwrap();
     let mut accounts = Accounts::new(&mut store, hasher, policy(), Utc::now(), || "bench".to_owned());
     let summary = accounts
         .import(spool, OnConflict::Fail, false, &mut problems, "bench", &|_| {})

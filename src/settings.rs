@@ -243,7 +243,7 @@ pub const DB: Setting<DatabaseName> = Setting {
     flag: Some("--db"),
     default: Fallback::Derived("$XDG_DATA_HOME/authctl/authctl.db"),
     kind: DatabaseName,
-    doc: "the database: an SQLite file, or a PostgreSQL URL; created (SQLite) and migrated when missing",
+    doc: "the database: an SQLite file, or a PostgreSQL URL; made by `authctl init` only",
 };
 pub const SESSION_FILE: Setting<FilePath> = Setting {
     key: "session_file",
@@ -572,7 +572,7 @@ impl SessionFiles {
     }
 }
 
-/// Values given as command-line flags (clap also fills them from their environment variables).
+/// Values given as command-line flags (only what was typed: the environment is read as settings).
 #[derive(Debug, Default, Clone)]
 pub struct Flags {
     /// `--db`.
@@ -658,7 +658,11 @@ impl Settings {
                 let dirs = default_dirs()?;
                 let state = dirs.state_dir().unwrap_or(dirs.data_local_dir());
                 SessionFiles::Default {
-                    runtime: dirs.runtime_dir().map(|dir| dir.join("authctl/session")),
+                    // Only a runtime directory that exists: authctl never creates it.
+                    runtime: dirs
+                        .runtime_dir()
+                        .filter(|dir| dir.is_dir())
+                        .map(|dir| dir.join("authctl/session")),
                     persistent: state.join("authctl/session"),
                 }
             }

@@ -8,6 +8,7 @@ use crate::cli::{Context, report_notice};
 use crate::domain::email::Email;
 use crate::domain::error::{Error, Result};
 use crate::session_file;
+use crate::settings::SessionFiles;
 
 /// Arguments of `authctl login`.
 #[derive(Debug, Args)]
@@ -39,7 +40,8 @@ impl LoginArgs {
         let previous = session_file::load(files).ok();
         let login = ctx.accounts(|accounts| accounts.login(&email, &password, self.remember))?;
         let path = files.for_login(self.remember);
-        if let Err(error) = session_file::save(path, &login.claim) {
+        let default_location = matches!(files, SessionFiles::Default { .. });
+        if let Err(error) = session_file::save(path, &login.claim, default_location) {
             // No session file means nobody can use the session: do not leave it live.
             let _ = ctx.accounts(|accounts| accounts.logout(&login.claim));
             return Err(error);

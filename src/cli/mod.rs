@@ -69,7 +69,7 @@ pub struct Cli {
 /// Options accepted by every command.
 #[derive(Debug, Args)]
 struct GlobalArgs {
-    /// The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing)
+    /// The user database: an SQLite file (PATH or sqlite:PATH; `authctl init` makes it)
     /// or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or
     /// the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file.
     #[arg(long, global = true, value_name = "PATH|URL")]

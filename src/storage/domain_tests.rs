@@ -63,7 +63,7 @@ fn policy() -> Policy {
 
 fn setup() -> (tempfile::TempDir, SqliteStore, Hasher) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("t.db"), Duration::from_secs(1), SchemaCheck::Current).unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db"), Duration::from_secs(1), SchemaCheck::Create).unwrap();
     let hasher = Hasher::new(HashParams {
         memory_kib: 64,
         iterations: 1,

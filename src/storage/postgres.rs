@@ -35,7 +35,7 @@ use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey, email_taken};
-use crate::storage::SchemaCheck;
+use crate::storage::{SchemaCheck, no_database};
 
 /// The schema migrations, in order; migration N brings the schema to version N.
 const MIGRATIONS: &[&str] = &[
@@ -66,7 +66,8 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://` or `postgresql://`), waiting up to `busy_timeout` for the
-    /// connection and, later, for each row lock. An empty database is migrated at once; a schema
+    /// connection and, later, for each row lock. An empty database is migrated with
+    /// [`SchemaCheck::Create`] and refused otherwise; a schema
     /// newer than this binary, or a database with tables that are not authctl's, is refused before
     /// anything is written.
     pub fn connect(url: &str, busy_timeout: Duration, check: SchemaCheck) -> Result<Self> {
@@ -95,6 +96,9 @@ impl PostgresStore {
                 "The database {} has schema version {version}, newer than this authctl supports ({SCHEMA_VERSION}). Upgrade authctl.",
                 store.shown
             )));
+        }
+        if version == 0 && check != SchemaCheck::Create {
+            return Err(no_database(&store.shown));
         }
         if version == 0 {
             store.migrate()?;

@@ -156,7 +156,7 @@ fn settings_come_from_the_config_file_below_the_environment() {
         .bare()
         .arg("--config")
         .arg(&config)
-        .args(["--json", "db", "status"])
+        .args(["--json", "init"])
         .output()
         .unwrap();
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
@@ -167,7 +167,7 @@ fn settings_come_from_the_config_file_below_the_environment() {
         .bare()
         .env("AUTHCTL_CONFIG", &config)
         .env("AUTHCTL_DB", world.path("from-env.db"))
-        .args(["--json", "db", "status"])
+        .args(["--json", "init"])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&by_env.stdout).contains("from-env.db"));
@@ -175,7 +175,7 @@ fn settings_come_from_the_config_file_below_the_environment() {
         .bare()
         .env("AUTHCTL_CONFIG", &config)
         .env("AUTHCTL_DB", world.path("from-env.db"))
-        .args(["--db", "from-flag.db", "--json", "db", "status"])
+        .args(["--db", "from-flag.db", "--json", "init"])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&by_flag.stdout).contains("from-flag.db"));
@@ -194,6 +194,7 @@ fn settings_come_from_the_config_file_below_the_environment() {
 #[test]
 fn default_paths_follow_xdg() {
     let world = World::new();
+    world.bare().arg("init").assert().success();
     world
         .bare()
         .args(["user", "add", "ada@example.com", "--password-stdin"])

@@ -193,6 +193,7 @@ fn a_session_file_from_another_database_is_not_logged_in() {
     world.add_user("ada@example.com");
     world.login("ada@example.com", PASSWORD, &[]).success();
     let other_db = world.path("other.db");
+    world.cmd().env("AUTHCTL_DB", &other_db).arg("init").assert().success();
     world
         .cmd()
         .env("AUTHCTL_DB", &other_db)

@@ -468,6 +468,7 @@ fn export_then_import_reproduces_the_accounts() {
     }
     // Piped from one database into another.
     let target = world.path("target.db");
+    world.cmd().env("AUTHCTL_DB", &target).arg("init").assert().success();
     let piped = Command::new("bash")
         .arg("-c")
         .arg(format!(

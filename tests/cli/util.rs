@@ -24,7 +24,15 @@ pub struct World {
 }
 
 impl World {
+    /// A world with its database made, as a user's would be after `authctl init`.
     pub fn new() -> Self {
+        let world = World::without_database();
+        world.cmd().arg("init").assert().success();
+        world
+    }
+
+    /// A world whose database was never made (`authctl init` not run).
+    pub fn without_database() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = if engine::is_postgres() {
             engine::fresh_postgres_database()
