@@ -72,10 +72,13 @@ impl PasswdArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let found = session_file::load(&ctx.settings.session_files)?;
         // Not logged in is said before any password is asked for.
-        ctx.accounts(|accounts| accounts.current(&found.claim))?;
+        let (user, _) = ctx.accounts(|accounts| accounts.current(&found.claim))?;
         let mut secrets = Secrets::new(self.password_stdin)?;
         let current = secrets.existing("Current password: ")?;
-        let new = secrets.new_password("New password: ")?;
+        let new = secrets.new_password(
+            "New password: ",
+            ctx.password_check(&user.email, user.username.as_deref()),
+        )?;
         let mailer = &ctx.mailer;
         let changed = ctx.accounts(|accounts| accounts.change_password(&found.claim, &current, &new, mailer))?;
         let notice = report_notice(ctx.printer, &changed.notice);

@@ -157,6 +157,17 @@ impl Context {
         }
     }
 
+    /// The policy's check of a new password for the account with `email` and `username`, for
+    /// the prompt to ask again before anything is written.
+    fn password_check<'a>(
+        &self,
+        email: &'a str,
+        username: Option<&'a str>,
+    ) -> impl Fn(&crate::domain::password::Password) -> Result<()> + 'a {
+        let policy = self.password_policy();
+        move |password| policy.check(password, email, username)
+    }
+
     /// Opens the database of the `db` setting with the engine its form names.
     fn open_store(&self, check: SchemaCheck) -> Result<Engine> {
         let timeout = self.settings.busy_timeout;

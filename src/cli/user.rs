@@ -194,7 +194,8 @@ impl UserCommand {
             UserCommand::Add(args) => {
                 let email = Email::parse(&args.email)?;
                 let username = args.username.as_deref().map(Username::parse).transpose()?;
-                let password = Secrets::new(args.password_stdin)?.new_password("Password: ")?;
+                let check = ctx.password_check(email.as_str(), args.username.as_deref());
+                let password = Secrets::new(args.password_stdin)?.new_password("Password: ", check)?;
                 let account = NewAccount {
                     email,
                     username,
@@ -271,8 +272,9 @@ impl UserCommand {
             UserCommand::Unlock(arg) => set_locked(ctx, &arg, false),
             UserCommand::SetPassword(args) => {
                 let key = UserKey::parse(&args.user.user);
-                ctx.accounts(|accounts| accounts.user(&key))?;
-                let password = Secrets::new(args.password_stdin)?.new_password("New password: ")?;
+                let user = ctx.accounts(|accounts| accounts.user(&key))?;
+                let check = ctx.password_check(&user.email, user.username.as_deref());
+                let password = Secrets::new(args.password_stdin)?.new_password("New password: ", check)?;
                 let user = ctx.accounts(|accounts| accounts.set_password(&key, &password))?;
                 ctx.printer
                     .emit(&user, |w| writeln!(w, "The password of {} has been set.", user.email))

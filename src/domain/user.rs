@@ -126,10 +126,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_are_ids_or_normalised_emails() {
+    fn keys_are_ids_normalised_emails_or_normalised_usernames() {
         let id = Uuid::new_v4();
         assert_eq!(UserKey::parse(&id.to_string()), UserKey::Id(id));
         assert_eq!(UserKey::parse("Ada@X.org"), UserKey::Email("ada@x.org".into()));
+        assert_eq!(UserKey::parse("Ada"), UserKey::Username("ada".into()));
     }
 
     #[test]
