@@ -1439,12 +1439,16 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__man)
-            opts="-h --db --session-file --config --json --help"
+            opts="-h --dir --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

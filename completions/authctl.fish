@@ -43,7 +43,7 @@ complete -c authctl -n "__fish_authctl_needs_command" -f -a "email" -d 'Change y
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "session" -d 'List or revoke your sessions'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "audit" -d 'Show the audit log'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
-complete -c authctl -n "__fish_authctl_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c authctl -n "__fish_authctl_needs_command" -f -a "man" -d 'Print a man page (roff), or write them all'
 complete -c authctl -n "__fish_authctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand init" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH; `authctl init` makes it) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand init" -l session-file -d 'Where the login session is kept. Also AUTHCTL_SESSION_FILE, or `session_file` in the config file' -r -F
@@ -289,6 +289,7 @@ complete -c authctl -n "__fish_authctl_using_subcommand completions" -l session-
 complete -c authctl -n "__fish_authctl_using_subcommand completions" -l config -d 'A TOML file of settings (default: $XDG_CONFIG_HOME/authctl/config.toml). Also AUTHCTL_CONFIG' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand completions" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand man" -l dir -d 'Write every page (authctl.1 and one per command, authctl-user-add.1 and so on) into DIR, which must exist, instead of printing one' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand man" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH; `authctl init` makes it) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand man" -l session-file -d 'Where the login session is kept. Also AUTHCTL_SESSION_FILE, or `session_file` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand man" -l config -d 'A TOML file of settings (default: $XDG_CONFIG_HOME/authctl/config.toml). Also AUTHCTL_CONFIG' -r -F
@@ -307,7 +308,7 @@ complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_see
 complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "session" -d 'List or revoke your sessions'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "audit" -d 'Show the audit log'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "man" -d 'Print a man page (roff), or write them all'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and not __fish_seen_subcommand_from init db user login logout whoami passwd confirm reset email session audit completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the database path, its schema version and how many users it has'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Bring the schema up to this authctl\'s version'

@@ -33,7 +33,7 @@ use crate::storage::postgres::PostgresStore;
 use crate::storage::sqlite::SqliteStore;
 use crate::storage::{Engine, SchemaCheck};
 
-/// The exit codes, as shown at the end of `--help`.
+/// The exit codes, as shown at the end of `--help` and in every man page.
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
@@ -133,9 +133,12 @@ printf '%s\\n%s\\n' \"$OLD\" \"$NEW\" | authctl passwd --password-stdin")]
     /// Print a shell completion script.
     #[command(after_long_help = "Example:\n  authctl completions bash > /etc/bash_completion.d/authctl")]
     Completions(docs::CompletionsArgs),
-    /// Print the man page (roff).
-    #[command(after_long_help = "Example:\n  authctl man | man -l -")]
-    Man,
+    /// Print a man page (roff), or write them all.
+    #[command(
+        after_long_help = "Examples:\n  authctl man | man -l -\n  authctl man user add | man -l -\n  \
+authctl man --dir /usr/local/share/man/man1"
+    )]
+    Man(docs::ManArgs),
 }
 
 /// What every command handler gets: the settings, the printer and the moment of the command.
@@ -319,7 +322,7 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
         Command::Session(command) => command.run(&context()?),
         Command::Audit(args) => args.run(&context()?),
         Command::Completions(args) => args.run(),
-        Command::Man => docs::man(),
+        Command::Man(args) => args.run(),
     }
 }
 

@@ -269,6 +269,56 @@ fn man_page_is_roff() {
         .stdout(contains(".TH authctl").and(contains("whoami")));
 }
 
+/// Issue 12: the documentation offline: authctl(1) with ENVIRONMENT (every setting's variable),
+/// FILES and EXIT STATUS, and a page per command, printed or written to a directory.
+#[test]
+fn man_pages_cover_settings_files_exit_codes_and_every_command() {
+    let world = World::new();
+    let root = world.cmd().arg("man").output().unwrap();
+    let root = String::from_utf8(root.stdout).unwrap();
+    for section in [
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+        ".SH \"EXIT STATUS\"",
+        ".SH \"SEE ALSO\"",
+    ] {
+        assert!(root.contains(section), "{section} missing");
+    }
+    for setting in authctl::settings::SETTINGS {
+        let variable = setting.about().variable;
+        assert!(root.contains(&variable), "{variable} missing from ENVIRONMENT");
+    }
+    assert!(
+        root.contains("config.toml") && root.contains("\\fB8\\fR"),
+        "exit code 8 missing"
+    );
+    let add = world.cmd().args(["man", "user", "add"]).output().unwrap();
+    let add = String::from_utf8(add.stdout).unwrap();
+    assert!(add.starts_with(".ie") && add.contains(".TH authctl-user-add 1") && add.contains("password\\-stdin"));
+    world.cmd().args(["man", "user", "frobnicate"]).assert().code(2);
+
+    let dir = world.path("man1");
+    std::fs::create_dir(&dir).unwrap();
+    world.cmd().arg("man").arg("--dir").arg(&dir).assert().success();
+    for page in [
+        "authctl.1",
+        "authctl-user.1",
+        "authctl-user-add.1",
+        "authctl-db-status.1",
+        "authctl-man.1",
+    ] {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap();
+        assert!(text.contains(".SH \"EXIT STATUS\""), "{page}");
+    }
+    world
+        .cmd()
+        .arg("man")
+        .arg("--dir")
+        .arg(world.path("missing"))
+        .assert()
+        .code(7);
+}
+
 /// Defect 8: every setting has a range, checked at load; values past it (which used to panic,
 /// abort, hang or start 20,000 threads) exit 2 naming the setting, the value and the range.
 #[test]
