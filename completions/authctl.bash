@@ -22,6 +22,9 @@ _authctl() {
             authctl,completions)
                 cmd="authctl__subcmd__completions"
                 ;;
+            authctl,config)
+                cmd="authctl__subcmd__config"
+                ;;
             authctl,confirm)
                 cmd="authctl__subcmd__confirm"
                 ;;
@@ -60,6 +63,18 @@ _authctl() {
                 ;;
             authctl,whoami)
                 cmd="authctl__subcmd__whoami"
+                ;;
+            authctl__subcmd__config,help)
+                cmd="authctl__subcmd__config__subcmd__help"
+                ;;
+            authctl__subcmd__config,show)
+                cmd="authctl__subcmd__config__subcmd__show"
+                ;;
+            authctl__subcmd__config__subcmd__help,help)
+                cmd="authctl__subcmd__config__subcmd__help__subcmd__help"
+                ;;
+            authctl__subcmd__config__subcmd__help,show)
+                cmd="authctl__subcmd__config__subcmd__help__subcmd__show"
                 ;;
             authctl__subcmd__confirm,help)
                 cmd="authctl__subcmd__confirm__subcmd__help"
@@ -127,6 +142,9 @@ _authctl() {
             authctl__subcmd__help,completions)
                 cmd="authctl__subcmd__help__subcmd__completions"
                 ;;
+            authctl__subcmd__help,config)
+                cmd="authctl__subcmd__help__subcmd__config"
+                ;;
             authctl__subcmd__help,confirm)
                 cmd="authctl__subcmd__help__subcmd__confirm"
                 ;;
@@ -165,6 +183,9 @@ _authctl() {
                 ;;
             authctl__subcmd__help,whoami)
                 cmd="authctl__subcmd__help__subcmd__whoami"
+                ;;
+            authctl__subcmd__help__subcmd__config,show)
+                cmd="authctl__subcmd__help__subcmd__config__subcmd__show"
                 ;;
             authctl__subcmd__help__subcmd__confirm,resend)
                 cmd="authctl__subcmd__help__subcmd__confirm__subcmd__resend"
@@ -329,7 +350,7 @@ _authctl() {
 
     case "${cmd}" in
         authctl)
-            opts="-h -V --db --session-file --config --json --help --version init db user login logout whoami passwd confirm reset email session audit completions man help"
+            opts="-h -V --db --session-file --config --json --help --version init db user login logout whoami passwd confirm reset email session audit config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,6 +412,100 @@ _authctl() {
         authctl__subcmd__completions)
             opts="-h --db --session-file --config --json --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__config)
+            opts="-h --db --session-file --config --json --help show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__config__subcmd__help)
+            opts="show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__config__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__config__subcmd__show)
+            opts="-h --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -857,7 +972,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help)
-            opts="init db user login logout whoami passwd confirm reset email session audit completions man help"
+            opts="init db user login logout whoami passwd confirm reset email session audit config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -887,6 +1002,34 @@ _authctl() {
         authctl__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__config)
+            opts="show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__config__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

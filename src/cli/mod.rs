@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod config;
 mod confirm;
 mod docs;
 mod email;
@@ -130,6 +131,9 @@ printf '%s\\n%s\\n' \"$OLD\" \"$NEW\" | authctl passwd --password-stdin")]
     /// Show the audit log.
     #[command(after_long_help = "Examples:\n  authctl audit --since 1d\n  authctl audit --user ada@example.com --json")]
     Audit(admin::AuditArgs),
+    /// Show the settings in effect and where each came from.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
     /// Print a shell completion script.
     #[command(after_long_help = "Example:\n  authctl completions bash > /etc/bash_completion.d/authctl")]
     Completions(docs::CompletionsArgs),
@@ -286,12 +290,12 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let global = cli.global;
     refuse_password_on_argv(global.db.as_deref())?;
+    let flags = Flags {
+        db: global.db,
+        session_file: global.session_file,
+        config: global.config,
+    };
     let context = || -> Result<Context> {
-        let flags = Flags {
-            db: global.db.clone(),
-            session_file: global.session_file.clone(),
-            config: global.config.clone(),
-        };
         let settings = Settings::load(&flags, &|name| std::env::var(name).ok())?;
         Ok(Context {
             hasher: Hasher::with_max_cost(settings.hash_params, settings.max_foreign_hash_cost)?,
@@ -321,6 +325,7 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
         Command::Email(command) => command.run(&context()?),
         Command::Session(command) => command.run(&context()?),
         Command::Audit(args) => args.run(&context()?),
+        Command::Config(command) => command.run(printer, &flags),
         Command::Completions(args) => args.run(),
         Command::Man(args) => args.run(),
     }

@@ -501,3 +501,64 @@ fn unreadable_input_exits_2_naming_its_cause() {
         assert!(message.contains("Is a directory"), "{args:?}: {message}");
     }
 }
+
+/// Issue 12: `config show` says every setting's value and where it came from, with the user's
+/// file above the system's (XDG_CONFIG_DIRS), the environment above both and flags above all;
+/// an invalid value is shown and flagged, a password never.
+#[test]
+fn config_show_names_the_origin_of_every_setting() {
+    let world = World::new();
+    let system = world.path("xdg");
+    std::fs::create_dir_all(system.join("authctl")).unwrap();
+    std::fs::write(
+        system.join("authctl/config.toml"),
+        "busy_timeout = \"7s\"\nsmtp_timeout = \"20s\"\nmail = \"smtp://bob:s3cret@mail.example.com\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(world.path("config/authctl")).unwrap();
+    std::fs::write(world.path("config/authctl/config.toml"), "smtp_timeout = \"30s\"\n").unwrap();
+    let output = world
+        .cmd()
+        .env("XDG_CONFIG_DIRS", &system)
+        .env("AUTHCTL_LOCKOUT_DURATION", "soon")
+        .args(["--json", "--db", "flag.db", "config", "show"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let shown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let setting = |key: &str| {
+        shown
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|setting| setting["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    let system_file = format!("file {}", system.join("authctl/config.toml").display());
+    let user_file = format!("file {}", world.path("config/authctl/config.toml").display());
+    assert_eq!(
+        (setting("db")["value"].clone(), setting("db")["origin"].clone()),
+        ("flag.db".into(), "flag --db".into())
+    );
+    assert_eq!(setting("busy_timeout")["origin"], system_file.as_str());
+    assert_eq!(setting("smtp_timeout")["value"], "30s");
+    assert_eq!(setting("smtp_timeout")["origin"], user_file.as_str());
+    assert_eq!(
+        setting("lockout_duration")["origin"],
+        "environment AUTHCTL_LOCKOUT_DURATION"
+    );
+    assert_eq!(setting("lockout_duration")["valid"], false);
+    assert_eq!(setting("session_duration")["origin"], "default");
+    assert_eq!(setting("mail")["value"], "smtp://bob:***@mail.example.com");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("s3cret"));
+    assert_eq!(shown.as_array().unwrap().len(), authctl::settings::SETTINGS.len());
+    // The other commands refuse the invalid value; the system file applies to them too.
+    world
+        .cmd()
+        .env("XDG_CONFIG_DIRS", &system)
+        .env("AUTHCTL_LOCKOUT_DURATION", "soon")
+        .arg("whoami")
+        .assert()
+        .code(2);
+}
