@@ -14,15 +14,17 @@
 //! the [`Transaction`] trait maps onto it one for one.
 
 use std::cell::{RefCell, RefMut};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::config::{Host, SslMode};
 use postgres::error::SqlState;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, IsolationLevel, Row, Statement};
 use uuid::Uuid;
 
@@ -318,6 +320,8 @@ struct Inner<'a> {
     statements: &'a mut HashMap<String, Statement>,
     /// Whether reads of users and tokens take row locks (write transactions).
     locking: bool,
+    /// Whether this transaction has made its import batch table.
+    batch_table: bool,
 }
 
 impl Inner<'_> {
@@ -381,6 +385,109 @@ impl Inner<'_> {
     fn lock_clause(&self) -> &'static str {
         if self.locking { " FOR UPDATE" } else { "" }
     }
+
+    /// Puts `users` in the import batch table (made on first use in the transaction, dropped at
+    /// its end), each with its index in `ord`, with one binary COPY: no value is escaped.
+    fn copy_batch(&mut self, users: &[User]) -> Result<()> {
+        if self.batch_table {
+            self.tx.batch_execute("TRUNCATE import_batch")?;
+        } else {
+            self.tx.batch_execute(&format!(
+                "CREATE TEMPORARY TABLE import_batch (ord bigint PRIMARY KEY, {BATCH_COLUMNS}) ON COMMIT DROP"
+            ))?;
+            self.batch_table = true;
+        }
+        let writer = self.tx.copy_in("COPY import_batch FROM STDIN (FORMAT binary)")?;
+        let mut writer = BinaryCopyInWriter::new(writer, &BATCH_TYPES);
+        for (ord, user) in (0_i64..).zip(users) {
+            writer.write(&[
+                &ord,
+                &user.id,
+                &user.email,
+                &normalize(&user.email),
+                &user.username,
+                &user.username.as_deref().map(normalize),
+                &user.password_hash,
+                &user.confirmed,
+                &user.active,
+                &user.locked,
+                &millis(user.created_at),
+                &failures_column(user.lockout.failures),
+                &user.lockout.until.map(millis),
+            ])?;
+        }
+        writer.finish()?;
+        Ok(())
+    }
+
+    /// The rows of the batch table whose email an account not of this batch has, in order, each
+    /// with that account.
+    fn batch_emails_taken(&mut self, mark: BatchMark) -> Result<Vec<(usize, User)>> {
+        let rows = self.query(
+            &format!(
+                "SELECT b.ord, {} FROM import_batch b JOIN users u ON u.email_normalized = b.email_normalized \
+                 WHERE NOT ({}) ORDER BY b.ord",
+                qualified("u", USER_COLUMNS),
+                in_batch("u", "$1")
+            ),
+            &[&mark.0],
+        )?;
+        rows.iter()
+            .map(|row| Ok((row.try_get::<_, i64>(0)? as usize, user_from_row(row, 1)?)))
+            .collect()
+    }
+
+    /// Inserts the rows `run` of the batch table in order, each unless its email or username is
+    /// taken, and says what became of each. Only the rows left out are looked at again, in one
+    /// query that finds what each met (with the per-row rules of `insert_user_unless_taken`).
+    fn insert_run(&mut self, users: &[User], run: Range<usize>, mark: BatchMark) -> Result<Vec<Insert>> {
+        let (start, end) = (run.start as i64, run.end as i64);
+        let inserted = self.execute(
+            &format!(
+                "INSERT INTO users ({INSERT_COLUMNS}) SELECT {INSERT_COLUMNS} FROM import_batch \
+                 WHERE ord >= $1 AND ord < $2 ORDER BY ord ON CONFLICT DO NOTHING"
+            ),
+            &[&start, &end],
+        )?;
+        let mut outcomes: Vec<Insert> = run.clone().map(|_| Insert::Created).collect();
+        if inserted == outcomes.len() as u64 {
+            return Ok(outcomes);
+        }
+        let left_out = self.query(
+            &format!(
+                "SELECT b.ord, {}, n.id, {}, {} FROM import_batch b \
+                 LEFT JOIN users e ON e.email_normalized = b.email_normalized \
+                 LEFT JOIN users n ON n.username_normalized = b.username_normalized \
+                 WHERE b.ord >= $1 AND b.ord < $2 AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = b.id) \
+                 ORDER BY b.ord",
+                in_batch("e", "$3"),
+                in_batch("n", "$3"),
+                qualified("e", USER_COLUMNS)
+            ),
+            &[&start, &end, &mark.0],
+        )?;
+        // A row of the batch met a row of the batch only if that one came first: an earlier run,
+        // an earlier chunk, or earlier in this run. A later row of this run that has the email
+        // was inserted because this one was not.
+        let positions: HashMap<Uuid, usize> = run.clone().map(|index| (users[index].id, index)).collect();
+        for row in &left_out {
+            let index = row.try_get::<_, i64>(0)? as usize;
+            let came_first = |id: Uuid| positions.get(&id).is_none_or(|&at| at < index);
+            let email_in_batch: Option<bool> = row.try_get(1)?;
+            let username_in_batch: Option<bool> = row.try_get(3)?;
+            let outcome = match email_in_batch {
+                Some(false) => Insert::EmailTaken(user_from_row(row, 4)?),
+                Some(true) if came_first(row.try_get(4)?) => Insert::EmailInBatch,
+                _ => match username_in_batch {
+                    Some(false) => Insert::UsernameTaken,
+                    Some(true) if came_first(row.try_get(2)?) => Insert::UsernameInBatch,
+                    _ => return Err(changed_during_import(&users[index])),
+                },
+            };
+            outcomes[index - run.start] = outcome;
+        }
+        Ok(outcomes)
+    }
 }
 
 impl<'a> PostgresTx<'a> {
@@ -389,11 +496,31 @@ impl<'a> PostgresTx<'a> {
             tx,
             statements,
             locking,
+            batch_table: false,
         }))
     }
 
     fn inner(&self) -> RefMut<'_, Inner<'a>> {
         self.0.borrow_mut()
+    }
+
+    /// Inserts the users `run` of the import batch table and hands each outcome to `outcome`;
+    /// the transaction is not borrowed while `outcome` runs (it may write).
+    fn insert_run(
+        &self,
+        users: &[User],
+        run: Range<usize>,
+        mark: BatchMark,
+        outcome: &mut dyn FnMut(usize, Insert) -> Result<()>,
+    ) -> Result<()> {
+        if run.is_empty() {
+            return Ok(());
+        }
+        let outcomes = self.inner().insert_run(users, run.clone(), mark)?;
+        for (index, insert) in run.zip(outcomes) {
+            outcome(index, insert)?;
+        }
+        Ok(())
     }
 
     /// Sets one boolean column of the user (`column` is one of this file's literals).
@@ -408,6 +535,54 @@ const USER_COLUMNS: &str =
     "id, email, username, password_hash, confirmed, active, locked, created_at, failed_logins, locked_out_until";
 const SESSION_COLUMNS: &str = "id, user_id, token_hash, remember, created_at, expires_at, revoked_at";
 const TOKEN_COLUMNS: &str = "token_hash, user_id, purpose, new_email, created_at, expires_at, used_at";
+/// The columns an insert into `users` gives.
+const INSERT_COLUMNS: &str = "id, email, email_normalized, username, username_normalized, password_hash, confirmed, \
+     active, locked, created_at, failed_logins, locked_out_until";
+/// The import batch table's columns after `ord`: those of [`INSERT_COLUMNS`], typed as in `users`.
+const BATCH_COLUMNS: &str = "id uuid, email text, email_normalized text, username text, username_normalized text, \
+     password_hash text, confirmed boolean, active boolean, locked boolean, created_at timestamptz, \
+     failed_logins integer, locked_out_until timestamptz";
+/// The import batch table's column types, for its binary COPY.
+const BATCH_TYPES: [Type; 13] = [
+    Type::INT8,
+    Type::UUID,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::BOOL,
+    Type::BOOL,
+    Type::BOOL,
+    Type::TIMESTAMPTZ,
+    Type::INT4,
+    Type::TIMESTAMPTZ,
+];
+
+/// `columns` (a list of this file's) each prefixed with the table alias `alias`.
+fn qualified(alias: &str, columns: &str) -> String {
+    columns
+        .split(", ")
+        .map(|column| format!("{alias}.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether the users row `alias` is one this transaction inserted after `mark` (a parameter): a row
+/// of this batch. A row another import committed meanwhile has a later `seq` too, but not this
+/// transaction's id.
+fn in_batch(alias: &str, mark: &str) -> String {
+    format!("{alias}.seq > {mark} AND {alias}.xmin = pg_current_xact_id()::xid")
+}
+
+/// A row left out for neither a taken email nor a taken username: another process changed an
+/// account meanwhile.
+fn changed_during_import(user: &User) -> Error {
+    Error::Storage(format!(
+        "The account {} was changed by another process during the import; nothing was written. Run it again.",
+        user.email
+    ))
+}
 
 impl Transaction for PostgresTx<'_> {
     fn database_id(&self) -> Result<String> {
@@ -464,11 +639,12 @@ impl Transaction for PostgresTx<'_> {
         if insert(&mut inner, user, "ON CONFLICT DO NOTHING")? == 1 {
             return Ok(Insert::Created);
         }
-        // A row of this batch was inserted by this very transaction after the mark; a row another
-        // import committed meanwhile has a later `seq` too, but not this transaction's id.
-        let in_batch = "seq > $2 AND xmin = pg_current_xact_id()::xid";
         let by_email = inner.query_opt(
-            &format!("SELECT {in_batch}, {USER_COLUMNS} FROM users WHERE email_normalized = $1"),
+            &format!(
+                "SELECT {}, {} FROM users u WHERE email_normalized = $1",
+                in_batch("u", "$2"),
+                qualified("u", USER_COLUMNS)
+            ),
             &[&normalize(&user.email), &mark.0],
         )?;
         if let Some(row) = by_email {
@@ -479,17 +655,54 @@ impl Transaction for PostgresTx<'_> {
             });
         }
         let by_username = inner.query_opt(
-            &format!("SELECT {in_batch} FROM users WHERE username_normalized = $1"),
+            &format!(
+                "SELECT {} FROM users u WHERE username_normalized = $1",
+                in_batch("u", "$2")
+            ),
             &[&user.username.as_deref().map(normalize), &mark.0],
         )?;
         match by_username {
             Some(row) if row.try_get(0)? => Ok(Insert::UsernameInBatch),
             Some(_) => Ok(Insert::UsernameTaken),
-            None => Err(Error::Storage(format!(
-                "The account {} was changed by another process during the import; nothing was written. Run it again.",
-                user.email
-            ))),
+            None => Err(changed_during_import(user)),
         }
+    }
+
+    /// One binary COPY of `users` into a temporary table, then one `INSERT … SELECT` for each
+    /// run of users between two whose email an older account has: one for a chunk of new
+    /// accounts. Only the users a run left out are looked at again.
+    fn insert_users_unless_taken(
+        &self,
+        users: &[User],
+        mark: BatchMark,
+        outcome: &mut dyn FnMut(usize, Insert) -> Result<()>,
+    ) -> Result<()> {
+        let taken = {
+            let mut inner = self.inner();
+            inner.copy_batch(users)?;
+            inner.batch_emails_taken(mark)?
+        };
+        // An account already handed to `outcome` may have been changed by it: read it again.
+        let mut handed = HashSet::new();
+        let mut start = 0;
+        for (index, existing) in taken {
+            self.insert_run(users, start..index, mark, outcome)?;
+            let existing = if handed.insert(existing.id) {
+                existing
+            } else {
+                let row = self
+                    .inner()
+                    .query_opt(
+                        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+                        &[&existing.id],
+                    )?
+                    .ok_or_else(|| changed_during_import(&users[index]))?;
+                user_from_row(&row, 0)?
+            };
+            outcome(index, Insert::EmailTaken(existing))?;
+            start = index + 1;
+        }
+        self.insert_run(users, start..users.len(), mark, outcome)
     }
 
     fn set_password_hash(&self, id: Uuid, new: &str, expected: Option<&str>) -> Result<bool> {
@@ -743,9 +956,7 @@ impl Transaction for PostgresTx<'_> {
 /// clause.
 fn insert(inner: &mut Inner<'_>, user: &User, on_conflict: &str) -> Result<u64, postgres::Error> {
     let sql = format!(
-        "INSERT INTO users (id, email, email_normalized, username, username_normalized, \
-         password_hash, confirmed, active, locked, created_at, failed_logins, locked_out_until) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) {on_conflict}"
+        "INSERT INTO users ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) {on_conflict}"
     );
     let params: [&(dyn ToSql + Sync); 12] = [
         &user.id,

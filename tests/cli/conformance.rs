@@ -148,6 +148,96 @@ fn a_batch_tells_its_own_rows_from_older_ones() {
 }
 
 #[test]
+fn a_batch_of_users_meets_the_same_outcomes_as_one_by_one() {
+    let world = World::new();
+    let mut store = world.store();
+    let tx = store.write().unwrap();
+    let old = user("old@example.com", Some("olduser"));
+    tx.insert_user(&old).unwrap();
+    tx.commit().unwrap();
+
+    // Values a text COPY would have to escape, and more than one script, pass as they are.
+    let hostile = "tab\there\\back\\slash\r\u{7f}ǅ𝔘ß";
+    let tx = store.write().unwrap();
+    let mark = tx.batch_mark().unwrap();
+    let first = [
+        user("new@example.com", Some("newuser")),
+        user("NEW@example.com", None),
+        user("old@example.com", Some("renamed")),
+        user("x@example.com", Some("NewUser")),
+        user("y@example.com", Some("olduser")),
+        user("z@example.com", Some("renamed")),
+        user("a@example.com", Some("newuser")),
+        user("a@example.com", Some(hostile)),
+        user("plain@example.com", None),
+        user("Old@Example.com", None),
+    ];
+    let mut outcomes = Vec::new();
+    tx.insert_users_unless_taken(&first, mark, &mut |index, outcome| {
+        let name = match &outcome {
+            // What an import's update does: the later rows meet the account as changed.
+            Insert::EmailTaken(existing) => {
+                assert_eq!(existing.id, old.id);
+                tx.set_username(existing.id, Some("renamed"))?;
+                tx.set_confirmed(existing.id, !existing.confirmed)?;
+                format!("EmailTaken confirmed={}", existing.confirmed)
+            }
+            other => format!("{other:?}"),
+        };
+        outcomes.push((index, name));
+        Ok(())
+    })
+    .unwrap();
+    let expected = [
+        "Created",
+        "EmailInBatch",
+        "EmailTaken confirmed=false",
+        "UsernameInBatch",
+        "Created",
+        "UsernameTaken",
+        "UsernameInBatch",
+        "Created",
+        "Created",
+        "EmailTaken confirmed=true",
+    ];
+    let expected: Vec<(usize, String)> = expected.iter().map(|o| o.to_string()).enumerate().collect();
+    assert_eq!(outcomes, expected);
+
+    // A second batch of the same transaction: the first one's rows came before it.
+    let second = [
+        user("PLAIN@example.com", None),
+        user("b@example.com", Some("NEWUSER")),
+        user("c@example.com", None),
+    ];
+    let mut outcomes = Vec::new();
+    tx.insert_users_unless_taken(&second, mark, &mut |_, outcome| {
+        outcomes.push(format!("{outcome:?}"));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(outcomes, ["EmailInBatch", "UsernameInBatch", "Created"]);
+    tx.commit().unwrap();
+
+    let tx = store.read().unwrap();
+    assert_eq!(tx.count_users().unwrap(), 6);
+    let found = tx.find_user(&UserKey::Email("a@example.com".into())).unwrap().unwrap();
+    assert_eq!((found.id, found.username.as_deref()), (first[7].id, Some(hostile)));
+    let renamed = tx.find_user(&UserKey::Id(old.id)).unwrap().unwrap();
+    assert_eq!(renamed.username.as_deref(), Some("renamed"));
+    let mut order = Vec::new();
+    tx.for_each_user(&mut |user| {
+        order.push(user.id);
+        Ok(())
+    })
+    .unwrap();
+    let created = [&first[0], &first[4], &first[7], &first[8], &second[2]];
+    let expected: Vec<Uuid> = std::iter::once(old.id)
+        .chain(created.iter().map(|user| user.id))
+        .collect();
+    assert_eq!(order, expected, "creation order is the batch's");
+}
+
+#[test]
 fn sessions_are_revoked_purged_and_go_with_their_user() {
     let world = World::new();
     let mut store = world.store();
