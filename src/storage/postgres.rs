@@ -387,8 +387,9 @@ impl Inner<'_> {
     }
 
     /// Puts `users` in the import batch table (made on first use in the transaction, dropped at
-    /// its end), each with its index in `ord`, with one binary COPY: no value is escaped.
-    fn copy_batch(&mut self, users: &[User]) -> Result<()> {
+    /// its end), each with its index in `ord`, with one binary COPY: no value is escaped. Returns
+    /// their normalised emails.
+    fn copy_batch(&mut self, users: &[User]) -> Result<Vec<String>> {
         if self.batch_table {
             self.tx.batch_execute("TRUNCATE import_batch")?;
         } else {
@@ -399,12 +400,13 @@ impl Inner<'_> {
         }
         let writer = self.tx.copy_in("COPY import_batch FROM STDIN (FORMAT binary)")?;
         let mut writer = BinaryCopyInWriter::new(writer, &BATCH_TYPES);
-        for (ord, user) in (0_i64..).zip(users) {
+        let emails: Vec<String> = users.iter().map(|user| normalize(&user.email)).collect();
+        for ((ord, user), email) in (0_i64..).zip(users).zip(&emails) {
             writer.write(&[
                 &ord,
                 &user.id,
                 &user.email,
-                &normalize(&user.email),
+                email,
                 &user.username,
                 &user.username.as_deref().map(normalize),
                 &user.password_hash,
@@ -417,70 +419,110 @@ impl Inner<'_> {
             ])?;
         }
         writer.finish()?;
-        Ok(())
+        Ok(emails)
     }
 
-    /// The rows of the batch table whose email an account not of this batch has, in order, each
-    /// with that account.
-    fn batch_emails_taken(&mut self, mark: BatchMark) -> Result<Vec<(usize, User)>> {
+    /// The users of the batch (with normalised `emails`) whose email an account not of this
+    /// batch has, in order, each with that account. (Every lookup of the batch goes by an array
+    /// of values, which the planner turns into index probes whatever the size of `users`; a join
+    /// with the batch table, of unknown size to it, can become a scan of all of `users`.)
+    fn batch_emails_taken(&mut self, emails: &[String], mark: BatchMark) -> Result<Vec<(usize, User)>> {
         let rows = self.query(
             &format!(
-                "SELECT b.ord, {} FROM import_batch b JOIN users u ON u.email_normalized = b.email_normalized \
-                 WHERE NOT ({}) ORDER BY b.ord",
+                "SELECT u.email_normalized, {} FROM users u WHERE u.email_normalized = ANY($1) AND NOT ({})",
                 qualified("u", USER_COLUMNS),
-                in_batch("u", "$1")
+                in_batch("u", "$2")
             ),
-            &[&mark.0],
+            &[&emails, &mark.0],
         )?;
-        rows.iter()
-            .map(|row| Ok((row.try_get::<_, i64>(0)? as usize, user_from_row(row, 1)?)))
-            .collect()
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut accounts = HashMap::new();
+        for row in &rows {
+            accounts.insert(row.try_get::<_, String>(0)?, user_from_row(row, 1)?);
+        }
+        Ok(emails
+            .iter()
+            .enumerate()
+            .filter_map(|(index, email)| Some((index, accounts.get(email)?.clone())))
+            .collect())
     }
 
-    /// Inserts the rows `run` of the batch table in order, each unless its email or username is
-    /// taken, and says what became of each. Only the rows left out are looked at again, in one
-    /// query that finds what each met (with the per-row rules of `insert_user_unless_taken`).
-    fn insert_run(&mut self, users: &[User], run: Range<usize>, mark: BatchMark) -> Result<Vec<Insert>> {
-        let (start, end) = (run.start as i64, run.end as i64);
+    /// Inserts the users `run` of the batch table in order, each unless its email or username is
+    /// taken, and says what became of each. Only the users left out are looked at again, with
+    /// the per-row rules of `insert_user_unless_taken`.
+    fn insert_run(
+        &mut self,
+        users: &[User],
+        emails: &[String],
+        run: Range<usize>,
+        mark: BatchMark,
+    ) -> Result<Vec<Insert>> {
         let inserted = self.execute(
             &format!(
                 "INSERT INTO users ({INSERT_COLUMNS}) SELECT {INSERT_COLUMNS} FROM import_batch \
                  WHERE ord >= $1 AND ord < $2 ORDER BY ord ON CONFLICT DO NOTHING"
             ),
-            &[&start, &end],
+            &[&(run.start as i64), &(run.end as i64)],
         )?;
         let mut outcomes: Vec<Insert> = run.clone().map(|_| Insert::Created).collect();
         if inserted == outcomes.len() as u64 {
             return Ok(outcomes);
         }
-        let left_out = self.query(
+        let ids: Vec<Uuid> = users[run.clone()].iter().map(|user| user.id).collect();
+        let mut present = HashSet::new();
+        for row in self.query("SELECT id FROM users WHERE id = ANY($1)", &[&ids])? {
+            present.insert(row.try_get::<_, Uuid>(0)?);
+        }
+        let left_out: Vec<usize> = run
+            .clone()
+            .filter(|&index| !present.contains(&users[index].id))
+            .collect();
+        let left_emails: Vec<&str> = left_out.iter().map(|&index| emails[index].as_str()).collect();
+        let mut by_email = HashMap::new();
+        for row in self.query(
             &format!(
-                "SELECT b.ord, {}, n.id, {}, {} FROM import_batch b \
-                 LEFT JOIN users e ON e.email_normalized = b.email_normalized \
-                 LEFT JOIN users n ON n.username_normalized = b.username_normalized \
-                 WHERE b.ord >= $1 AND b.ord < $2 AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = b.id) \
-                 ORDER BY b.ord",
-                in_batch("e", "$3"),
-                in_batch("n", "$3"),
-                qualified("e", USER_COLUMNS)
+                "SELECT u.email_normalized, {}, {} FROM users u WHERE u.email_normalized = ANY($1)",
+                in_batch("u", "$2"),
+                qualified("u", USER_COLUMNS)
             ),
-            &[&start, &end, &mark.0],
-        )?;
-        // A row of the batch met a row of the batch only if that one came first: an earlier run,
-        // an earlier chunk, or earlier in this run. A later row of this run that has the email
+            &[&left_emails, &mark.0],
+        )? {
+            by_email.insert(
+                row.try_get::<_, String>(0)?,
+                (row.try_get::<_, bool>(1)?, user_from_row(&row, 2)?),
+            );
+        }
+        let names: Vec<Option<String>> = left_out
+            .iter()
+            .map(|&index| users[index].username.as_deref().map(normalize))
+            .collect();
+        let mut by_username = HashMap::new();
+        for row in self.query(
+            &format!(
+                "SELECT u.username_normalized, u.id, {} FROM users u WHERE u.username_normalized = ANY($1)",
+                in_batch("u", "$2")
+            ),
+            &[&names.iter().flatten().collect::<Vec<_>>(), &mark.0],
+        )? {
+            by_username.insert(
+                row.try_get::<_, String>(0)?,
+                (row.try_get::<_, Uuid>(1)?, row.try_get::<_, bool>(2)?),
+            );
+        }
+        // A user of the batch met a user of the batch only if that one came first: an earlier
+        // run, an earlier chunk, or earlier in this run. A later user of this run with the email
         // was inserted because this one was not.
         let positions: HashMap<Uuid, usize> = run.clone().map(|index| (users[index].id, index)).collect();
-        for row in &left_out {
-            let index = row.try_get::<_, i64>(0)? as usize;
+        for (&index, name) in left_out.iter().zip(&names) {
             let came_first = |id: Uuid| positions.get(&id).is_none_or(|&at| at < index);
-            let email_in_batch: Option<bool> = row.try_get(1)?;
-            let username_in_batch: Option<bool> = row.try_get(3)?;
-            let outcome = match email_in_batch {
-                Some(false) => Insert::EmailTaken(user_from_row(row, 4)?),
-                Some(true) if came_first(row.try_get(4)?) => Insert::EmailInBatch,
-                _ => match username_in_batch {
-                    Some(false) => Insert::UsernameTaken,
-                    Some(true) if came_first(row.try_get(2)?) => Insert::UsernameInBatch,
+            let outcome = match by_email.get(&emails[index]) {
+                Some((false, existing)) => Insert::EmailTaken(existing.clone()),
+                Some((true, earlier)) if came_first(earlier.id) => Insert::EmailInBatch,
+                _ => match name.as_ref().and_then(|name| by_username.get(name)) {
+                    Some((_, false)) => Insert::UsernameTaken,
+                    Some((earlier, true)) if came_first(*earlier) => Insert::UsernameInBatch,
                     _ => return Err(changed_during_import(&users[index])),
                 },
             };
@@ -509,6 +551,7 @@ impl<'a> PostgresTx<'a> {
     fn insert_run(
         &self,
         users: &[User],
+        emails: &[String],
         run: Range<usize>,
         mark: BatchMark,
         outcome: &mut dyn FnMut(usize, Insert) -> Result<()>,
@@ -516,7 +559,7 @@ impl<'a> PostgresTx<'a> {
         if run.is_empty() {
             return Ok(());
         }
-        let outcomes = self.inner().insert_run(users, run.clone(), mark)?;
+        let outcomes = self.inner().insert_run(users, emails, run.clone(), mark)?;
         for (index, insert) in run.zip(outcomes) {
             outcome(index, insert)?;
         }
@@ -677,16 +720,17 @@ impl Transaction for PostgresTx<'_> {
         mark: BatchMark,
         outcome: &mut dyn FnMut(usize, Insert) -> Result<()>,
     ) -> Result<()> {
-        let taken = {
+        let (emails, taken) = {
             let mut inner = self.inner();
-            inner.copy_batch(users)?;
-            inner.batch_emails_taken(mark)?
+            let emails = inner.copy_batch(users)?;
+            let taken = inner.batch_emails_taken(&emails, mark)?;
+            (emails, taken)
         };
         // An account already handed to `outcome` may have been changed by it: read it again.
         let mut handed = HashSet::new();
         let mut start = 0;
         for (index, existing) in taken {
-            self.insert_run(users, start..index, mark, outcome)?;
+            self.insert_run(users, &emails, start..index, mark, outcome)?;
             let existing = if handed.insert(existing.id) {
                 existing
             } else {
@@ -702,7 +746,7 @@ impl Transaction for PostgresTx<'_> {
             outcome(index, Insert::EmailTaken(existing))?;
             start = index + 1;
         }
-        self.insert_run(users, start..users.len(), mark, outcome)
+        self.insert_run(users, &emails, start..users.len(), mark, outcome)
     }
 
     fn set_password_hash(&self, id: Uuid, new: &str, expected: Option<&str>) -> Result<bool> {

@@ -216,10 +216,19 @@ fn a_batch_of_users_meets_the_same_outcomes_as_one_by_one() {
     })
     .unwrap();
     assert_eq!(outcomes, ["EmailInBatch", "UsernameInBatch", "Created"]);
+    // One that meets nothing at all.
+    let third = [user("d@example.com", Some("d")), user("e@example.com", None)];
+    let mut outcomes = Vec::new();
+    tx.insert_users_unless_taken(&third, mark, &mut |index, outcome| {
+        outcomes.push((index, format!("{outcome:?}")));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(outcomes, [(0, "Created".to_owned()), (1, "Created".to_owned())]);
     tx.commit().unwrap();
 
     let tx = store.read().unwrap();
-    assert_eq!(tx.count_users().unwrap(), 6);
+    assert_eq!(tx.count_users().unwrap(), 8);
     let found = tx.find_user(&UserKey::Email("a@example.com".into())).unwrap().unwrap();
     assert_eq!((found.id, found.username.as_deref()), (first[7].id, Some(hostile)));
     let renamed = tx.find_user(&UserKey::Id(old.id)).unwrap().unwrap();
@@ -230,7 +239,9 @@ fn a_batch_of_users_meets_the_same_outcomes_as_one_by_one() {
         Ok(())
     })
     .unwrap();
-    let created = [&first[0], &first[4], &first[7], &first[8], &second[2]];
+    let created = [
+        &first[0], &first[4], &first[7], &first[8], &second[2], &third[0], &third[1],
+    ];
     let expected: Vec<Uuid> = std::iter::once(old.id)
         .chain(created.iter().map(|user| user.id))
         .collect();
