@@ -225,10 +225,29 @@ fn a_batch_of_users_meets_the_same_outcomes_as_one_by_one() {
     })
     .unwrap();
     assert_eq!(outcomes, [(0, "Created".to_owned()), (1, "Created".to_owned())]);
+    // Ones that meet only through a username, or only one another.
+    let fourth = [
+        user("f@example.com", Some("Renamed")),
+        user("g@example.com", Some("g")),
+        user("h@example.com", Some("G")),
+    ];
+    let fifth = [user("i@example.com", None), user("I@example.com", None)];
+    let mut outcomes = Vec::new();
+    for batch in [&fourth[..], &fifth[..]] {
+        tx.insert_users_unless_taken(batch, mark, &mut |_, outcome| {
+            outcomes.push(format!("{outcome:?}"));
+            Ok(())
+        })
+        .unwrap();
+    }
+    assert_eq!(
+        outcomes,
+        ["UsernameTaken", "Created", "UsernameInBatch", "Created", "EmailInBatch"]
+    );
     tx.commit().unwrap();
 
     let tx = store.read().unwrap();
-    assert_eq!(tx.count_users().unwrap(), 8);
+    assert_eq!(tx.count_users().unwrap(), 10);
     let found = tx.find_user(&UserKey::Email("a@example.com".into())).unwrap().unwrap();
     assert_eq!((found.id, found.username.as_deref()), (first[7].id, Some(hostile)));
     let renamed = tx.find_user(&UserKey::Id(old.id)).unwrap().unwrap();
@@ -240,12 +259,49 @@ fn a_batch_of_users_meets_the_same_outcomes_as_one_by_one() {
     })
     .unwrap();
     let created = [
-        &first[0], &first[4], &first[7], &first[8], &second[2], &third[0], &third[1],
+        &first[0], &first[4], &first[7], &first[8], &second[2], &third[0], &third[1], &fourth[1], &fifth[0],
     ];
     let expected: Vec<Uuid> = std::iter::once(old.id)
         .chain(created.iter().map(|user| user.id))
         .collect();
     assert_eq!(order, expected, "creation order is the batch's");
+}
+
+/// A batch racing a transaction that registers one of its emails is never half written: it
+/// waits for that transaction, then finds the email taken (SQLite, whose writers take turns) or
+/// stops the import (PostgreSQL, when the batch had been found to meet nothing).
+#[test]
+fn a_batch_racing_a_registration_writes_nothing_twice() {
+    let world = World::new();
+    let mut first = world.store();
+    let tx = first.write().unwrap();
+    tx.insert_user(&user("race@example.com", None)).unwrap();
+    let (started, wait_started) = mpsc::channel();
+    let outcome = std::thread::scope(|scope| {
+        let racer = scope.spawn(|| {
+            let mut second = world.store();
+            started.send(()).unwrap();
+            let tx = second.write()?;
+            let mark = tx.batch_mark()?;
+            let mut outcomes = Vec::new();
+            tx.insert_users_unless_taken(&[user("RACE@example.com", None)], mark, &mut |_, outcome| {
+                outcomes.push(format!("{outcome:?}"));
+                Ok(())
+            })?;
+            tx.commit()?;
+            Ok::<_, authctl::Error>(outcomes)
+        });
+        wait_started.recv().unwrap();
+        // Give the racer time to reach the row; the outcome must not depend on it.
+        std::thread::sleep(Duration::from_millis(300));
+        tx.commit().unwrap();
+        racer.join().unwrap()
+    });
+    match outcome {
+        Ok(outcomes) => assert!(outcomes[0].starts_with("EmailTaken"), "{outcomes:?}"),
+        Err(error) => assert!(error.to_string().contains("Run it again"), "{error}"),
+    }
+    assert_eq!(first.read().unwrap().count_users().unwrap(), 1);
 }
 
 #[test]
