@@ -17,7 +17,7 @@ use crate::domain::user::{User, UserKey};
 #[derive(Debug, Clone, Copy)]
 pub struct BatchMark(pub i64);
 
-/// The outcome of [`Transaction::insert_user_unless_taken`].
+/// The outcome of [`Transaction::insert_user_unless_taken`] for one user.
 #[derive(Debug)]
 pub enum Insert {
     /// The user was inserted.
@@ -76,6 +76,24 @@ pub trait Transaction {
 
     /// Inserts a user unless the email or username is taken, and says by whom.
     fn insert_user_unless_taken(&self, user: &User, mark: BatchMark) -> Result<Insert>;
+
+    /// Inserts `users` in order, as [`Transaction::insert_user_unless_taken`] would one after
+    /// the other, and calls `outcome` with the index and the outcome of each, in order. The
+    /// outcome of a user whose email an account from before the batch has
+    /// ([`Insert::EmailTaken`]) comes before any later user of `users` is inserted, so that
+    /// `outcome` may change that account (an import's update) and the later users meet it as
+    /// changed. An engine with a faster way than one insert per user overrides this.
+    fn insert_users_unless_taken(
+        &self,
+        users: &[User],
+        mark: BatchMark,
+        outcome: &mut dyn FnMut(usize, Insert) -> Result<()>,
+    ) -> Result<()> {
+        for (index, user) in users.iter().enumerate() {
+            outcome(index, self.insert_user_unless_taken(user, mark)?)?;
+        }
+        Ok(())
+    }
 
     /// Replaces the user's password hash if it is still `expected` (compare-and-set: a hash
     /// changed by someone else meanwhile is left alone); returns whether it was replaced.

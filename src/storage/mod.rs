@@ -156,6 +156,15 @@ impl Transaction for EngineTx<'_> {
         delegate!(self, tx => tx.insert_user_unless_taken(user, mark))
     }
 
+    fn insert_users_unless_taken(
+        &self,
+        users: &[User],
+        mark: BatchMark,
+        outcome: &mut dyn FnMut(usize, Insert) -> Result<()>,
+    ) -> Result<()> {
+        delegate!(self, tx => tx.insert_users_unless_taken(users, mark, outcome))
+    }
+
     fn set_password_hash(&self, id: Uuid, new: &str, expected: Option<&str>) -> Result<bool> {
         delegate!(self, tx => tx.set_password_hash(id, new, expected))
     }

@@ -14,6 +14,9 @@ use crate::domain::store::{Insert, Store, Transaction};
 use crate::domain::token::TokenPurpose;
 use crate::domain::user::{User, UserKey, Username, email_taken, no_such_user};
 
+/// Rows of an import handed to the store at a time: memory stays bounded however long the file.
+const IMPORT_CHUNK: usize = 8192;
+
 impl<S: Store> Accounts<'_, S> {
     /// Creates an account (the email and username must be free) and, with an outbox, mails its
     /// first confirmation token. The message goes first: when it cannot be delivered nothing is
@@ -111,11 +114,12 @@ impl<S: Store> Accounts<'_, S> {
         Ok(user)
     }
 
-    /// Phase two of an import: writes the prepared rows in one transaction. Rows that repeat an
-    /// email or username of an earlier row, or (with [`OnConflict::Fail`]) whose email is
-    /// registered, are problems; with any problem, or in a dry run, nothing is written. When
-    /// `problems` keeps every rejected row, the valid rows are written all the same (a rejected
-    /// row changes nothing) and the summary counts the rejected ones.
+    /// Phase two of an import: writes the prepared rows in one transaction, handing them to the
+    /// store [`IMPORT_CHUNK`] at a time. Rows that repeat an email or username of an earlier row,
+    /// or (with [`OnConflict::Fail`]) whose email is registered, are problems; with any problem,
+    /// or in a dry run, nothing is written. When `problems` keeps every rejected row, the valid
+    /// rows are written all the same (a rejected row changes nothing) and the summary counts the
+    /// rejected ones.
     pub fn import(
         &mut self,
         spool: Spool,
@@ -132,51 +136,67 @@ impl<S: Store> Accounts<'_, S> {
         problems.next_phase()?;
         let tx = self.store.write()?;
         let mark = tx.batch_mark()?;
-        for (done, row) in spool.drain()?.enumerate() {
-            let row = row?;
-            let user = User {
-                id: Uuid::now_v7(),
-                email: row.email.clone(),
-                username: row.username.clone(),
-                password_hash: row.password_hash.clone(),
-                confirmed: row.confirmed.unwrap_or(false),
-                active: row.active.unwrap_or(true),
-                locked: false,
-                created_at: self.now,
-                lockout: Lockout::default(),
-            };
-            let problem = |message: String| RowProblem::invalid(row.line, message);
-            match tx.insert_user_unless_taken(&user, mark)? {
-                Insert::Created => summary.created += 1,
-                Insert::EmailInBatch => problems.push(problem(format!("{} appears earlier in the file", row.email))),
-                Insert::UsernameInBatch => problems.push(problem(format!(
-                    "username {} appears earlier in the file",
-                    row.username.unwrap_or_default()
-                ))),
-                Insert::UsernameTaken => problems.push(problem(format!(
-                    "the username {} is already taken",
-                    row.username.unwrap_or_default()
-                ))),
-                Insert::EmailTaken(existing) => match on_conflict {
-                    OnConflict::Fail => problems.push(RowProblem {
-                        conflict: true,
-                        ..problem(format!("the email {} is already registered", row.email))
-                    }),
-                    OnConflict::Skip => summary.skipped += 1,
-                    OnConflict::Update => match update_imported(&tx, existing, &row, self.now) {
-                        Ok(()) => summary.updated += 1,
-                        Err(
-                            conflict @ (Error::EmailTaken { .. }
-                            | Error::UsernameTaken { .. }
-                            | Error::ChangedMeanwhile(_)),
-                        ) => problems.push(problem(conflict.to_string())),
-                        Err(other) => return Err(other),
+        let mut rows = spool.drain()?;
+        let mut chunk: Vec<PreparedRow> = Vec::with_capacity(IMPORT_CHUNK);
+        let mut users: Vec<User> = Vec::with_capacity(IMPORT_CHUNK);
+        let mut done = 0u64;
+        loop {
+            chunk.clear();
+            users.clear();
+            for row in rows.by_ref().take(IMPORT_CHUNK) {
+                let row = row?;
+                users.push(User {
+                    id: Uuid::now_v7(),
+                    email: row.email.clone(),
+                    username: row.username.clone(),
+                    password_hash: row.password_hash.clone(),
+                    confirmed: row.confirmed.unwrap_or(false),
+                    active: row.active.unwrap_or(true),
+                    locked: false,
+                    created_at: self.now,
+                    lockout: Lockout::default(),
+                });
+                chunk.push(row);
+            }
+            if chunk.is_empty() {
+                break;
+            }
+            tx.insert_users_unless_taken(&users, mark, &mut |index, outcome| {
+                let row = &chunk[index];
+                let problem = |message: String| RowProblem::invalid(row.line, message);
+                let username = row.username.as_deref().unwrap_or_default();
+                match outcome {
+                    Insert::Created => summary.created += 1,
+                    Insert::EmailInBatch => {
+                        problems.push(problem(format!("{} appears earlier in the file", row.email)))
+                    }
+                    Insert::UsernameInBatch => {
+                        problems.push(problem(format!("username {username} appears earlier in the file")))
+                    }
+                    Insert::UsernameTaken => {
+                        problems.push(problem(format!("the username {username} is already taken")))
+                    }
+                    Insert::EmailTaken(existing) => match on_conflict {
+                        OnConflict::Fail => problems.push(RowProblem {
+                            conflict: true,
+                            ..problem(format!("the email {} is already registered", row.email))
+                        }),
+                        OnConflict::Skip => summary.skipped += 1,
+                        OnConflict::Update => match update_imported(&tx, existing, row, self.now) {
+                            Ok(()) => summary.updated += 1,
+                            Err(
+                                conflict @ (Error::EmailTaken { .. }
+                                | Error::UsernameTaken { .. }
+                                | Error::ChangedMeanwhile(_)),
+                            ) => problems.push(problem(conflict.to_string())),
+                            Err(other) => return Err(other),
+                        },
                     },
-                },
-            }
-            if done % 4096 == 4095 {
-                progress(done as u64 + 1);
-            }
+                }
+                Ok(())
+            })?;
+            done += chunk.len() as u64;
+            progress(done);
         }
         if problems.keeps_all() {
             summary.rejected = problems.total as u64;
