@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::cli::input::{Secrets, confirm};
 use crate::cli::user_transfer::{ExportArgs, ImportArgs};
 use crate::cli::{Context, report_delivery};
-use crate::domain::accounts::NewAccount;
+use crate::domain::accounts::{AccountEdit, NewAccount};
 use crate::domain::email::Email;
 use crate::domain::error::{Error, Result};
 use crate::domain::mail::Outbox;
@@ -28,6 +28,12 @@ printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --pas
     /// Show one account, with its failed logins and any lockout.
     #[command(after_long_help = "Example:\n  authctl user show ada@example.com")]
     Show(UserArg),
+    /// Change an account's email, username, confirmed or active flag.
+    #[command(
+        after_long_help = "Examples:\n  authctl user edit ada --email ada@new.example.com\n  \
+authctl user edit ada@example.com --username ada --confirmed true\n  authctl user edit bob --active false"
+    )]
+    Edit(EditArgs),
     /// Delete an account and its sessions (asks first on a terminal).
     #[command(after_long_help = "Example:\n  authctl user remove ada@example.com --yes")]
     Remove(RemoveArgs),
@@ -81,6 +87,29 @@ pub struct UserArg {
     /// The user's email address, username or id (text with an `@` is an address).
     #[arg(value_name = "EMAIL|USERNAME|ID")]
     user: String,
+}
+
+/// Arguments of `authctl user edit`: at least one change.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    #[command(flatten)]
+    user: UserArg,
+    /// A new email address: it is unconfirmed (unless --confirmed true) and the account's unused
+    /// emailed tokens end.
+    #[arg(long, value_name = "EMAIL")]
+    email: Option<String>,
+    /// A new unique username.
+    #[arg(long, value_name = "NAME", conflicts_with = "no_username")]
+    username: Option<String>,
+    /// Remove the username.
+    #[arg(long)]
+    no_username: bool,
+    /// Whether the address counts as confirmed.
+    #[arg(long, value_name = "true|false")]
+    confirmed: Option<bool>,
+    /// Whether the account may log in; false ends its sessions and unused emailed tokens.
+    #[arg(long, value_name = "true|false")]
+    active: Option<bool>,
 }
 
 /// Arguments of `authctl user remove`.
@@ -145,26 +174,9 @@ impl UserCommand {
             ),
             UserCommand::Show(arg) => {
                 let user = ctx.accounts(|accounts| accounts.user(&UserKey::parse(&arg.user)))?;
-                ctx.printer.emit(&user, |w| {
-                    writeln!(w, "id:         {}", user.id)?;
-                    writeln!(w, "email:      {}", user.email)?;
-                    writeln!(w, "username:   {}", user.username.as_deref().unwrap_or("-"))?;
-                    writeln!(w, "confirmed:  {}", yes_no(user.confirmed))?;
-                    writeln!(w, "active:     {}", yes_no(user.active))?;
-                    writeln!(w, "locked:     {}", yes_no(user.locked))?;
-                    writeln!(w, "failures:   {}", user.lockout.failures)?;
-                    match user.lockout.until.filter(|_| user.lockout.is_active(ctx.now)) {
-                        Some(end) => writeln!(w, "locked out: until {}", format_time(end))?,
-                        None => writeln!(w, "locked out: no")?,
-                    }
-                    writeln!(
-                        w,
-                        "password:   {}",
-                        if user.password_hash.is_some() { "set" } else { "none" }
-                    )?;
-                    writeln!(w, "created:    {}", format_time(user.created_at))
-                })
+                show(ctx, &user)
             }
+            UserCommand::Edit(args) => args.run(ctx),
             UserCommand::Remove(args) => {
                 let key = UserKey::parse(&args.user.user);
                 let user = ctx.accounts(|accounts| accounts.user(&key))?;
@@ -194,6 +206,53 @@ impl UserCommand {
                     .emit(&user, |w| writeln!(w, "The password of {} has been set.", user.email))
             }
         }
+    }
+}
+
+/// Prints an account as `user show` does.
+fn show(ctx: &Context, user: &User) -> Result<()> {
+    ctx.printer.emit(user, |w| {
+        writeln!(w, "id:         {}", user.id)?;
+        writeln!(w, "email:      {}", user.email)?;
+        writeln!(w, "username:   {}", user.username.as_deref().unwrap_or("-"))?;
+        writeln!(w, "confirmed:  {}", yes_no(user.confirmed))?;
+        writeln!(w, "active:     {}", yes_no(user.active))?;
+        writeln!(w, "locked:     {}", yes_no(user.locked))?;
+        writeln!(w, "failures:   {}", user.lockout.failures)?;
+        match user.lockout.until.filter(|_| user.lockout.is_active(ctx.now)) {
+            Some(end) => writeln!(w, "locked out: until {}", format_time(end))?,
+            None => writeln!(w, "locked out: no")?,
+        }
+        let password = if user.password_hash.is_some() { "set" } else { "none" };
+        writeln!(w, "password:   {password}")?;
+        writeln!(w, "created:    {}", format_time(user.created_at))
+    })
+}
+
+impl EditArgs {
+    fn run(self, ctx: &Context) -> Result<()> {
+        let edit = AccountEdit {
+            email: self.email.as_deref().map(Email::parse).transpose()?,
+            username: match (self.username, self.no_username) {
+                (Some(name), _) => Some(Some(Username::parse(&name)?)),
+                (None, true) => Some(None),
+                (None, false) => None,
+            },
+            confirmed: self.confirmed,
+            active: self.active,
+        };
+        if edit.is_empty() {
+            return Err(Error::Usage(
+                "Nothing to change: give --email, --username, --no-username, --confirmed or --active.".to_owned(),
+            ));
+        }
+        let key = UserKey::parse(&self.user.user);
+        let (user, changed) = ctx.accounts(|accounts| accounts.edit_user(&key, edit))?;
+        if !changed {
+            ctx.printer
+                .note(&format!("nothing changed: {} already has those values", user.email));
+        }
+        show(ctx, &user)
     }
 }
 

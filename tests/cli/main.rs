@@ -10,6 +10,7 @@ mod backup;
 mod conformance;
 mod contract;
 mod docs;
+mod editing;
 mod limits;
 mod lockout;
 mod mail;

@@ -3,8 +3,9 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Accounts, NewAccount, changed_meanwhile, end_sessions_and_tokens, replace_password};
+use super::{AccountEdit, Accounts, NewAccount, changed_meanwhile, end_sessions_and_tokens, replace_password};
 use crate::domain::audit::AuditEvent;
+use crate::domain::email::normalize;
 use crate::domain::error::{Error, Result, RowProblem};
 use crate::domain::import::{ImportSummary, OnConflict, PreparedRow, Problems, Spool};
 use crate::domain::lockout::Lockout;
@@ -88,6 +89,71 @@ impl<S: Store> Accounts<'_, S> {
         tx.append_audit(&self.stamp.entry(event, Some(&user), detail))?;
         tx.commit()?;
         Ok(user)
+    }
+
+    /// `user edit`: sets each field `edit` gives that differs from the account's, in one
+    /// transaction, audited as one `user_edited` row naming the changes. A new address (not just
+    /// a new spelling of the same one) ends every unused emailed token, since each was mailed to
+    /// the old address or asks to leave it, and is unconfirmed unless `edit` confirms it;
+    /// deactivating ends every session and unused token, as a lock does. Returns the account and
+    /// whether anything changed: when nothing did, nothing is written.
+    pub fn edit_user(&mut self, key: &UserKey, edit: AccountEdit) -> Result<(User, bool)> {
+        let tx = self.store.write()?;
+        let mut user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
+        let mut changes = Vec::new();
+        // The username and the address go first: they are the changes another account can
+        // refuse, and a refused edit (the transaction dropped, rolled back) changes nothing.
+        if let Some(username) = edit.username.map(|name| name.map(Username::into_string))
+            && username != user.username
+        {
+            tx.set_username(user.id, username.as_deref())?;
+            let shown = |name: &Option<String>| name.clone().unwrap_or_else(|| "none".to_owned());
+            changes.push(format!(
+                "username from {} to {}",
+                shown(&user.username),
+                shown(&username)
+            ));
+            user.username = username;
+        }
+        let mut confirmed = edit.confirmed;
+        let mut new_address = false;
+        if let Some(email) = edit.email.filter(|email| email.as_str() != user.email) {
+            tx.set_email(user.id, email.as_str())?;
+            changes.push(format!("email from {} to {}", user.email, email.as_str()));
+            if email.normalized() != normalize(&user.email) {
+                tx.delete_unused_tokens(user.id, None)?;
+                confirmed = confirmed.or(Some(false));
+                new_address = true;
+            }
+            user.email = email.as_str().to_owned();
+        }
+        if let Some(confirmed) = confirmed.filter(|confirmed| *confirmed != user.confirmed) {
+            tx.set_confirmed(user.id, confirmed)?;
+            changes.push(format!("confirmed to {confirmed}"));
+            user.confirmed = confirmed;
+        }
+        if let Some(active) = edit.active.filter(|active| *active != user.active) {
+            tx.set_active(user.id, active)?;
+            changes.push(format!("active to {active}"));
+            user.active = active;
+            if !active {
+                let ended = end_sessions_and_tokens(&tx, user.id, None, self.now)?;
+                changes.push(format!("{ended} sessions revoked and unused tokens ended"));
+            }
+        }
+        if changes.is_empty() {
+            return Ok((user, false));
+        }
+        if new_address {
+            changes.push("unused tokens of the old address ended".to_owned());
+        }
+        tx.append_audit(
+            &self
+                .stamp
+                .entry(AuditEvent::UserEdited, Some(&user), Some(changes.join("; "))),
+        )?;
+        tx.commit()?;
+        Ok((user, true))
     }
 
     /// An administrator sets a new password; every session and unused emailed token of the user

@@ -48,6 +48,26 @@ pub struct NewAccount {
     pub active: bool,
 }
 
+/// What `user edit` changes: each field given is set; `None` leaves it as it is.
+#[derive(Debug, Default)]
+pub struct AccountEdit {
+    /// A new validated address.
+    pub email: Option<Email>,
+    /// A new username, or `Some(None)` to remove it.
+    pub username: Option<Option<Username>>,
+    /// Whether the address counts as confirmed.
+    pub confirmed: Option<bool>,
+    /// Whether the account may log in.
+    pub active: Option<bool>,
+}
+
+impl AccountEdit {
+    /// Whether no field is given at all.
+    pub fn is_empty(&self) -> bool {
+        self.email.is_none() && self.username.is_none() && self.confirmed.is_none() && self.active.is_none()
+    }
+}
+
 /// A successful login: the user, the session recorded, and the claim for the session file.
 #[derive(Debug)]
 pub struct Login {
