@@ -202,6 +202,9 @@ _authctl() {
             authctl__subcmd__help__subcmd__user,add)
                 cmd="authctl__subcmd__help__subcmd__user__subcmd__add"
                 ;;
+            authctl__subcmd__help__subcmd__user,edit)
+                cmd="authctl__subcmd__help__subcmd__user__subcmd__edit"
+                ;;
             authctl__subcmd__help__subcmd__user,export)
                 cmd="authctl__subcmd__help__subcmd__user__subcmd__export"
                 ;;
@@ -265,6 +268,9 @@ _authctl() {
             authctl__subcmd__user,add)
                 cmd="authctl__subcmd__user__subcmd__add"
                 ;;
+            authctl__subcmd__user,edit)
+                cmd="authctl__subcmd__user__subcmd__edit"
+                ;;
             authctl__subcmd__user,export)
                 cmd="authctl__subcmd__user__subcmd__export"
                 ;;
@@ -294,6 +300,9 @@ _authctl() {
                 ;;
             authctl__subcmd__user__subcmd__help,add)
                 cmd="authctl__subcmd__user__subcmd__help__subcmd__add"
+                ;;
+            authctl__subcmd__user__subcmd__help,edit)
+                cmd="authctl__subcmd__user__subcmd__help__subcmd__edit"
                 ;;
             authctl__subcmd__user__subcmd__help,export)
                 cmd="authctl__subcmd__user__subcmd__help__subcmd__export"
@@ -1207,7 +1216,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help__subcmd__user)
-            opts="add list show remove lock unlock import export set-password"
+            opts="add list show edit remove lock unlock import export set-password"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1221,6 +1230,20 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help__subcmd__user__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__user__subcmd__edit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1759,7 +1782,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user)
-            opts="-h --db --session-file --config --json --help add list show remove lock unlock import export set-password help"
+            opts="-h --db --session-file --config --json --help add list show edit remove lock unlock import export set-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1793,6 +1816,48 @@ _authctl() {
             case "${prev}" in
                 --username)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__user__subcmd__edit)
+            opts="-h --email --username --no-username --confirmed --active --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmed)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --active)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -1853,7 +1918,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__help)
-            opts="add list show remove lock unlock import export set-password help"
+            opts="add list show edit remove lock unlock import export set-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1867,6 +1932,20 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__user__subcmd__help__subcmd__edit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
