@@ -229,6 +229,9 @@ _authctl() {
             authctl__subcmd__help__subcmd__user,unlock)
                 cmd="authctl__subcmd__help__subcmd__user__subcmd__unlock"
                 ;;
+            authctl__subcmd__help__subcmd__user,verify)
+                cmd="authctl__subcmd__help__subcmd__user__subcmd__verify"
+                ;;
             authctl__subcmd__reset,confirm)
                 cmd="authctl__subcmd__reset__subcmd__confirm"
                 ;;
@@ -298,6 +301,9 @@ _authctl() {
             authctl__subcmd__user,unlock)
                 cmd="authctl__subcmd__user__subcmd__unlock"
                 ;;
+            authctl__subcmd__user,verify)
+                cmd="authctl__subcmd__user__subcmd__verify"
+                ;;
             authctl__subcmd__user__subcmd__help,add)
                 cmd="authctl__subcmd__user__subcmd__help__subcmd__add"
                 ;;
@@ -330,6 +336,9 @@ _authctl() {
                 ;;
             authctl__subcmd__user__subcmd__help,unlock)
                 cmd="authctl__subcmd__user__subcmd__help__subcmd__unlock"
+                ;;
+            authctl__subcmd__user__subcmd__help,verify)
+                cmd="authctl__subcmd__user__subcmd__help__subcmd__verify"
                 ;;
             *)
                 ;;
@@ -1216,7 +1225,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help__subcmd__user)
-            opts="add list show edit remove lock unlock import export set-password"
+            opts="add list show edit remove lock unlock verify import export set-password"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1356,6 +1365,20 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help__subcmd__user__subcmd__unlock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__user__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1782,7 +1805,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user)
-            opts="-h --db --session-file --config --json --help add list show edit remove lock unlock import export set-password help"
+            opts="-h --db --session-file --config --json --help add list show edit remove lock unlock verify import export set-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1918,7 +1941,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__help)
-            opts="add list show edit remove lock unlock import export set-password help"
+            opts="add list show edit remove lock unlock verify import export set-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2072,6 +2095,20 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__help__subcmd__unlock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__user__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2259,6 +2296,32 @@ _authctl() {
             ;;
         authctl__subcmd__user__subcmd__unlock)
             opts="-h --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__user__subcmd__verify)
+            opts="-h --password-stdin --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -43,6 +43,11 @@ authctl user edit ada@example.com --username ada --confirmed true\n  authctl use
     /// Unlock an account: lift the lock and any lockout by failed logins.
     #[command(after_long_help = "Example:\n  authctl user unlock ada@example.com")]
     Unlock(UserArg),
+    /// Check a password without logging in: exit 0 when it matches, 1 when not.
+    #[command(
+        after_long_help = "Example:\n  printf '%s\\n' \"$PASSWORD\" | authctl user verify ada@example.com --password-stdin && echo valid"
+    )]
+    Verify(VerifyArgs),
     /// Create (or update) accounts in bulk from CSV or JSON Lines, hashing on every core.
     #[command(after_long_help = "Examples:\n  authctl user import users.csv\n  \
 sqlite3 -header -csv app.sqlite 'select email, username, password_hash, confirmed from users' \\\n    \
@@ -112,6 +117,16 @@ pub struct EditArgs {
     active: Option<bool>,
 }
 
+/// Arguments of `authctl user verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    user: UserArg,
+    /// Read the password from the first line of stdin instead of prompting.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
 /// Arguments of `authctl user remove`.
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
@@ -177,6 +192,14 @@ impl UserCommand {
                 show(ctx, &user)
             }
             UserCommand::Edit(args) => args.run(ctx),
+            UserCommand::Verify(args) => {
+                let password = Secrets::new(args.password_stdin)?.existing("Password: ")?;
+                let key = UserKey::parse(&args.user.user);
+                let user = ctx.accounts(|accounts| accounts.verify_password(&key, &password))?;
+                ctx.printer.emit(&json!({ "verified": true, "user": user }), |w| {
+                    writeln!(w, "The password of {} is correct.", user.email)
+                })
+            }
             UserCommand::Remove(args) => {
                 let key = UserKey::parse(&args.user.user);
                 let user = ctx.accounts(|accounts| accounts.user(&key))?;

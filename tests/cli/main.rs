@@ -22,3 +22,4 @@ mod storage;
 mod terminal;
 mod tokens;
 mod transfer;
+mod verify;
