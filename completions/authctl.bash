@@ -1753,12 +1753,16 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__session__subcmd__list)
-            opts="-h --db --session-file --config --json --help"
+            opts="-h --user --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1779,12 +1783,16 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__session__subcmd__revoke)
-            opts="-h --all-others --db --session-file --config --json --help"
+            opts="-h --all-others --all --user --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

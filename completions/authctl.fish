@@ -282,22 +282,25 @@ complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_
 complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l config -d 'A TOML file of settings (default: $XDG_CONFIG_HOME/authctl/config.toml). Also AUTHCTL_CONFIG' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -s h -l help -d 'Print help'
-complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "list" -d 'List your live sessions (the current one is marked)'
-complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "list" -d 'List your live sessions (the current one is marked), or with --user a user\'s'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one; or with --user --all every session of a user'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l user -d 'List this user\'s live sessions instead of yours (an administrator\'s view: no login needed, no session marked current)' -r
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l session-file -d 'Where the login session is kept. Also AUTHCTL_SESSION_FILE, or `session_file` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l config -d 'A TOML file of settings (default: $XDG_CONFIG_HOME/authctl/config.toml). Also AUTHCTL_CONFIG' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l user -d 'Revoke this user\'s sessions (with --all) instead of yours: no login needed' -r
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l session-file -d 'Where the login session is kept. Also AUTHCTL_SESSION_FILE, or `session_file` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l config -d 'A TOML file of settings (default: $XDG_CONFIG_HOME/authctl/config.toml). Also AUTHCTL_CONFIG' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l all-others -d 'Revoke every session except the current one'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l all -d 'With --user: revoke every session of that user'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your live sessions (the current one is marked)'
-complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your live sessions (the current one is marked), or with --user a user\'s'
+complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one; or with --user --all every session of a user'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l user -d 'Only events about this email address' -r
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l since -d 'Only events of the last DURATION (for example 90m, 1d, 2weeks)' -r
@@ -351,5 +354,5 @@ complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from reset" -f -a "confirm" -d 'Set a new password with the emailed token; every session of the account ends'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from email" -f -a "change" -d 'Ask to change your address: a token goes to the new one, a notice to the old one'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from email" -f -a "confirm" -d 'Switch to the new address with the token mailed to it'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "list" -d 'List your live sessions (the current one is marked)'
-complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "list" -d 'List your live sessions (the current one is marked), or with --user a user\'s'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one; or with --user --all every session of a user'

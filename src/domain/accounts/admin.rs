@@ -11,6 +11,7 @@ use crate::domain::import::{ImportSummary, OnConflict, PreparedRow, Problems, Sp
 use crate::domain::lockout::Lockout;
 use crate::domain::mail::{Delivery, Outbox};
 use crate::domain::password::Password;
+use crate::domain::session::Session;
 use crate::domain::store::{Insert, Store, Transaction};
 use crate::domain::token::TokenPurpose;
 use crate::domain::user::{User, UserKey, Username, email_taken, no_such_user};
@@ -154,6 +155,33 @@ impl<S: Store> Accounts<'_, S> {
         )?;
         tx.commit()?;
         Ok((user, true))
+    }
+
+    /// An administrator's view of the live sessions of the user `key` names, newest first.
+    pub fn user_sessions(&mut self, key: &UserKey) -> Result<(User, Vec<Session>)> {
+        let tx = self.store.read()?;
+        let user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
+        let sessions = tx.live_sessions(user.id, self.now)?;
+        Ok((user, sessions))
+    }
+
+    /// An administrator revokes every live session of the user `key` names, each audited;
+    /// returns the user and the sessions revoked.
+    pub fn revoke_user_sessions(&mut self, key: &UserKey) -> Result<(User, Vec<Uuid>)> {
+        let tx = self.store.write()?;
+        let user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
+        let live: Vec<Uuid> = tx
+            .live_sessions(user.id, self.now)?
+            .into_iter()
+            .map(|session| session.id)
+            .collect();
+        tx.revoke_sessions(user.id, None, self.now)?;
+        for id in &live {
+            let detail = format!("session {id} by an administrator");
+            tx.append_audit(&self.stamp.entry(AuditEvent::SessionRevoked, Some(&user), Some(detail)))?;
+        }
+        tx.commit()?;
+        Ok((user, live))
     }
 
     /// An administrator sets a new password; every session and unused emailed token of the user
