@@ -1839,7 +1839,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__add)
-            opts="-h --username --confirmed --inactive --password-stdin --send-confirmation --db --session-file --config --json --help"
+            opts="-h --username --confirmed --inactive --password-stdin --no-password --send-confirmation --send-reset --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

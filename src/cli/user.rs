@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::cli::input::{Secrets, confirm};
 use crate::cli::user_transfer::{ExportArgs, ImportArgs};
 use crate::cli::{Context, report_delivery};
-use crate::domain::accounts::{AccountEdit, NewAccount};
+use crate::domain::accounts::{AccountEdit, FirstMail, NewAccount};
 use crate::domain::email::Email;
 use crate::domain::error::{Error, Result};
 use crate::domain::mail::Outbox;
@@ -20,7 +20,8 @@ use crate::text::format_time;
 pub enum UserCommand {
     /// Create an account and print its id.
     #[command(after_long_help = "Examples:\n  authctl user add ada@example.com --username ada\n  \
-printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --password-stdin")]
+printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --password-stdin\n  \
+authctl user add bob@example.com --send-reset")]
     Add(AddArgs),
     /// List every account.
     #[command(after_long_help = "Example:\n  authctl user list --json | jq -r '.[].email'")]
@@ -81,9 +82,17 @@ pub struct AddArgs {
     /// Read the password from the first line of stdin instead of prompting twice.
     #[arg(long)]
     password_stdin: bool,
+    /// Create the account without a password: it cannot log in until a reset sets one.
+    #[arg(long, conflicts_with = "password_stdin")]
+    no_password: bool,
     /// Mail the first confirmation token; if it cannot be delivered, no account is created.
     #[arg(long, conflicts_with = "confirmed")]
     send_confirmation: bool,
+    /// Invite the user: create the account without a password (--no-password is implied) and
+    /// mail a reset token with which they set their own; if it cannot be delivered, no account
+    /// is created.
+    #[arg(long, conflicts_with_all = ["password_stdin", "send_confirmation", "inactive"])]
+    send_reset: bool,
 }
 
 /// One user, by email, username or id.
@@ -151,27 +160,7 @@ impl UserCommand {
     /// Runs the subcommand.
     pub fn run(self, ctx: &Context) -> Result<()> {
         match self {
-            UserCommand::Add(args) => {
-                let email = Email::parse(&args.email)?;
-                let username = args.username.as_deref().map(Username::parse).transpose()?;
-                let password = Secrets::new(args.password_stdin)?.new_password("Password: ")?;
-                let account = NewAccount {
-                    email,
-                    username,
-                    password: Some(password),
-                    confirmed: args.confirmed,
-                    active: !args.inactive,
-                };
-                let outbox: Option<&dyn Outbox> = args.send_confirmation.then_some(&ctx.mailer);
-                let (user, mail) = ctx.accounts(|accounts| accounts.add_user(account, outbox))?;
-                let mut value = serde_json::to_value(&user)
-                    .map_err(|e| Error::storage_from("Cannot encode the user as JSON", e))?;
-                if let Some(delivery) = mail {
-                    report_delivery(ctx.printer, &delivery);
-                    value["confirmation_mail"] = json!(delivery);
-                }
-                ctx.printer.emit(&value, |w| writeln!(w, "{}", user.id))
-            }
+            UserCommand::Add(args) => args.run(ctx),
             UserCommand::List => ctx.printer.list(
                 &["ID", "EMAIL", "USERNAME", "CONFIRMED", "ACTIVE", "LOCKED", "CREATED"],
                 |user: &User| {
@@ -229,6 +218,43 @@ impl UserCommand {
                     .emit(&user, |w| writeln!(w, "The password of {} has been set.", user.email))
             }
         }
+    }
+}
+
+impl AddArgs {
+    fn run(self, ctx: &Context) -> Result<()> {
+        let email = Email::parse(&self.email)?;
+        let username = self.username.as_deref().map(Username::parse).transpose()?;
+        let password = if self.no_password || self.send_reset {
+            None
+        } else {
+            Some(Secrets::new(self.password_stdin)?.new_password("Password: ")?)
+        };
+        let account = NewAccount {
+            email,
+            username,
+            password,
+            confirmed: self.confirmed,
+            active: !self.inactive,
+        };
+        // The first mail, and the key of its delivery in the JSON answer.
+        let first = if self.send_confirmation {
+            Some((FirstMail::Confirmation, "confirmation_mail"))
+        } else if self.send_reset {
+            Some((FirstMail::Reset, "reset_mail"))
+        } else {
+            None
+        };
+        let outbox: &dyn Outbox = &ctx.mailer;
+        let mail = first.map(|(first, _)| (outbox, first));
+        let (user, delivery) = ctx.accounts(|accounts| accounts.add_user(account, mail))?;
+        let mut value =
+            serde_json::to_value(&user).map_err(|e| Error::storage_from("Cannot encode the user as JSON", e))?;
+        if let (Some(delivery), Some((_, key))) = (delivery, first) {
+            report_delivery(ctx.printer, &delivery);
+            value[key] = json!(delivery);
+        }
+        ctx.printer.emit(&value, |w| writeln!(w, "{}", user.id))
     }
 }
 

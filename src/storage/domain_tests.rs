@@ -116,7 +116,9 @@ fn tokens_are_single_use_and_expire_by_the_clock() {
     let outbox = Captured::default();
     let start = Utc::now();
     let mut accounts = Accounts::new(&mut store, &hasher, policy(), start, || "test".to_owned());
-    accounts.add_user(ada(), Some(&outbox)).unwrap();
+    accounts
+        .add_user(ada(), Some((&outbox, FirstMail::Confirmation)))
+        .unwrap();
     let email = Email::parse("ada@example.com").unwrap();
     accounts.request_reset(&email, &outbox, 3).unwrap();
     accounts.request_reset(&email, &outbox, 3).unwrap();

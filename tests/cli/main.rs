@@ -11,6 +11,7 @@ mod conformance;
 mod contract;
 mod docs;
 mod editing;
+mod invites;
 mod limits;
 mod lockout;
 mod mail;

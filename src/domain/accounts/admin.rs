@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{AccountEdit, Accounts, NewAccount, changed_meanwhile, end_sessions_and_tokens, replace_password};
+use super::{
+    AccountEdit, Accounts, FirstMail, NewAccount, changed_meanwhile, end_sessions_and_tokens, replace_password,
+};
 use crate::domain::audit::AuditEvent;
 use crate::domain::email::normalize;
 use crate::domain::error::{Error, Result, RowProblem};
@@ -17,11 +19,16 @@ use crate::domain::token::TokenPurpose;
 use crate::domain::user::{User, UserKey, Username, email_taken, no_such_user};
 
 impl<S: Store> Accounts<'_, S> {
-    /// Creates an account (the email and username must be free) and, with an outbox, mails its
-    /// first confirmation token. The message goes first: when it cannot be delivered nothing is
-    /// written.
-    pub fn add_user(&mut self, account: NewAccount, outbox: Option<&dyn Outbox>) -> Result<(User, Option<Delivery>)> {
-        if outbox.is_some() && self.store.read()?.find_user(&(&account.email).into())?.is_some() {
+    /// Creates an account (the email and username must be free) and, when `mail` names an
+    /// outbox, mails its first token: a confirmation, or a reset with which an invited user
+    /// without a password sets their own. The message goes first: when it cannot be delivered
+    /// nothing is written.
+    pub fn add_user(
+        &mut self,
+        account: NewAccount,
+        mail: Option<(&dyn Outbox, FirstMail)>,
+    ) -> Result<(User, Option<Delivery>)> {
+        if mail.is_some() && self.store.read()?.find_user(&(&account.email).into())?.is_some() {
             return Err(email_taken(account.email.as_str()));
         }
         if let Some(password) = &account.password {
@@ -42,17 +49,26 @@ impl<S: Store> Accounts<'_, S> {
             created_at: self.now,
             lockout: Lockout::default(),
         };
-        let confirmation = match outbox {
-            Some(outbox) => Some(self.mail_token(outbox, &user, TokenPurpose::Confirm, None)?),
+        let first = match mail {
+            Some((outbox, FirstMail::Confirmation)) => Some((
+                self.mail_token(outbox, &user, TokenPurpose::Confirm, None)?,
+                AuditEvent::ConfirmationSent,
+                None,
+            )),
+            Some((outbox, FirstMail::Reset)) => Some((
+                self.mail_token(outbox, &user, TokenPurpose::Reset, None)?,
+                AuditEvent::PasswordResetRequested,
+                Some("invitation by an administrator".to_owned()),
+            )),
             None => None,
         };
         let tx = self.store.write()?;
         tx.insert_user(&user)?;
         tx.append_audit(&self.stamp.entry(AuditEvent::UserAdded, Some(&user), None))?;
-        let delivery = match confirmation {
-            Some((token, delivery)) => {
+        let delivery = match first {
+            Some(((token, delivery), event, detail)) => {
                 tx.insert_token(&token)?;
-                tx.append_audit(&self.stamp.entry(AuditEvent::ConfirmationSent, Some(&user), None))?;
+                tx.append_audit(&self.stamp.entry(event, Some(&user), detail))?;
                 Some(delivery)
             }
             None => None,

@@ -48,6 +48,15 @@ pub struct NewAccount {
     pub active: bool,
 }
 
+/// The token `user add` mails before it creates the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstMail {
+    /// The first confirmation token (`--send-confirmation`).
+    Confirmation,
+    /// A reset token, with which an invited user sets their own password (`--send-reset`).
+    Reset,
+}
+
 /// What `user edit` changes: each field given is set; `None` leaves it as it is.
 #[derive(Debug, Default)]
 pub struct AccountEdit {
