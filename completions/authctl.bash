@@ -223,6 +223,9 @@ _authctl() {
             authctl__subcmd__help__subcmd__user,add)
                 cmd="authctl__subcmd__help__subcmd__user__subcmd__add"
                 ;;
+            authctl__subcmd__help__subcmd__user,edit)
+                cmd="authctl__subcmd__help__subcmd__user__subcmd__edit"
+                ;;
             authctl__subcmd__help__subcmd__user,export)
                 cmd="authctl__subcmd__help__subcmd__user__subcmd__export"
                 ;;
@@ -246,6 +249,9 @@ _authctl() {
                 ;;
             authctl__subcmd__help__subcmd__user,unlock)
                 cmd="authctl__subcmd__help__subcmd__user__subcmd__unlock"
+                ;;
+            authctl__subcmd__help__subcmd__user,verify)
+                cmd="authctl__subcmd__help__subcmd__user__subcmd__verify"
                 ;;
             authctl__subcmd__reset,confirm)
                 cmd="authctl__subcmd__reset__subcmd__confirm"
@@ -286,6 +292,9 @@ _authctl() {
             authctl__subcmd__user,add)
                 cmd="authctl__subcmd__user__subcmd__add"
                 ;;
+            authctl__subcmd__user,edit)
+                cmd="authctl__subcmd__user__subcmd__edit"
+                ;;
             authctl__subcmd__user,export)
                 cmd="authctl__subcmd__user__subcmd__export"
                 ;;
@@ -313,8 +322,14 @@ _authctl() {
             authctl__subcmd__user,unlock)
                 cmd="authctl__subcmd__user__subcmd__unlock"
                 ;;
+            authctl__subcmd__user,verify)
+                cmd="authctl__subcmd__user__subcmd__verify"
+                ;;
             authctl__subcmd__user__subcmd__help,add)
                 cmd="authctl__subcmd__user__subcmd__help__subcmd__add"
+                ;;
+            authctl__subcmd__user__subcmd__help,edit)
+                cmd="authctl__subcmd__user__subcmd__help__subcmd__edit"
                 ;;
             authctl__subcmd__user__subcmd__help,export)
                 cmd="authctl__subcmd__user__subcmd__help__subcmd__export"
@@ -342,6 +357,9 @@ _authctl() {
                 ;;
             authctl__subcmd__user__subcmd__help,unlock)
                 cmd="authctl__subcmd__user__subcmd__help__subcmd__unlock"
+                ;;
+            authctl__subcmd__user__subcmd__help,verify)
+                cmd="authctl__subcmd__user__subcmd__help__subcmd__verify"
                 ;;
             *)
                 ;;
@@ -1350,7 +1368,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help__subcmd__user)
-            opts="add list show remove lock unlock import export set-password"
+            opts="add list show edit remove lock unlock verify import export set-password"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1364,6 +1382,20 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help__subcmd__user__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__user__subcmd__edit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1476,6 +1508,20 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help__subcmd__user__subcmd__unlock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__user__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1854,12 +1900,16 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__session__subcmd__list)
-            opts="-h --db --session-file --config --json --help"
+            opts="-h --user --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1880,12 +1930,16 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__session__subcmd__revoke)
-            opts="-h --all-others --db --session-file --config --json --help"
+            opts="-h --all-others --all --user --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1906,7 +1960,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user)
-            opts="-h --db --session-file --config --json --help add list show remove lock unlock import export set-password help"
+            opts="-h --db --session-file --config --json --help add list show edit remove lock unlock verify import export set-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1932,7 +1986,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__add)
-            opts="-h --username --confirmed --inactive --password-stdin --send-confirmation --db --session-file --config --json --help"
+            opts="-h --username --confirmed --inactive --password-stdin --no-password --send-confirmation --send-reset --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1940,6 +1994,48 @@ _authctl() {
             case "${prev}" in
                 --username)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__user__subcmd__edit)
+            opts="-h --email --username --no-username --confirmed --active --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmed)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --active)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -2000,7 +2096,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__help)
-            opts="add list show remove lock unlock import export set-password help"
+            opts="add list show edit remove lock unlock verify import export set-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2014,6 +2110,20 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__user__subcmd__help__subcmd__edit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2140,6 +2250,20 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__help__subcmd__unlock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__user__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2327,6 +2451,32 @@ _authctl() {
             ;;
         authctl__subcmd__user__subcmd__unlock)
             opts="-h --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__user__subcmd__verify)
+            opts="-h --password-stdin --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -11,6 +11,7 @@ mod input;
 mod reset;
 mod session;
 mod user;
+mod user_transfer;
 
 use std::cell::RefCell;
 use std::ffi::OsString;
