@@ -16,18 +16,16 @@
 //! Each method is a small function of its own over one SQL statement or two, so that a change of
 //! the [`Transaction`] trait maps onto it one for one.
 
+mod connect;
+mod import;
+
 use std::cell::{RefCell, RefMut};
-use std::collections::{HashMap, HashSet};
-use std::ops::Range;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use postgres::binary_copy::BinaryCopyInWriter;
-use postgres::config::{Host, SslMode};
 use postgres::error::SqlState;
-use postgres::types::{ToSql, Type};
+use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, Row, Statement};
 use uuid::Uuid;
 
@@ -41,14 +39,16 @@ use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey, email_taken};
 use crate::storage::{SchemaCheck, no_database};
+use connect::{Target, tls_config};
+use import::{changed_during_import, in_batch, qualified};
 
 /// The schema migrations, in order; migration N brings the schema to version N.
 const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/postgres/0001_initial.sql"),
-    include_str!("../../migrations/postgres/0002_email_tokens.sql"),
-    include_str!("../../migrations/postgres/0003_lockout.sql"),
-    include_str!("../../migrations/postgres/0004_reset_requests.sql"),
-    include_str!("../../migrations/postgres/0005_nfkc_names.sql"),
+    include_str!("../../../migrations/postgres/0001_initial.sql"),
+    include_str!("../../../migrations/postgres/0002_email_tokens.sql"),
+    include_str!("../../../migrations/postgres/0003_lockout.sql"),
+    include_str!("../../../migrations/postgres/0004_reset_requests.sql"),
+    include_str!("../../../migrations/postgres/0005_nfkc_names.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -188,116 +188,6 @@ fn schema_version_in(tx: &mut postgres::Transaction<'_>, shown: &str) -> Result<
     })
 }
 
-/// A parsed database URL: the driver's configuration and authctl's own TLS parameter.
-struct Target {
-    config: postgres::Config,
-    /// `sslrootcert=FILE`: trust the certificates of this PEM file instead of the built-in roots.
-    root_cert: Option<PathBuf>,
-}
-
-impl Target {
-    /// Parses a `postgres://` URL. `sslrootcert` is taken out (the driver does not know it); with
-    /// no `sslmode`, TLS is required unless every host is the loopback or a Unix socket.
-    fn parse(url: &str) -> Result<Self> {
-        let (base, query) = url.split_once('?').unwrap_or((url, ""));
-        let mut root_cert = None;
-        let mut sslmode_given = false;
-        let mut kept = Vec::new();
-        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-            match pair.split_once('=') {
-                Some(("sslrootcert", path)) => root_cert = Some(PathBuf::from(path)),
-                Some(("sslmode", _)) => {
-                    sslmode_given = true;
-                    kept.push(pair);
-                }
-                _ => kept.push(pair),
-            }
-        }
-        let driver_url = if kept.is_empty() {
-            base.to_owned()
-        } else {
-            format!("{base}?{}", kept.join("&"))
-        };
-        let mut config: postgres::Config = driver_url.parse().map_err(|e| {
-            Error::Usage(format!(
-                "Invalid value for setting db: '{}' ({e}; expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]).",
-                redact_url(url)
-            ))
-        })?;
-        let local = config.get_hosts().iter().all(|host| match host {
-            Host::Tcp(name) => matches!(name.as_str(), "localhost" | "127.0.0.1" | "::1" | "[::1]"),
-            Host::Unix(_) => true,
-        });
-        if !sslmode_given && !local {
-            config.ssl_mode(SslMode::Require);
-        }
-        Ok(Target { config, root_cert })
-    }
-
-    /// `postgres://user@host:port/database`, never the password.
-    fn shown(&self) -> String {
-        let config = &self.config;
-        let hosts: Vec<String> = config
-            .get_hosts()
-            .iter()
-            .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
-            .map(|(host, port)| match host {
-                Host::Tcp(name) => format!("{name}:{port}"),
-                Host::Unix(path) => path.display().to_string(),
-            })
-            .collect();
-        let user = config.get_user().map(|user| format!("{user}@")).unwrap_or_default();
-        let database = config.get_dbname().unwrap_or_default();
-        format!("postgres://{user}{}/{database}", hosts.join(","))
-    }
-}
-
-/// `url` with any password replaced by `***`, for an error about the URL itself.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    match authority.rsplit_once('@') {
-        Some((credentials, host)) => {
-            let user = credentials.split_once(':').map_or(credentials, |(user, _)| user);
-            format!("{scheme}://{user}:***@{host}{tail}")
-        }
-        None => url.to_owned(),
-    }
-}
-
-/// rustls with the Mozilla roots, or only the certificates of `root_cert`.
-fn tls_config(root_cert: Option<&PathBuf>, shown: &str) -> Result<rustls::ClientConfig> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-
-    let mut roots = rustls::RootCertStore::empty();
-    match root_cert {
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-        Some(path) => {
-            let unreadable = |e: &dyn std::fmt::Display| {
-                Error::Usage(format!(
-                    "Cannot read the sslrootcert file {} of {shown}: {e}",
-                    path.display()
-                ))
-            };
-            for cert in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(&e))? {
-                roots
-                    .add(cert.map_err(|e| unreadable(&e))?)
-                    .map_err(|e| unreadable(&e))?;
-            }
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::storage_from("Cannot set up TLS", e))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
-}
-
 impl Store for PostgresStore {
     type Tx<'a> = PostgresTx<'a>;
 
@@ -392,205 +282,6 @@ impl Inner<'_> {
     fn lock_clause(&self) -> &'static str {
         if self.locking { " FOR UPDATE" } else { "" }
     }
-
-    /// Puts `users` in the import batch table (made on first use in the transaction, dropped at
-    /// its end), each with its index in `ord`, with one binary COPY: no value is escaped. Returns
-    /// their normalised emails.
-    fn copy_batch(&mut self, users: &[User]) -> Result<Vec<String>> {
-        if self.batch_table {
-            self.tx.batch_execute("TRUNCATE import_batch")?;
-        } else {
-            self.tx.batch_execute(&format!(
-                "CREATE TEMPORARY TABLE import_batch (ord bigint PRIMARY KEY, {BATCH_COLUMNS}) ON COMMIT DROP"
-            ))?;
-            self.batch_table = true;
-        }
-        let writer = self.tx.copy_in("COPY import_batch FROM STDIN (FORMAT binary)")?;
-        let mut writer = BinaryCopyInWriter::new(writer, &BATCH_TYPES);
-        let emails: Vec<String> = users.iter().map(|user| normalize(&user.email)).collect();
-        for ((ord, user), email) in (0_i64..).zip(users).zip(&emails) {
-            writer.write(&[
-                &ord,
-                &user.id,
-                &user.email,
-                email,
-                &user.username,
-                &user.username.as_deref().map(normalize),
-                &user.password_hash,
-                &user.confirmed,
-                &user.active,
-                &user.locked,
-                &millis(user.created_at),
-                &failures_column(user.lockout.failures),
-                &user.lockout.until.map(millis),
-            ])?;
-        }
-        writer.finish()?;
-        Ok(emails)
-    }
-
-    /// The users of the batch (with normalised `emails`) whose email an account not of this
-    /// batch has, in order, each with that account; and whether any has the email of a user of
-    /// this batch. (Every lookup of the batch goes by an array of values, which the planner turns
-    /// into index probes whatever the size of `users`; a join with the batch table, of unknown
-    /// size to it, can become a scan of all of `users`.)
-    fn batch_emails_taken(&mut self, emails: &[String], mark: BatchMark) -> Result<(Vec<(usize, User)>, bool)> {
-        let rows = self.query(
-            &format!(
-                "SELECT u.email_normalized, {}, {} FROM users u WHERE u.email_normalized = ANY($1)",
-                in_batch("u", "$2"),
-                qualified("u", USER_COLUMNS)
-            ),
-            &[&emails, &mark.0],
-        )?;
-        let mut accounts = HashMap::new();
-        let mut in_this_batch = false;
-        for row in &rows {
-            if row.try_get(1)? {
-                in_this_batch = true;
-            } else {
-                accounts.insert(row.try_get::<_, String>(0)?, user_from_row(row, 2)?);
-            }
-        }
-        if accounts.is_empty() {
-            return Ok((Vec::new(), in_this_batch));
-        }
-        let taken = emails
-            .iter()
-            .enumerate()
-            .filter_map(|(index, email)| Some((index, accounts.get(email)?.clone())))
-            .collect();
-        Ok((taken, in_this_batch))
-    }
-
-    /// Whether two users of the batch (with normalised `emails`) share an email or a username,
-    /// or one has a username an account has.
-    fn batch_names_meet(&mut self, users: &[User], emails: &[String]) -> Result<bool> {
-        let mut seen = HashSet::new();
-        if !emails.iter().all(|email| seen.insert(email.as_str())) {
-            return Ok(true);
-        }
-        let names: Vec<String> = users
-            .iter()
-            .filter_map(|user| user.username.as_deref().map(normalize))
-            .collect();
-        let mut seen = HashSet::new();
-        if !names.iter().all(|name| seen.insert(name.as_str())) {
-            return Ok(true);
-        }
-        if names.is_empty() {
-            return Ok(false);
-        }
-        let rows = self.query(
-            "SELECT 1 FROM users WHERE username_normalized = ANY($1) LIMIT 1",
-            &[&names],
-        )?;
-        Ok(!rows.is_empty())
-    }
-
-    /// Inserts every user of the batch table in order with a plain insert, which skips the
-    /// arbiter checks of `ON CONFLICT` (a third of the time): for a batch that was found to meet
-    /// nothing. It runs in a savepoint: a conflict all the same comes from an account another
-    /// process registered since, and undoes the insert (`false`), for the per-run path to sort.
-    fn insert_batch(&mut self) -> Result<bool> {
-        let sql =
-            format!("INSERT INTO users ({INSERT_COLUMNS}) SELECT {INSERT_COLUMNS} FROM import_batch ORDER BY ord");
-        let statement = self.statement(&sql)?;
-        let mut savepoint = self.tx.savepoint("plain_insert")?;
-        match savepoint.execute(&statement, &[]) {
-            Ok(_) => {
-                savepoint.commit()?;
-                Ok(true)
-            }
-            Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
-                savepoint.rollback()?;
-                Ok(false)
-            }
-            Err(error) => Err(error.into()),
-        }
-    }
-
-    /// Inserts the users `run` of the batch table in order, each unless its email or username is
-    /// taken, and says what became of each. Only the users left out are looked at again, with
-    /// the per-row rules of `insert_user_unless_taken`.
-    fn insert_run(
-        &mut self,
-        users: &[User],
-        emails: &[String],
-        run: Range<usize>,
-        mark: BatchMark,
-    ) -> Result<Vec<Insert>> {
-        let inserted = self.execute(
-            &format!(
-                "INSERT INTO users ({INSERT_COLUMNS}) SELECT {INSERT_COLUMNS} FROM import_batch \
-                 WHERE ord >= $1 AND ord < $2 ORDER BY ord ON CONFLICT DO NOTHING"
-            ),
-            &[&(run.start as i64), &(run.end as i64)],
-        )?;
-        let mut outcomes: Vec<Insert> = run.clone().map(|_| Insert::Created).collect();
-        if inserted == outcomes.len() as u64 {
-            return Ok(outcomes);
-        }
-        let ids: Vec<Uuid> = users[run.clone()].iter().map(|user| user.id).collect();
-        let mut present = HashSet::new();
-        for row in self.query("SELECT id FROM users WHERE id = ANY($1)", &[&ids])? {
-            present.insert(row.try_get::<_, Uuid>(0)?);
-        }
-        let left_out: Vec<usize> = run
-            .clone()
-            .filter(|&index| !present.contains(&users[index].id))
-            .collect();
-        let left_emails: Vec<&str> = left_out.iter().map(|&index| emails[index].as_str()).collect();
-        let mut by_email = HashMap::new();
-        for row in self.query(
-            &format!(
-                "SELECT u.email_normalized, {}, {} FROM users u WHERE u.email_normalized = ANY($1)",
-                in_batch("u", "$2"),
-                qualified("u", USER_COLUMNS)
-            ),
-            &[&left_emails, &mark.0],
-        )? {
-            by_email.insert(
-                row.try_get::<_, String>(0)?,
-                (row.try_get::<_, bool>(1)?, user_from_row(&row, 2)?),
-            );
-        }
-        let names: Vec<Option<String>> = left_out
-            .iter()
-            .map(|&index| users[index].username.as_deref().map(normalize))
-            .collect();
-        let mut by_username = HashMap::new();
-        for row in self.query(
-            &format!(
-                "SELECT u.username_normalized, u.id, {} FROM users u WHERE u.username_normalized = ANY($1)",
-                in_batch("u", "$2")
-            ),
-            &[&names.iter().flatten().collect::<Vec<_>>(), &mark.0],
-        )? {
-            by_username.insert(
-                row.try_get::<_, String>(0)?,
-                (row.try_get::<_, Uuid>(1)?, row.try_get::<_, bool>(2)?),
-            );
-        }
-        // A user of the batch met a user of the batch only if that one came first: an earlier
-        // run, an earlier chunk, or earlier in this run. A later user of this run with the email
-        // was inserted because this one was not.
-        let positions: HashMap<Uuid, usize> = run.clone().map(|index| (users[index].id, index)).collect();
-        for (&index, name) in left_out.iter().zip(&names) {
-            let came_first = |id: Uuid| positions.get(&id).is_none_or(|&at| at < index);
-            let outcome = match by_email.get(&emails[index]) {
-                Some((false, existing)) => Insert::EmailTaken(existing.clone()),
-                Some((true, earlier)) if came_first(earlier.id) => Insert::EmailInBatch,
-                _ => match name.as_ref().and_then(|name| by_username.get(name)) {
-                    Some((_, false)) => Insert::UsernameTaken,
-                    Some((earlier, true)) if came_first(*earlier) => Insert::UsernameInBatch,
-                    _ => return Err(changed_during_import(&users[index])),
-                },
-            };
-            outcomes[index - run.start] = outcome;
-        }
-        Ok(outcomes)
-    }
 }
 
 impl<'a> PostgresTx<'a> {
@@ -605,26 +296,6 @@ impl<'a> PostgresTx<'a> {
 
     fn inner(&self) -> RefMut<'_, Inner<'a>> {
         self.0.borrow_mut()
-    }
-
-    /// Inserts the users `run` of the import batch table and hands each outcome to `outcome`;
-    /// the transaction is not borrowed while `outcome` runs (it may write).
-    fn insert_run(
-        &self,
-        users: &[User],
-        emails: &[String],
-        run: Range<usize>,
-        mark: BatchMark,
-        outcome: &mut dyn FnMut(usize, Insert) -> Result<()>,
-    ) -> Result<()> {
-        if run.is_empty() {
-            return Ok(());
-        }
-        let outcomes = self.inner().insert_run(users, emails, run.clone(), mark)?;
-        for (index, insert) in run.zip(outcomes) {
-            outcome(index, insert)?;
-        }
-        Ok(())
     }
 
     /// Sets one boolean column of the user (`column` is one of this file's literals).
@@ -643,51 +314,6 @@ const TOKEN_COLUMNS: &str = "token_hash, user_id, purpose, new_email, created_at
 const INSERT_COLUMNS: &str = "id, email, email_normalized, username, username_normalized, password_hash, confirmed, \
      active, locked, created_at, failed_logins, locked_out_until";
 /// The import batch table's columns after `ord`: those of [`INSERT_COLUMNS`], typed as in `users`.
-const BATCH_COLUMNS: &str = "id uuid, email text, email_normalized text, username text, username_normalized text, \
-     password_hash text, confirmed boolean, active boolean, locked boolean, created_at timestamptz, \
-     failed_logins integer, locked_out_until timestamptz";
-/// The import batch table's column types, for its binary COPY.
-const BATCH_TYPES: [Type; 13] = [
-    Type::INT8,
-    Type::UUID,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::BOOL,
-    Type::BOOL,
-    Type::BOOL,
-    Type::TIMESTAMPTZ,
-    Type::INT4,
-    Type::TIMESTAMPTZ,
-];
-
-/// `columns` (a list of this file's) each prefixed with the table alias `alias`.
-fn qualified(alias: &str, columns: &str) -> String {
-    columns
-        .split(", ")
-        .map(|column| format!("{alias}.{column}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Whether the users row `alias` is one this transaction inserted after `mark` (a parameter): a row
-/// of this batch. A row another import committed meanwhile has a later `seq` too, but not this
-/// transaction's id.
-fn in_batch(alias: &str, mark: &str) -> String {
-    format!("{alias}.seq > {mark} AND {alias}.xmin = pg_current_xact_id()::xid")
-}
-
-/// A row left out for neither a taken email nor a taken username: another process changed an
-/// account meanwhile.
-fn changed_during_import(user: &User) -> Error {
-    Error::storage(format!(
-        "The account {} was changed by another process during the import; nothing was written. Run it again.",
-        user.email
-    ))
-}
-
 impl Transaction for PostgresTx<'_> {
     fn database_id(&self) -> Result<String> {
         let row = self
@@ -776,50 +402,13 @@ impl Transaction for PostgresTx<'_> {
         }
     }
 
-    /// One binary COPY of `users` into a temporary table, then one `INSERT … SELECT`: a plain
-    /// one when no user can meet another or an account (a chunk of new accounts), else one
-    /// `ON CONFLICT DO NOTHING` for each run of users between two whose email an older account
-    /// has. Only the users a run left out are looked at again.
     fn insert_users_unless_taken(
         &self,
         users: &[User],
         mark: BatchMark,
         outcome: &mut dyn FnMut(usize, Insert) -> Result<()>,
     ) -> Result<()> {
-        let (emails, taken) = {
-            let mut inner = self.inner();
-            let emails = inner.copy_batch(users)?;
-            let (taken, in_this_batch) = inner.batch_emails_taken(&emails, mark)?;
-            if taken.is_empty() && !in_this_batch && !inner.batch_names_meet(users, &emails)? && inner.insert_batch()? {
-                drop(inner);
-                for index in 0..users.len() {
-                    outcome(index, Insert::Created)?;
-                }
-                return Ok(());
-            }
-            (emails, taken)
-        };
-        // An account already handed to `outcome` may have been changed by it: read it again.
-        let mut handed = HashSet::new();
-        let mut start = 0;
-        for (index, existing) in taken {
-            self.insert_run(users, &emails, start..index, mark, outcome)?;
-            let existing = if handed.insert(existing.id) {
-                existing
-            } else {
-                let row = self
-                    .inner()
-                    .query_opt(
-                        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
-                        &[&existing.id],
-                    )?
-                    .ok_or_else(|| changed_during_import(&users[index]))?;
-                user_from_row(&row, 0)?
-            };
-            outcome(index, Insert::EmailTaken(existing))?;
-            start = index + 1;
-        }
-        self.insert_run(users, &emails, start..users.len(), mark, outcome)
+        import::insert_users_unless_taken(self, users, mark, outcome)
     }
 
     fn set_password_hash(&self, id: Uuid, new: &str, expected: Option<&str>) -> Result<bool> {
@@ -1217,34 +806,5 @@ mod tests {
     #[test]
     fn every_migration_file_is_embedded_in_order() {
         crate::storage::tests::assert_migrations_listed("postgres", MIGRATIONS.len());
-    }
-
-    #[test]
-    fn urls_never_show_the_password() {
-        let target = Target::parse("postgres://ada:s3cret@db.example.com:6543/accounts").unwrap();
-        assert_eq!(target.shown(), "postgres://ada@db.example.com:6543/accounts");
-        assert_eq!(
-            redact_url("postgresql://ada:s3cret@db.example.com/accounts?sslmode=require"),
-            "postgresql://ada:***@db.example.com/accounts?sslmode=require"
-        );
-        let error = Target::parse("postgres://ada:s3cret@db.example.com/accounts?sslmode=sometimes")
-            .err()
-            .unwrap();
-        assert_eq!(error.exit_code(), 2);
-        assert!(!error.message().contains("s3cret"), "{error}");
-    }
-
-    #[test]
-    fn tls_is_required_off_the_loopback_unless_the_url_says_otherwise() {
-        let mode = |url: &str| Target::parse(url).unwrap().config.get_ssl_mode();
-        assert_eq!(mode("postgres://ada@db.example.com/accounts"), SslMode::Require);
-        assert_eq!(
-            mode("postgres://ada@db.example.com/accounts?sslmode=disable"),
-            SslMode::Disable
-        );
-        assert_eq!(mode("postgres://ada@127.0.0.1:5433/accounts"), SslMode::Prefer);
-        let target = Target::parse("postgres://ada@db.example.com/a?sslrootcert=/etc/ca.pem&sslmode=require").unwrap();
-        assert_eq!(target.root_cert, Some(PathBuf::from("/etc/ca.pem")));
-        assert_eq!(target.config.get_ssl_mode(), SslMode::Require);
     }
 }
