@@ -142,9 +142,9 @@ impl Db {
     pub fn open(&self) -> Engine {
         let timeout = Duration::from_secs(30);
         match self.kind {
-            Kind::Sqlite => Engine::Sqlite(
-                SqliteStore::open(&PathBuf::from(&self.location), timeout, SchemaCheck::Create).unwrap(),
-            ),
+            Kind::Sqlite => {
+                Engine::Sqlite(SqliteStore::open(&PathBuf::from(&self.location), timeout, SchemaCheck::Create).unwrap())
+            }
             Kind::Postgres => Engine::Postgres(Box::new(
                 PostgresStore::connect(&self.location, timeout, SchemaCheck::Create).unwrap(),
             )),
