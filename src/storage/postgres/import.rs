@@ -8,10 +8,10 @@ use std::ops::Range;
 
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::error::SqlState;
-use postgres::types::Type;
+use postgres::types::{ToSql, Type};
 use uuid::Uuid;
 
-use super::{INSERT_COLUMNS, Inner, PostgresTx, USER_COLUMNS, failures_column, millis, user_from_row};
+use super::{INSERT_COLUMNS, Inner, PostgresTx, USER_COLUMNS, UserRow, user_from_row};
 use crate::domain::email::normalize;
 use crate::domain::error::{Error, Result};
 use crate::domain::store::{BatchMark, Insert};
@@ -123,23 +123,13 @@ impl Inner<'_> {
         }
         let writer = self.tx.copy_in("COPY import_batch FROM STDIN (FORMAT binary)")?;
         let mut writer = BinaryCopyInWriter::new(writer, &BATCH_TYPES);
-        let emails: Vec<String> = users.iter().map(|user| normalize(&user.email)).collect();
-        for ((ord, user), email) in (0_i64..).zip(users).zip(&emails) {
-            writer.write(&[
-                &ord,
-                &user.id,
-                &user.email,
-                email,
-                &user.username,
-                &user.username.as_deref().map(normalize),
-                &user.password_hash,
-                &user.confirmed,
-                &user.active,
-                &user.locked,
-                &millis(user.created_at),
-                &failures_column(user.lockout.failures),
-                &user.lockout.until.map(millis),
-            ])?;
+        let mut emails = Vec::with_capacity(users.len());
+        for (ord, user) in (0_i64..).zip(users) {
+            let row = UserRow::of(user);
+            let mut values: Vec<&(dyn ToSql + Sync)> = vec![&ord];
+            values.extend(row.values());
+            writer.write(&values)?;
+            emails.push(row.email_normalized);
         }
         writer.finish()?;
         Ok(emails)

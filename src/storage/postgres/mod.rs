@@ -658,26 +658,55 @@ impl Transaction for PostgresTx<'_> {
     }
 }
 
+/// The values of a user's row, in the order of [`INSERT_COLUMNS`]: the comparison forms and the
+/// stored times worked out once, for an INSERT and for the COPY of an import alike.
+struct UserRow<'a> {
+    user: &'a User,
+    email_normalized: String,
+    username_normalized: Option<String>,
+    created_at: DateTime<Utc>,
+    failed_logins: i32,
+    locked_out_until: Option<DateTime<Utc>>,
+}
+
+impl<'a> UserRow<'a> {
+    fn of(user: &'a User) -> Self {
+        UserRow {
+            user,
+            email_normalized: normalize(&user.email),
+            username_normalized: user.username.as_deref().map(normalize),
+            created_at: millis(user.created_at),
+            failed_logins: failures_column(user.lockout.failures),
+            locked_out_until: user.lockout.until.map(millis),
+        }
+    }
+
+    fn values(&self) -> [&(dyn ToSql + Sync); 12] {
+        [
+            &self.user.id,
+            &self.user.email,
+            &self.email_normalized,
+            &self.user.username,
+            &self.username_normalized,
+            &self.user.password_hash,
+            &self.user.confirmed,
+            &self.user.active,
+            &self.user.locked,
+            &self.created_at,
+            &self.failed_logins,
+            &self.locked_out_until,
+        ]
+    }
+}
+
 /// Inserts `user`; `on_conflict` is empty (a conflict is an error, in a savepoint) or an upsert
 /// clause.
 fn insert(inner: &mut Inner<'_>, user: &User, on_conflict: &str) -> Result<u64, postgres::Error> {
     let sql = format!(
         "INSERT INTO users ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) {on_conflict}"
     );
-    let params: [&(dyn ToSql + Sync); 12] = [
-        &user.id,
-        &user.email,
-        &normalize(&user.email),
-        &user.username,
-        &user.username.as_deref().map(normalize),
-        &user.password_hash,
-        &user.confirmed,
-        &user.active,
-        &user.locked,
-        &millis(user.created_at),
-        &failures_column(user.lockout.failures),
-        &user.lockout.until.map(millis),
-    ];
+    let row = UserRow::of(user);
+    let params = row.values();
     if on_conflict.is_empty() {
         inner.execute_may_conflict(&sql, &params)
     } else {
