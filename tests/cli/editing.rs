@@ -9,19 +9,7 @@ use crate::util::{PASSWORD, World, json_error, take_mail};
 /// Returns the world and the two tokens.
 fn ada_with_pending_tokens() -> (World, String, String) {
     let world = World::new();
-    world
-        .cmd()
-        .args([
-            "user",
-            "add",
-            "ada@example.com",
-            "--username",
-            "ada",
-            "--password-stdin",
-        ])
-        .write_stdin(format!("{PASSWORD}\n"))
-        .assert()
-        .success();
+    world.add_user_with("ada@example.com", &["--username", "ada"]);
     world.login("ada@example.com", PASSWORD, &[]).success();
     world
         .cmd()
@@ -162,19 +150,7 @@ fn usernames_are_set_and_removed() {
 #[test]
 fn a_conflict_changes_nothing() {
     let (world, ..) = ada_with_pending_tokens();
-    world
-        .cmd()
-        .args([
-            "user",
-            "add",
-            "bob@example.com",
-            "--username",
-            "bob",
-            "--password-stdin",
-        ])
-        .write_stdin(format!("{PASSWORD}\n"))
-        .assert()
-        .success();
+    world.add_user_with("bob@example.com", &["--username", "bob"]);
     let before = world.json(&["user", "show", "ada"]);
     for args in [
         ["--email", "new@example.com", "--username", "BOB", "--active", "false"],

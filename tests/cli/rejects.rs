@@ -5,7 +5,7 @@ use std::fs;
 
 use serde_json::Value;
 
-use crate::util::{PASSWORD, World, json_error, mode};
+use crate::util::{World, json_error, mode};
 
 /// One row of each kind of problem between two valid rows (lines 2 and 14): invalid email, flag,
 /// policy, common password, hash, password and hash both, an email and a username repeated in the
@@ -33,19 +33,7 @@ const REJECTED_LINES: [u64; 11] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
 fn world_with_taken_accounts() -> World {
     let world = World::new();
     world.add_user("taken@example.com");
-    world
-        .cmd()
-        .args([
-            "user",
-            "add",
-            "zed@example.com",
-            "--username",
-            "zed",
-            "--password-stdin",
-        ])
-        .write_stdin(format!("{PASSWORD}\n"))
-        .assert()
-        .success();
+    world.add_user_with("zed@example.com", &["--username", "zed"]);
     world
 }
 

@@ -111,19 +111,7 @@ fn csv_and_jsonl_files_create_accounts() {
 #[test]
 fn an_update_is_met_by_the_rows_after_it() {
     let world = World::new();
-    world
-        .cmd()
-        .args([
-            "user",
-            "add",
-            "ada@example.com",
-            "--username",
-            "ada",
-            "--password-stdin",
-        ])
-        .write_stdin(format!("{PASSWORD}\n"))
-        .assert()
-        .success();
+    world.add_user_with("ada@example.com", &["--username", "ada"]);
     let rows = "email,username,password,confirmed\n\
                 ADA@example.com,lovelace,a new password,\n\
                 bob@example.com,ada,,\n\

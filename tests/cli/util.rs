@@ -124,9 +124,16 @@ impl World {
 
     /// Adds a user with [`PASSWORD`] and returns its id.
     pub fn add_user(&self, email: &str) -> String {
+        self.add_user_with(email, &[])
+    }
+
+    /// Adds `email` with password [`PASSWORD`] and `extra` arguments of `user add` (such as
+    /// `--username NAME`); returns its id.
+    pub fn add_user_with(&self, email: &str, extra: &[&str]) -> String {
         let output = self
             .cmd()
             .args(["user", "add", email, "--password-stdin"])
+            .args(extra)
             .write_stdin(format!("{PASSWORD}\n"))
             .output()
             .unwrap();
