@@ -22,6 +22,9 @@ _authctl() {
             authctl,completions)
                 cmd="authctl__subcmd__completions"
                 ;;
+            authctl,config)
+                cmd="authctl__subcmd__config"
+                ;;
             authctl,confirm)
                 cmd="authctl__subcmd__confirm"
                 ;;
@@ -60,6 +63,18 @@ _authctl() {
                 ;;
             authctl,whoami)
                 cmd="authctl__subcmd__whoami"
+                ;;
+            authctl__subcmd__config,help)
+                cmd="authctl__subcmd__config__subcmd__help"
+                ;;
+            authctl__subcmd__config,show)
+                cmd="authctl__subcmd__config__subcmd__show"
+                ;;
+            authctl__subcmd__config__subcmd__help,help)
+                cmd="authctl__subcmd__config__subcmd__help__subcmd__help"
+                ;;
+            authctl__subcmd__config__subcmd__help,show)
+                cmd="authctl__subcmd__config__subcmd__help__subcmd__show"
                 ;;
             authctl__subcmd__confirm,help)
                 cmd="authctl__subcmd__confirm__subcmd__help"
@@ -127,6 +142,9 @@ _authctl() {
             authctl__subcmd__help,completions)
                 cmd="authctl__subcmd__help__subcmd__completions"
                 ;;
+            authctl__subcmd__help,config)
+                cmd="authctl__subcmd__help__subcmd__config"
+                ;;
             authctl__subcmd__help,confirm)
                 cmd="authctl__subcmd__help__subcmd__confirm"
                 ;;
@@ -166,6 +184,9 @@ _authctl() {
             authctl__subcmd__help,whoami)
                 cmd="authctl__subcmd__help__subcmd__whoami"
                 ;;
+            authctl__subcmd__help__subcmd__config,show)
+                cmd="authctl__subcmd__help__subcmd__config__subcmd__show"
+                ;;
             authctl__subcmd__help__subcmd__confirm,resend)
                 cmd="authctl__subcmd__help__subcmd__confirm__subcmd__resend"
                 ;;
@@ -202,6 +223,9 @@ _authctl() {
             authctl__subcmd__help__subcmd__user,add)
                 cmd="authctl__subcmd__help__subcmd__user__subcmd__add"
                 ;;
+            authctl__subcmd__help__subcmd__user,edit)
+                cmd="authctl__subcmd__help__subcmd__user__subcmd__edit"
+                ;;
             authctl__subcmd__help__subcmd__user,export)
                 cmd="authctl__subcmd__help__subcmd__user__subcmd__export"
                 ;;
@@ -225,6 +249,9 @@ _authctl() {
                 ;;
             authctl__subcmd__help__subcmd__user,unlock)
                 cmd="authctl__subcmd__help__subcmd__user__subcmd__unlock"
+                ;;
+            authctl__subcmd__help__subcmd__user,verify)
+                cmd="authctl__subcmd__help__subcmd__user__subcmd__verify"
                 ;;
             authctl__subcmd__reset,confirm)
                 cmd="authctl__subcmd__reset__subcmd__confirm"
@@ -265,6 +292,9 @@ _authctl() {
             authctl__subcmd__user,add)
                 cmd="authctl__subcmd__user__subcmd__add"
                 ;;
+            authctl__subcmd__user,edit)
+                cmd="authctl__subcmd__user__subcmd__edit"
+                ;;
             authctl__subcmd__user,export)
                 cmd="authctl__subcmd__user__subcmd__export"
                 ;;
@@ -292,8 +322,14 @@ _authctl() {
             authctl__subcmd__user,unlock)
                 cmd="authctl__subcmd__user__subcmd__unlock"
                 ;;
+            authctl__subcmd__user,verify)
+                cmd="authctl__subcmd__user__subcmd__verify"
+                ;;
             authctl__subcmd__user__subcmd__help,add)
                 cmd="authctl__subcmd__user__subcmd__help__subcmd__add"
+                ;;
+            authctl__subcmd__user__subcmd__help,edit)
+                cmd="authctl__subcmd__user__subcmd__help__subcmd__edit"
                 ;;
             authctl__subcmd__user__subcmd__help,export)
                 cmd="authctl__subcmd__user__subcmd__help__subcmd__export"
@@ -322,6 +358,9 @@ _authctl() {
             authctl__subcmd__user__subcmd__help,unlock)
                 cmd="authctl__subcmd__user__subcmd__help__subcmd__unlock"
                 ;;
+            authctl__subcmd__user__subcmd__help,verify)
+                cmd="authctl__subcmd__user__subcmd__help__subcmd__verify"
+                ;;
             *)
                 ;;
         esac
@@ -329,7 +368,7 @@ _authctl() {
 
     case "${cmd}" in
         authctl)
-            opts="-h -V --db --session-file --config --json --help --version init db user login logout whoami passwd confirm reset email session audit completions man help"
+            opts="-h -V --db --session-file --config --json --help --version init db user login logout whoami passwd confirm reset email session audit config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,6 +430,100 @@ _authctl() {
         authctl__subcmd__completions)
             opts="-h --db --session-file --config --json --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__config)
+            opts="-h --db --session-file --config --json --help show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__config__subcmd__help)
+            opts="show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__config__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__config__subcmd__show)
+            opts="-h --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -857,7 +990,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help)
-            opts="init db user login logout whoami passwd confirm reset email session audit completions man help"
+            opts="init db user login logout whoami passwd confirm reset email session audit config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -887,6 +1020,34 @@ _authctl() {
         authctl__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__config)
+            opts="show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__config__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1207,7 +1368,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help__subcmd__user)
-            opts="add list show remove lock unlock import export set-password"
+            opts="add list show edit remove lock unlock verify import export set-password"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1221,6 +1382,20 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help__subcmd__user__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__user__subcmd__edit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1346,6 +1521,20 @@ _authctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        authctl__subcmd__help__subcmd__user__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         authctl__subcmd__help__subcmd__whoami)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1439,12 +1628,16 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__man)
-            opts="-h --db --session-file --config --json --help"
+            opts="-h --dir --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1707,12 +1900,16 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__session__subcmd__list)
-            opts="-h --db --session-file --config --json --help"
+            opts="-h --user --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1733,12 +1930,16 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__session__subcmd__revoke)
-            opts="-h --all-others --db --session-file --config --json --help"
+            opts="-h --all-others --all --user --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1759,7 +1960,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user)
-            opts="-h --db --session-file --config --json --help add list show remove lock unlock import export set-password help"
+            opts="-h --db --session-file --config --json --help add list show edit remove lock unlock verify import export set-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1785,7 +1986,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__add)
-            opts="-h --username --confirmed --inactive --password-stdin --send-confirmation --db --session-file --config --json --help"
+            opts="-h --username --confirmed --inactive --password-stdin --no-password --send-confirmation --send-reset --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1793,6 +1994,48 @@ _authctl() {
             case "${prev}" in
                 --username)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__user__subcmd__edit)
+            opts="-h --email --username --no-username --confirmed --active --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirmed)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --active)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -1853,7 +2096,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__help)
-            opts="add list show remove lock unlock import export set-password help"
+            opts="add list show edit remove lock unlock verify import export set-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1867,6 +2110,20 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__user__subcmd__help__subcmd__edit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2006,8 +2263,22 @@ _authctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        authctl__subcmd__user__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         authctl__subcmd__user__subcmd__import)
-            opts="-h --format --on-conflict --dry-run --jobs --db --session-file --config --json --help"
+            opts="-h --format --on-conflict --dry-run --rejects --jobs --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2019,6 +2290,10 @@ _authctl() {
                     ;;
                 --on-conflict)
                     COMPREPLY=($(compgen -W "fail skip update" -- "${cur}"))
+                    return 0
+                    ;;
+                --rejects)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --jobs)
@@ -2176,6 +2451,32 @@ _authctl() {
             ;;
         authctl__subcmd__user__subcmd__unlock)
             opts="-h --db --session-file --config --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__user__subcmd__verify)
+            opts="-h --password-stdin --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -131,6 +131,7 @@ def setup(run, work):
         if code != 0:
             sys.exit(f"setup failed: {what} (exit {code})")
 
+    check(run(["init"]), "init")
     check(run(["user", "add", "argon2@example.com", "--password-stdin"], stdin=PASSWORD + "\n"), "user add")
     salt = "benchsaltbenchsa"
     digest = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), salt.encode(), 600000).hex()

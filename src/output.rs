@@ -66,15 +66,26 @@ impl Printer {
     ) -> Result<()> {
         let mut out = DataOut::stdout();
         if self.json {
-            let mut first = true;
-            out.write_all(b"[").map_err(output_failed)?;
-            produce(&mut |item| {
-                if !std::mem::take(&mut first) {
-                    out.write_all(b",").map_err(output_failed)?;
-                }
+            // Nothing is written before the first item has been read: a list that cannot be
+            // read at all leaves stdout empty. An array begun is ended on every path, so that a
+            // reader never sees unfinished JSON.
+            let mut begun = false;
+            let produced = produce(&mut |item| {
+                let separator = if std::mem::replace(&mut begun, true) {
+                    b","
+                } else {
+                    b"["
+                };
+                out.write_all(separator).map_err(output_failed)?;
                 serde_json::to_writer(&mut out, &item).map_err(|e| output_failed(e.into()))
-            })?;
-            return out.write_all(b"]\n").and_then(|()| out.flush()).map_err(output_failed);
+            });
+            let end: &[u8] = match (begun, &produced) {
+                (true, _) => b"]\n",
+                (false, Ok(())) => b"[]\n",
+                (false, Err(_)) => b"",
+            };
+            let ended = out.write_all(end).and_then(|()| out.flush()).map_err(output_failed);
+            return produced.and(ended);
         }
         let mut page: Vec<Vec<String>> = Vec::new();
         let mut rows = 0usize;

@@ -20,7 +20,7 @@ use nix::sys::stat::Mode;
 
 use crate::domain::error::{Error, Result};
 
-/// Writes `path` (creating its directory) with what `write` produces, atomically and privately.
+/// Writes `path` with what `write` produces, atomically and privately; its directory must exist.
 /// Anything at `path` that is not a regular file (a symbolic link such as `/dev/stdout`, a
 /// device, a FIFO, a directory) is refused, not replaced (exit 2).
 pub fn write<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
@@ -29,7 +29,6 @@ pub fn write<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) ->
         .parent()
         .filter(|dir| !dir.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| cannot(path, &e))?;
     let value = match unnamed_file(dir) {
         Some(file) => write_unnamed(file.map_err(|e| cannot(path, &e))?, dir, path, write)?,
         None => write_named(dir, path, write)?,

@@ -77,8 +77,17 @@ pub fn load(files: &SessionFiles) -> Result<FoundSession> {
     Err(Error::NotLoggedIn("Not logged in.".to_owned()))
 }
 
-/// Writes a session file atomically with mode 0600, creating its directory (0700).
-pub fn save(path: &Path, claim: &SessionClaim) -> Result<()> {
+/// Writes a session file atomically with mode 0600. Its directory is created (0700, by the
+/// umask) only when `create_directory`: for the default locations under the XDG directories,
+/// never for a file the user named.
+pub fn save(path: &Path, claim: &SessionClaim, create_directory: bool) -> Result<()> {
+    if let Some(dir) = path
+        .parent()
+        .filter(|dir| create_directory && !dir.as_os_str().is_empty())
+    {
+        fs::create_dir_all(dir)
+            .map_err(|e| Error::storage_from(format!("Cannot create the session directory {}", dir.display()), e))?;
+    }
     private_file::write(path, |out| {
         write!(out, "{HEADER}\n{}\n{}\n", claim.database_id, claim.token.expose())
             .map_err(|e| Error::storage_from(format!("Cannot write the session file {}", path.display()), e))
@@ -135,7 +144,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state/session");
         let written = claim();
-        save(&path, &written).unwrap();
+        assert!(
+            save(&path, &written, false).is_err(),
+            "a directory not asked for is not made"
+        );
+        save(&path, &written, true).unwrap();
         assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         let found = load(&SessionFiles::Explicit(path.clone())).unwrap();
         assert_eq!(found.claim.database_id, written.database_id);
@@ -146,7 +159,7 @@ mod tests {
     fn refuses_loose_permissions_and_garbage() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("session");
-        save(&path, &claim()).unwrap();
+        save(&path, &claim(), false).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         let error = load(&SessionFiles::Explicit(path.clone())).unwrap_err();
         assert!(error.to_string().contains("mode 0644"), "{error}");

@@ -1,10 +1,8 @@
 //! Settings: each has a TOML key in the config file and an environment variable
 //! `AUTHCTL_<KEY>`; precedence is flag > environment > config file > default.
 
-use std::collections::BTreeMap;
-use std::fs::OpenOptions;
-use std::io::Read;
-use std::os::unix::fs::OpenOptionsExt;
+mod sources;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -18,6 +16,8 @@ use crate::domain::password::{self, ForeignHashes, HashParams};
 use crate::domain::policy::MIN_PASSWORD_SCORE;
 use crate::text::parse_bool;
 use crate::text::shown;
+use sources::Sources;
+pub use sources::{Origin, SYSTEM_CONFIG};
 
 /// What a setting accepts: how its text is parsed, and the range the value must be in.
 pub trait Kind {
@@ -203,6 +203,8 @@ pub trait Entry: Sync {
     fn about(&self) -> About;
     /// Whether its default (when it has one as text) parses and is in range.
     fn default_is_valid(&self) -> bool;
+    /// Whether `raw` is a value it accepts.
+    fn accepts(&self, raw: &str) -> bool;
 }
 
 impl<K: Kind + Sync> Entry for Setting<K> {
@@ -220,6 +222,9 @@ impl<K: Kind + Sync> Entry for Setting<K> {
             accepts: self.kind.expected(),
             doc: self.doc,
         }
+    }
+    fn accepts(&self, raw: &str) -> bool {
+        self.kind.parse(raw).is_some()
     }
     fn default_is_valid(&self) -> bool {
         match self.default {
@@ -243,7 +248,7 @@ pub const DB: Setting<DatabaseName> = Setting {
     flag: Some("--db"),
     default: Fallback::Derived("$XDG_DATA_HOME/authctl/authctl.db"),
     kind: DatabaseName,
-    doc: "the database: an SQLite file, or a PostgreSQL URL; created (SQLite) and migrated when missing",
+    doc: "the database: an SQLite file, or a PostgreSQL URL; made by `authctl init` only",
 };
 pub const SESSION_FILE: Setting<FilePath> = Setting {
     key: "session_file",
@@ -455,9 +460,6 @@ pub fn keys() -> impl Iterator<Item = &'static str> {
     SETTINGS.iter().map(|setting| setting.key())
 }
 
-/// The largest config file read: a config file is a few lines, and reading is bounded.
-const CONFIG_LIMIT: u64 = 1024 * 1024;
-
 /// The database named by the `db` setting.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Database {
@@ -591,7 +593,7 @@ impl SessionFiles {
     }
 }
 
-/// Values given as command-line flags (clap also fills them from their environment variables).
+/// Values given as command-line flags (only what was typed: the environment is read as settings).
 #[derive(Debug, Default, Clone)]
 pub struct Flags {
     /// `--db`.
@@ -602,41 +604,53 @@ pub struct Flags {
     pub config: Option<PathBuf>,
 }
 
-/// Where raw setting values come from, highest precedence first.
-struct Sources<'a> {
-    flags: &'a Flags,
-    env: &'a dyn Fn(&str) -> Option<String>,
-    file: BTreeMap<String, String>,
+/// A setting as it is in effect, for `authctl config show`.
+#[derive(Debug, serde::Serialize)]
+pub struct Effective {
+    /// The key in the config file.
+    pub key: &'static str,
+    /// The environment variable.
+    pub variable: String,
+    /// The value as given, any password in it masked; for a default, the default.
+    pub value: String,
+    /// Where it came from: `flag --db`, `environment AUTHCTL_DB`, `file PATH` or `default`.
+    pub origin: String,
+    /// Whether the value is accepted (every other command refuses to run while one is not).
+    pub valid: bool,
 }
 
-impl Sources<'_> {
-    fn raw(&self, key: &str) -> Option<String> {
-        let flag = if key == DB.key {
-            self.flags.db.as_ref()
-        } else if key == SESSION_FILE.key {
-            self.flags.session_file.as_ref()
-        } else {
-            None
-        };
-        flag.map(|path| path.to_string_lossy().into_owned())
-            .or_else(|| (self.env)(&env_var(key)))
-            .or_else(|| self.file.get(key).cloned())
-    }
+/// Every setting as the flags, the environment and the config files make it, and where each
+/// value came from. Unlike [`Settings::load`], an invalid value is shown, not refused.
+pub fn effective(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Effective>> {
+    let dirs = BaseDirs::new();
+    let sources = Sources::new(flags, env, dirs.as_ref())?;
+    Ok(SETTINGS
+        .iter()
+        .map(|setting| {
+            let about = setting.about();
+            let (value, origin, valid) = match sources.raw(about.key) {
+                Some((raw, origin)) => (masked(&raw), origin.to_string(), setting.accepts(&raw)),
+                None => (about.default.to_owned(), Origin::Default.to_string(), true),
+            };
+            Effective {
+                key: about.key,
+                variable: about.variable,
+                value,
+                origin,
+                valid,
+            }
+        })
+        .collect())
+}
 
-    /// The value of `setting` as given, else its default; `None` when neither is there.
-    fn get<K: Kind>(&self, setting: &Setting<K>) -> Result<Option<K::Value>> {
-        let raw = match (self.raw(setting.key), &setting.default) {
-            (Some(raw), _) => raw,
-            (None, Fallback::Value(text)) => (*text).to_owned(),
-            (None, Fallback::Derived(_)) => return Ok(None),
-        };
-        setting.parse(&raw).map(Some)
-    }
-
-    /// The value of a setting that has a default.
-    fn value<K: Kind>(&self, setting: &Setting<K>) -> Result<K::Value> {
-        self.get(setting)?
-            .ok_or_else(|| Error::Usage(format!("The setting {} has no default: set it.", setting.key)))
+/// `raw` with the password of a URL (`smtp://user:pass@host`, `postgres://…`) masked.
+fn masked(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => match url.set_password(Some("***")) {
+            Ok(()) => url.to_string(),
+            Err(()) => "***".to_owned(),
+        },
+        _ => raw.to_owned(),
     }
 }
 
@@ -649,18 +663,7 @@ impl Settings {
     /// Resolves every setting from the flags, the environment (through `env`) and the config file.
     pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Self> {
         let dirs = BaseDirs::new();
-        let config = flags
-            .config
-            .clone()
-            .or_else(|| env(&env_var("config")).map(PathBuf::from));
-        let file = match config {
-            Some(path) => read_config(&path, true)?,
-            None => match &dirs {
-                Some(dirs) => read_config(&dirs.config_dir().join("authctl/config.toml"), false)?,
-                None => BTreeMap::new(),
-            },
-        };
-        let sources = Sources { flags, env, file };
+        let sources = Sources::new(flags, env, dirs.as_ref())?;
         let default_dirs = || {
             dirs.as_ref().ok_or_else(|| {
                 Error::Usage("Cannot find the home directory: set --db and --session-file explicitly.".to_owned())
@@ -677,7 +680,11 @@ impl Settings {
                 let dirs = default_dirs()?;
                 let state = dirs.state_dir().unwrap_or(dirs.data_local_dir());
                 SessionFiles::Default {
-                    runtime: dirs.runtime_dir().map(|dir| dir.join("authctl/session")),
+                    // Only a runtime directory that exists: authctl never creates it.
+                    runtime: dirs
+                        .runtime_dir()
+                        .filter(|dir| dir.is_dir())
+                        .map(|dir| dir.join("authctl/session")),
                     persistent: state.join("authctl/session"),
                 }
             }
@@ -727,72 +734,6 @@ impl Settings {
             min_password_score: sources.value(&MIN_PASSWORD_SCORE_SETTING)? as u8,
         })
     }
-}
-
-/// Reads the config file into raw strings; an unknown key or a value that is not a string,
-/// number or boolean is refused by name. Only a regular file of at most [`CONFIG_LIMIT`] bytes is
-/// read, and no error echoes a value from it (the `mail` URL can hold a password).
-fn read_config(path: &Path, required: bool) -> Result<BTreeMap<String, String>> {
-    let refuse =
-        |why: &dyn std::fmt::Display| Error::Usage(format!("Cannot read the config file {}: {why}.", path.display()));
-    // Without blocking: opening a FIFO would otherwise wait for a writer before the type check.
-    let file = match OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
-        .open(path)
-    {
-        Ok(file) => file,
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) => return Err(refuse(&e)),
-    };
-    if !file.metadata().map_err(|e| refuse(&e))?.is_file() {
-        return Err(refuse(&"it is not a regular file"));
-    }
-    let mut text = String::new();
-    file.take(CONFIG_LIMIT + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| refuse(&e))?;
-    if text.len() as u64 > CONFIG_LIMIT {
-        return Err(refuse(&"it is larger than 1 MiB"));
-    }
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        // Only the position and the parser's message: its Display quotes the offending line.
-        let at = e.span().map_or(0, |span| span.start);
-        let before = text.get(..at).unwrap_or(&text);
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
-        Error::Usage(format!(
-            "The config file {} is not valid TOML: line {line}, column {column}: {}",
-            path.display(),
-            e.message().trim()
-        ))
-    })?;
-    table
-        .into_iter()
-        .map(|(key, value)| {
-            if !keys().any(|known| known == key) {
-                return Err(Error::Usage(format!(
-                    "Unknown setting '{}' in the config file {}. Known settings: {}.",
-                    shown(&key),
-                    path.display(),
-                    keys().collect::<Vec<_>>().join(", ")
-                )));
-            }
-            let raw = match value {
-                toml::Value::String(text) => text,
-                toml::Value::Integer(number) => number.to_string(),
-                toml::Value::Boolean(flag) => flag.to_string(),
-                other => {
-                    return Err(Error::Usage(format!(
-                        "Invalid value for setting {key} in the config file {}: a TOML {} (expected a string, a number or a boolean).",
-                        path.display(),
-                        other.type_str()
-                    )));
-                }
-            };
-            Ok((key, raw))
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::domain::user::User;
 use crate::text::{self, LineError, shown};
 
 /// A file format for `user import` and `user export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Comma-separated values with a header row.
     Csv,
@@ -302,6 +302,87 @@ fn from_spreadsheet(cell: &str) -> String {
         Some(rest) if rest.starts_with(FORMULA_STARTS) || rest.starts_with('\'') => rest.to_owned(),
         _ => cell.to_owned(),
     }
+}
+
+/// Writes the rows of `input` that `rejected` names (in line order), each as it was with its line
+/// number and the reason: CSV keeps the input's header and fields and adds the columns
+/// `rejected_line` and `rejected_reason`; JSON Lines writes `{"line", "reason", "row"}` per row,
+/// `row` being the line's JSON as it was (or its text, when it is not JSON). Returns how many
+/// rows were written.
+pub fn write_rejects(
+    format: Format,
+    input: impl Read,
+    rejected: impl Iterator<Item = Result<RowProblem>>,
+    out: &mut dyn Write,
+) -> Result<u64> {
+    let failed = |e: &dyn std::fmt::Display| Error::storage_from("Cannot write the rejected rows", e.to_string());
+    let mut rejected = rejected;
+    let mut written = 0u64;
+    match format {
+        Format::Csv => {
+            let mut csv = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .flexible(true)
+                .buffer_capacity(CSV_BUFFER)
+                .from_reader(input);
+            let mut header = csv.byte_headers().map_err(|e| failed(&e))?.clone();
+            header.push_field(b"rejected_line");
+            header.push_field(b"rejected_reason");
+            let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);
+            writer.write_byte_record(&header).map_err(|e| failed(&e))?;
+            let mut record = csv::ByteRecord::new();
+            while let Some(problem) = rejected.next().transpose()? {
+                // Records before the problem's line were imported: skip them.
+                let mut found = csv::ByteRecord::new();
+                loop {
+                    let line = csv.position().line();
+                    if line > problem.line || !csv.read_byte_record(&mut record).map_err(|e| failed(&e))? {
+                        break;
+                    }
+                    if line == problem.line {
+                        found = record.clone();
+                        break;
+                    }
+                }
+                found.push_field(problem.line.to_string().as_bytes());
+                found.push_field(problem.message.as_bytes());
+                writer.write_byte_record(&found).map_err(|e| failed(&e))?;
+                written += 1;
+            }
+            writer.flush().map_err(|e| failed(&e))?;
+        }
+        Format::Jsonl => {
+            let mut reader = BufReader::new(input);
+            let mut line = Vec::new();
+            let mut number = 0u64;
+            while let Some(problem) = rejected.next().transpose()? {
+                let mut found = false;
+                while number < problem.line {
+                    number += 1;
+                    found = text::read_line(&mut reader, MAX_RECORD_BYTES, &mut line).map_err(|e| match e {
+                        LineError::TooLong => failed(&record_too_long()),
+                        LineError::Io(e) => failed(&e),
+                    })?;
+                    if !found {
+                        break;
+                    }
+                }
+                let text = (found && number == problem.line).then_some(line.as_slice());
+                let row = match text.map(|text| text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text)) {
+                    Some(text) => match serde_json::from_slice::<&serde_json::value::RawValue>(text) {
+                        Ok(json) => serde_json::to_value(json).map_err(|e| failed(&e))?,
+                        Err(_) => Value::String(String::from_utf8_lossy(text).into_owned()),
+                    },
+                    None => Value::Null,
+                };
+                let entry = serde_json::json!({ "line": problem.line, "reason": problem.message, "row": row });
+                writeln!(out, "{entry}").map_err(|e| failed(&e))?;
+                written += 1;
+            }
+            out.flush().map_err(|e| failed(&e))?;
+        }
+    }
+    Ok(written)
 }
 
 /// The columns `user export` writes: everything `user import` needs to recreate the accounts.

@@ -8,6 +8,7 @@ use crate::cli::{Context, report_notice};
 use crate::domain::email::Email;
 use crate::domain::error::{Error, Result};
 use crate::session_file;
+use crate::settings::SessionFiles;
 
 /// Arguments of `authctl login`.
 #[derive(Debug, Args)]
@@ -39,7 +40,8 @@ impl LoginArgs {
         let previous = session_file::load(files).ok();
         let login = ctx.accounts(|accounts| accounts.login(&email, &password, self.remember))?;
         let path = files.for_login(self.remember);
-        if let Err(error) = session_file::save(path, &login.claim) {
+        let default_location = matches!(files, SessionFiles::Default { .. });
+        if let Err(error) = session_file::save(path, &login.claim, default_location) {
             // No session file means nobody can use the session: do not leave it live.
             let _ = ctx.accounts(|accounts| accounts.logout(&login.claim));
             return Err(error);
@@ -70,10 +72,13 @@ impl PasswdArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let found = session_file::load(&ctx.settings.session_files)?;
         // Not logged in is said before any password is asked for.
-        ctx.accounts(|accounts| accounts.current(&found.claim))?;
+        let (user, _) = ctx.accounts(|accounts| accounts.current(&found.claim))?;
         let mut secrets = Secrets::new(self.password_stdin)?;
         let current = secrets.existing("Current password: ")?;
-        let new = secrets.new_password("New password: ")?;
+        let new = secrets.new_password(
+            "New password: ",
+            ctx.password_check(&user.email, user.username.as_deref()),
+        )?;
         let mailer = &ctx.mailer;
         let changed = ctx.accounts(|accounts| accounts.change_password(&found.claim, &current, &new, mailer))?;
         let notice = report_notice(ctx.printer, &changed.notice);

@@ -58,7 +58,7 @@ pub struct AuditArgs {
 
 /// `authctl init`: creates and migrates the database; running it again changes nothing.
 pub fn init(ctx: &Context) -> Result<()> {
-    let mut store = ctx.open_store(SchemaCheck::UpToThisBinary)?;
+    let mut store = ctx.open_store(SchemaCheck::Create)?;
     let (_, version) = store.migrate()?;
     let path = store.location();
     ctx.printer

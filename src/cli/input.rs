@@ -55,16 +55,30 @@ impl Secrets {
         Ok(Password::new(&self.read(prompt, "password")?))
     }
 
-    /// A new password: asked twice on a terminal, one line on stdin; checked against the policy.
-    pub fn new_password(&mut self, prompt: &str) -> Result<Password> {
-        let first = self.read(prompt, "password")?;
-        if !self.from_stdin {
-            let again = self.read("Repeat the password: ", "password")?;
-            if *first != *again {
-                return Err(Error::Usage("Passwords must match.".to_owned()));
-            }
+    /// A new password, checked against the policy and by `check` (the rules that relate it to
+    /// its account): one line on stdin; on a terminal, asked and checked, then repeated, as
+    /// passwd does, asking again after a rejected or mistyped password, [`NEW_PASSWORD_TRIES`]
+    /// times at most.
+    pub fn new_password(&mut self, prompt: &str, check: impl Fn(&Password) -> Result<()>) -> Result<Password> {
+        let accepted =
+            |typed: &str| Password::new_checked(typed).and_then(|password| check(&password).map(|()| password));
+        if self.from_stdin {
+            return accepted(&self.read(prompt, "password")?);
         }
-        Password::new_checked(&first)
+        let mut tries = 1;
+        loop {
+            let first = self.read(prompt, "password")?;
+            let refusal = match accepted(&first) {
+                Ok(password) if *self.read("Repeat the password: ", "password")? == *first => return Ok(password),
+                Ok(_) => Error::Usage("The passwords do not match.".to_owned()),
+                Err(refusal) => refusal,
+            };
+            if tries == NEW_PASSWORD_TRIES {
+                return Err(refusal);
+            }
+            eprintln!("authctl: {}", refusal.message());
+            tries += 1;
+        }
     }
 
     fn read(&mut self, prompt: &str, what: &str) -> Result<Zeroizing<String>> {
@@ -96,6 +110,9 @@ impl Secrets {
         Ok(Zeroizing::new(text.to_owned()))
     }
 }
+
+/// How many times a new password is asked for on a terminal before the command gives up.
+pub const NEW_PASSWORD_TRIES: usize = 3;
 
 /// The longest password or token read, in bytes: room for the longest password the policy
 /// accepts (1024 characters of up to 4 bytes). Checked before NFKC, which can expand a

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod config;
 mod confirm;
 mod docs;
 mod email;
@@ -10,6 +11,7 @@ mod input;
 mod reset;
 mod session;
 mod user;
+mod user_transfer;
 
 use std::cell::RefCell;
 use std::ffi::OsString;
@@ -33,17 +35,18 @@ use crate::storage::postgres::PostgresStore;
 use crate::storage::sqlite::SqliteStore;
 use crate::storage::{Engine, SchemaCheck};
 
-/// The exit codes, as shown at the end of `--help`.
+/// The exit codes, as shown at the end of `--help` and in every man page.
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  authentication failed (wrong credentials, locked or inactive account, invalid token)
-  2  invalid usage or input (bad arguments, malformed email, password rejected by policy, invalid setting)
+  2  invalid usage or input (bad arguments, unreadable input, malformed email, password rejected by policy, invalid setting)
   3  not logged in (no session, expired, revoked, refused session file, session of another database)
   4  no such user (or session)
-  5  conflict (email or username already registered)
+  5  conflict (email or username already registered, or changed meanwhile by another command)
   6  mail could not be delivered
-  7  database or file error (unreadable, corrupt, locked past the busy timeout, schema too new)";
+  7  database or file error (unreadable, corrupt, locked past the busy timeout, schema too new)
+  8  user import --rejects: the valid rows were imported, the rejected ones written to the rejects file";
 
 /// Administer the accounts of a Flask-Login application from the command line.
 #[derive(Debug, Parser)]
@@ -68,7 +71,7 @@ pub struct Cli {
 /// Options accepted by every command.
 #[derive(Debug, Args)]
 struct GlobalArgs {
-    /// The user database: an SQLite file (PATH or sqlite:PATH, created and migrated when missing)
+    /// The user database: an SQLite file (PATH or sqlite:PATH; `authctl init` makes it)
     /// or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or
     /// the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file.
     #[arg(long, global = true, value_name = "PATH|URL")]
@@ -129,12 +132,18 @@ printf '%s\\n%s\\n' \"$OLD\" \"$NEW\" | authctl passwd --password-stdin")]
     /// Show the audit log.
     #[command(after_long_help = "Examples:\n  authctl audit --since 1d\n  authctl audit --user ada@example.com --json")]
     Audit(admin::AuditArgs),
+    /// Show the settings in effect and where each came from.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
     /// Print a shell completion script.
     #[command(after_long_help = "Example:\n  authctl completions bash > /etc/bash_completion.d/authctl")]
     Completions(docs::CompletionsArgs),
-    /// Print the man page (roff).
-    #[command(after_long_help = "Example:\n  authctl man | man -l -")]
-    Man,
+    /// Print a man page (roff), or write them all.
+    #[command(
+        after_long_help = "Examples:\n  authctl man | man -l -\n  authctl man user add | man -l -\n  \
+authctl man --dir /usr/local/share/man/man1"
+    )]
+    Man(docs::ManArgs),
 }
 
 /// What every command handler gets: the settings, the printer and the moment of the command.
@@ -154,6 +163,17 @@ impl Context {
         PasswordPolicy {
             min_score: self.settings.min_password_score,
         }
+    }
+
+    /// The policy's check of a new password for the account with `email` and `username`, for
+    /// the prompt to ask again before anything is written.
+    fn password_check<'a>(
+        &self,
+        email: &'a str,
+        username: Option<&'a str>,
+    ) -> impl Fn(&crate::domain::password::Password) -> Result<()> + 'a {
+        let policy = self.password_policy();
+        move |password| policy.check(password, email, username)
     }
 
     /// Opens the database of the `db` setting with the engine its form names.
@@ -271,12 +291,12 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let global = cli.global;
     refuse_password_on_argv(global.db.as_deref())?;
+    let flags = Flags {
+        db: global.db,
+        session_file: global.session_file,
+        config: global.config,
+    };
     let context = || -> Result<Context> {
-        let flags = Flags {
-            db: global.db.clone(),
-            session_file: global.session_file.clone(),
-            config: global.config.clone(),
-        };
         let settings = Settings::load(&flags, &|name| std::env::var(name).ok())?;
         Ok(Context {
             hasher: Hasher::with_max_cost(settings.hash_params, settings.max_foreign_hash_cost)?
@@ -307,8 +327,9 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
         Command::Email(command) => command.run(&context()?),
         Command::Session(command) => command.run(&context()?),
         Command::Audit(args) => args.run(&context()?),
+        Command::Config(command) => command.run(printer, &flags),
         Command::Completions(args) => args.run(),
-        Command::Man => docs::man(),
+        Command::Man(args) => args.run(),
     }
 }
 

@@ -1,4 +1,5 @@
-//! `session list` and `session revoke`.
+//! `session list` and `session revoke`: your own sessions, or with `--user` an administrator's
+//! view of anyone's.
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -8,6 +9,7 @@ use uuid::Uuid;
 use crate::cli::Context;
 use crate::domain::error::Result;
 use crate::domain::session::{RevokeTarget, Session};
+use crate::domain::user::UserKey;
 use crate::output::yes_no;
 use crate::session_file;
 use crate::text::format_time;
@@ -15,26 +17,44 @@ use crate::text::format_time;
 /// `authctl session ...`
 #[derive(Debug, Subcommand)]
 pub enum SessionCommand {
-    /// List your live sessions (the current one is marked).
-    #[command(after_long_help = "Example:\n  authctl session list --json")]
-    List,
-    /// Revoke one of your sessions, or all but the current one.
+    /// List your live sessions (the current one is marked), or with --user a user's.
+    #[command(
+        after_long_help = "Examples:\n  authctl session list --json\n  authctl session list --user ada@example.com"
+    )]
+    List(ListArgs),
+    /// Revoke one of your sessions, or all but the current one; or with --user --all every
+    /// session of a user.
     #[command(
         after_long_help = "Examples:\n  authctl session revoke 1b4e28ba-2fa1-11d2-883f-0016d3cca427\n  \
-authctl session revoke --all-others"
+authctl session revoke --all-others\n  authctl session revoke --user ada@example.com --all"
     )]
     Revoke(RevokeArgs),
+}
+
+/// Arguments of `authctl session list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// List this user's live sessions instead of yours (an administrator's view: no login
+    /// needed, no session marked current).
+    #[arg(long, value_name = "EMAIL|USERNAME|ID")]
+    user: Option<String>,
 }
 
 /// Arguments of `authctl session revoke`.
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// The session to revoke (from `session list`).
-    #[arg(required_unless_present = "all_others", conflicts_with = "all_others")]
+    #[arg(required_unless_present_any = ["all_others", "all"], conflicts_with_all = ["all_others", "all"])]
     id: Option<Uuid>,
     /// Revoke every session except the current one.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "user")]
     all_others: bool,
+    /// With --user: revoke every session of that user.
+    #[arg(long, requires = "user")]
+    all: bool,
+    /// Revoke this user's sessions (with --all) instead of yours: no login needed.
+    #[arg(long, value_name = "EMAIL|USERNAME|ID", requires = "all")]
+    user: Option<String>,
 }
 
 /// A session as listed: the session and whether it is the one in use.
@@ -48,32 +68,24 @@ struct ListedSession {
 impl SessionCommand {
     /// Runs the subcommand.
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let found = session_file::load(&ctx.settings.session_files)?;
         match self {
-            SessionCommand::List => {
+            SessionCommand::List(ListArgs { user: Some(user) }) => {
+                let key = UserKey::parse(&user);
+                let (_, sessions) = ctx.accounts(|accounts| accounts.user_sessions(&key))?;
+                list(ctx, sessions, None)
+            }
+            SessionCommand::List(ListArgs { user: None }) => {
+                let found = session_file::load(&ctx.settings.session_files)?;
                 let (current, sessions) = ctx.accounts(|accounts| accounts.sessions(&found.claim))?;
-                ctx.printer.list(
-                    &["ID", "CURRENT", "REMEMBER", "CREATED", "EXPIRES"],
-                    |listed: &ListedSession| {
-                        vec![
-                            listed.session.id.to_string(),
-                            if listed.current { "*" } else { "" }.to_owned(),
-                            yes_no(listed.session.remember),
-                            format_time(listed.session.created_at),
-                            format_time(listed.session.expires_at),
-                        ]
-                    },
-                    |sink| {
-                        sessions.into_iter().try_for_each(|session| {
-                            sink(ListedSession {
-                                current: session.id == current,
-                                session,
-                            })
-                        })
-                    },
-                )
+                list(ctx, sessions, Some(current))
+            }
+            SessionCommand::Revoke(RevokeArgs { user: Some(user), .. }) => {
+                let key = UserKey::parse(&user);
+                let (user, revoked) = ctx.accounts(|accounts| accounts.revoke_user_sessions(&key))?;
+                report_revoked(ctx, &revoked, &format!(" of {}", user.email))
             }
             SessionCommand::Revoke(args) => {
+                let found = session_file::load(&ctx.settings.session_files)?;
                 let target = match args.id {
                     Some(id) => RevokeTarget::One(id),
                     None => RevokeTarget::AllOthers,
@@ -82,12 +94,40 @@ impl SessionCommand {
                 if revoked.current {
                     session_file::remove(&found.path)?;
                 }
-                let count = revoked.sessions.len();
-                let plural = if count == 1 { "" } else { "s" };
-                ctx.printer.emit(&json!({ "revoked": revoked.sessions }), |w| {
-                    writeln!(w, "Revoked {count} session{plural}.")
-                })
+                report_revoked(ctx, &revoked.sessions, "")
             }
         }
     }
+}
+
+/// Prints sessions, marking `current` when there is one.
+fn list(ctx: &Context, sessions: Vec<Session>, current: Option<Uuid>) -> Result<()> {
+    ctx.printer.list(
+        &["ID", "CURRENT", "REMEMBER", "CREATED", "EXPIRES"],
+        |listed: &ListedSession| {
+            vec![
+                listed.session.id.to_string(),
+                if listed.current { "*" } else { "" }.to_owned(),
+                yes_no(listed.session.remember),
+                format_time(listed.session.created_at),
+                format_time(listed.session.expires_at),
+            ]
+        },
+        |sink| {
+            sessions.into_iter().try_for_each(|session| {
+                sink(ListedSession {
+                    current: Some(session.id) == current,
+                    session,
+                })
+            })
+        },
+    )
+}
+
+fn report_revoked(ctx: &Context, revoked: &[Uuid], whose: &str) -> Result<()> {
+    let count = revoked.len();
+    let plural = if count == 1 { "" } else { "s" };
+    ctx.printer.emit(&json!({ "revoked": revoked }), |w| {
+        writeln!(w, "Revoked {count} session{plural}{whose}.")
+    })
 }

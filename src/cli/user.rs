@@ -1,34 +1,27 @@
-//! `user add|list|show|remove|lock|unlock|set-password`.
-
-use std::fs::File;
-use std::io::{self, IsTerminal, Read};
-use std::path::PathBuf;
-use std::time::Instant;
+//! `user add|list|show|edit|remove|lock|unlock|set-password`; `import` and `export` are in
+//! `user_transfer`.
 
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use crate::cli::input::{Secrets, confirm};
+use crate::cli::user_transfer::{ExportArgs, ImportArgs};
 use crate::cli::{Context, report_delivery};
-use crate::domain::accounts::NewAccount;
+use crate::domain::accounts::{AccountEdit, FirstMail, NewAccount};
 use crate::domain::email::Email;
 use crate::domain::error::{Error, Result};
-use crate::domain::import::{self, OnConflict, Problems};
 use crate::domain::mail::Outbox;
 use crate::domain::user::{User, UserKey, Username};
-use crate::output::{DataOut, yes_no};
-use crate::private_file;
-use crate::settings;
+use crate::output::yes_no;
 use crate::text::format_time;
-use crate::transfer::{self, Format};
 
 /// `authctl user ...`
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Create an account and print its id.
     #[command(after_long_help = "Examples:\n  authctl user add ada@example.com --username ada\n  \
-printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --password-stdin")]
+printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --password-stdin\n  \
+authctl user add bob@example.com --send-reset")]
     Add(AddArgs),
     /// List every account.
     #[command(after_long_help = "Example:\n  authctl user list --json | jq -r '.[].email'")]
@@ -36,6 +29,12 @@ printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --pas
     /// Show one account, with its failed logins and any lockout.
     #[command(after_long_help = "Example:\n  authctl user show ada@example.com")]
     Show(UserArg),
+    /// Change an account's email, username, confirmed or active flag.
+    #[command(
+        after_long_help = "Examples:\n  authctl user edit ada --email ada@new.example.com\n  \
+authctl user edit ada@example.com --username ada --confirmed true\n  authctl user edit bob --active false"
+    )]
+    Edit(EditArgs),
     /// Delete an account and its sessions (asks first on a terminal).
     #[command(after_long_help = "Example:\n  authctl user remove ada@example.com --yes")]
     Remove(RemoveArgs),
@@ -45,6 +44,11 @@ printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --pas
     /// Unlock an account: lift the lock and any lockout by failed logins.
     #[command(after_long_help = "Example:\n  authctl user unlock ada@example.com")]
     Unlock(UserArg),
+    /// Check a password without logging in: exit 0 when it matches, 1 when not.
+    #[command(
+        after_long_help = "Example:\n  printf '%s\\n' \"$PASSWORD\" | authctl user verify ada@example.com --password-stdin && echo valid"
+    )]
+    Verify(VerifyArgs),
     /// Create (or update) accounts in bulk from CSV or JSON Lines, hashing on every core.
     #[command(after_long_help = "Examples:\n  authctl user import users.csv\n  \
 sqlite3 -header -csv app.sqlite 'select email, username, password_hash, confirmed from users' \\\n    \
@@ -78,70 +82,58 @@ pub struct AddArgs {
     /// Read the password from the first line of stdin instead of prompting twice.
     #[arg(long)]
     password_stdin: bool,
+    /// Create the account without a password: it cannot log in until a reset sets one.
+    #[arg(long, conflicts_with = "password_stdin")]
+    no_password: bool,
     /// Mail the first confirmation token; if it cannot be delivered, no account is created.
     #[arg(long, conflicts_with = "confirmed")]
     send_confirmation: bool,
+    /// Invite the user: create the account without a password (--no-password is implied) and
+    /// mail a reset token with which they set their own; if it cannot be delivered, no account
+    /// is created.
+    #[arg(long, conflicts_with_all = ["password_stdin", "send_confirmation", "inactive"])]
+    send_reset: bool,
 }
 
-/// Arguments of `authctl user import`.
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// The file to read; `-` or nothing for stdin.
-    #[arg(value_name = "FILE|-")]
-    input: Option<PathBuf>,
-    /// The file format (guessed from the extension: .csv, .jsonl, .ndjson).
-    #[arg(long, value_enum)]
-    format: Option<Format>,
-    /// What to do with a row whose email is already registered.
-    #[arg(long, value_enum, default_value = "fail")]
-    on_conflict: ConflictArg,
-    /// Validate and report without writing anything.
-    #[arg(long)]
-    dry_run: bool,
-    /// Threads hashing passwords [default: all cores; setting: jobs, AUTHCTL_JOBS].
-    #[arg(long, value_name = "N", value_parser = |raw: &str| settings::JOBS.parse(raw))]
-    jobs: Option<u32>,
-}
-
-/// `--on-conflict` values.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum ConflictArg {
-    /// Refuse the whole import (exit 5).
-    Fail,
-    /// Leave the existing account as it is.
-    Skip,
-    /// Update the existing account with the row's non-empty values.
-    Update,
-}
-
-impl From<ConflictArg> for OnConflict {
-    fn from(arg: ConflictArg) -> Self {
-        match arg {
-            ConflictArg::Fail => OnConflict::Fail,
-            ConflictArg::Skip => OnConflict::Skip,
-            ConflictArg::Update => OnConflict::Update,
-        }
-    }
-}
-
-/// Arguments of `authctl user export`.
-#[derive(Debug, Args)]
-pub struct ExportArgs {
-    /// The file format [default: from the --output extension, else csv].
-    #[arg(long, value_enum)]
-    format: Option<Format>,
-    /// Write to this file (created 0600, replaced only once complete; `-` for stdout) instead
-    /// of stdout.
-    #[arg(long, short, value_name = "FILE|-")]
-    output: Option<PathBuf>,
-}
-
-/// One user, by email or id.
+/// One user, by email, username or id.
 #[derive(Debug, Args)]
 pub struct UserArg {
-    /// The user's email address or id.
-    #[arg(value_name = "EMAIL|ID")]
+    /// The user's email address, username or id (text with an `@` is an address).
+    #[arg(value_name = "EMAIL|USERNAME|ID")]
     user: String,
+}
+
+/// Arguments of `authctl user edit`: at least one change.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    #[command(flatten)]
+    user: UserArg,
+    /// A new email address: it is unconfirmed (unless --confirmed true) and the account's unused
+    /// emailed tokens end.
+    #[arg(long, value_name = "EMAIL")]
+    email: Option<String>,
+    /// A new unique username.
+    #[arg(long, value_name = "NAME", conflicts_with = "no_username")]
+    username: Option<String>,
+    /// Remove the username.
+    #[arg(long)]
+    no_username: bool,
+    /// Whether the address counts as confirmed.
+    #[arg(long, value_name = "true|false")]
+    confirmed: Option<bool>,
+    /// Whether the account may log in; false ends its sessions and unused emailed tokens.
+    #[arg(long, value_name = "true|false")]
+    active: Option<bool>,
+}
+
+/// Arguments of `authctl user verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    user: UserArg,
+    /// Read the password from the first line of stdin instead of prompting.
+    #[arg(long)]
+    password_stdin: bool,
 }
 
 /// Arguments of `authctl user remove`.
@@ -168,27 +160,7 @@ impl UserCommand {
     /// Runs the subcommand.
     pub fn run(self, ctx: &Context) -> Result<()> {
         match self {
-            UserCommand::Add(args) => {
-                let email = Email::parse(&args.email)?;
-                let username = args.username.as_deref().map(Username::parse).transpose()?;
-                let password = Secrets::new(args.password_stdin)?.new_password("Password: ")?;
-                let account = NewAccount {
-                    email,
-                    username,
-                    password: Some(password),
-                    confirmed: args.confirmed,
-                    active: !args.inactive,
-                };
-                let outbox: Option<&dyn Outbox> = args.send_confirmation.then_some(&ctx.mailer);
-                let (user, mail) = ctx.accounts(|accounts| accounts.add_user(account, outbox))?;
-                let mut value = serde_json::to_value(&user)
-                    .map_err(|e| Error::storage_from("Cannot encode the user as JSON", e))?;
-                if let Some(delivery) = mail {
-                    report_delivery(ctx.printer, &delivery);
-                    value["confirmation_mail"] = json!(delivery);
-                }
-                ctx.printer.emit(&value, |w| writeln!(w, "{}", user.id))
-            }
+            UserCommand::Add(args) => args.run(ctx),
             UserCommand::List => ctx.printer.list(
                 &["ID", "EMAIL", "USERNAME", "CONFIRMED", "ACTIVE", "LOCKED", "CREATED"],
                 |user: &User| {
@@ -206,24 +178,15 @@ impl UserCommand {
             ),
             UserCommand::Show(arg) => {
                 let user = ctx.accounts(|accounts| accounts.user(&UserKey::parse(&arg.user)))?;
-                ctx.printer.emit(&user, |w| {
-                    writeln!(w, "id:         {}", user.id)?;
-                    writeln!(w, "email:      {}", user.email)?;
-                    writeln!(w, "username:   {}", user.username.as_deref().unwrap_or("-"))?;
-                    writeln!(w, "confirmed:  {}", yes_no(user.confirmed))?;
-                    writeln!(w, "active:     {}", yes_no(user.active))?;
-                    writeln!(w, "locked:     {}", yes_no(user.locked))?;
-                    writeln!(w, "failures:   {}", user.lockout.failures)?;
-                    match user.lockout.until.filter(|_| user.lockout.is_active(ctx.now)) {
-                        Some(end) => writeln!(w, "locked out: until {}", format_time(end))?,
-                        None => writeln!(w, "locked out: no")?,
-                    }
-                    writeln!(
-                        w,
-                        "password:   {}",
-                        if user.password_hash.is_some() { "set" } else { "none" }
-                    )?;
-                    writeln!(w, "created:    {}", format_time(user.created_at))
+                show(ctx, &user)
+            }
+            UserCommand::Edit(args) => args.run(ctx),
+            UserCommand::Verify(args) => {
+                let password = Secrets::new(args.password_stdin)?.existing("Password: ")?;
+                let key = UserKey::parse(&args.user.user);
+                let user = ctx.accounts(|accounts| accounts.verify_password(&key, &password))?;
+                ctx.printer.emit(&json!({ "verified": true, "user": user }), |w| {
+                    writeln!(w, "The password of {} is correct.", user.email)
                 })
             }
             UserCommand::Remove(args) => {
@@ -248,8 +211,9 @@ impl UserCommand {
             UserCommand::Unlock(arg) => set_locked(ctx, &arg, false),
             UserCommand::SetPassword(args) => {
                 let key = UserKey::parse(&args.user.user);
-                ctx.accounts(|accounts| accounts.user(&key))?;
-                let password = Secrets::new(args.password_stdin)?.new_password("New password: ")?;
+                let user = ctx.accounts(|accounts| accounts.user(&key))?;
+                let check = ctx.password_check(&user.email, user.username.as_deref());
+                let password = Secrets::new(args.password_stdin)?.new_password("New password: ", check)?;
                 let user = ctx.accounts(|accounts| accounts.set_password(&key, &password))?;
                 ctx.printer
                     .emit(&user, |w| writeln!(w, "The password of {} has been set.", user.email))
@@ -258,112 +222,88 @@ impl UserCommand {
     }
 }
 
-impl ImportArgs {
+impl AddArgs {
     fn run(self, ctx: &Context) -> Result<()> {
-        let started = Instant::now();
-        let path = self.input.filter(|path| path.as_os_str() != "-");
-        let source = path
-            .as_ref()
-            .map_or("stdin".to_owned(), |path| path.display().to_string());
-        let format = self
-            .format
-            .or_else(|| path.as_deref().and_then(Format::guess))
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "Cannot tell the format of {source}: pass --format csv or --format jsonl."
-                ))
-            })?;
-        let input: Box<dyn Read> = match &path {
-            Some(path) => Box::new(File::open(path).map_err(|source| Error::Unreadable {
-                what: format!("Cannot read {}", path.display()),
-                source,
-            })?),
-            None => Box::new(io::stdin().lock()),
-        };
-        let rows = transfer::read_rows(input, format)?;
-        let jobs = self
-            .jobs
-            .map(|jobs| jobs as usize)
-            .or(ctx.settings.jobs)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs)
-            .build()
-            .map_err(|e| Error::storage_from(format!("Cannot start {jobs} hashing threads"), e))?;
-        let bar = if io::stderr().is_terminal() && !ctx.printer.is_json() {
-            let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg} {pos} rows ({per_sec}, {elapsed})")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            bar
+        let email = Email::parse(&self.email)?;
+        let username = self.username.as_deref().map(Username::parse).transpose()?;
+        let password = if self.no_password || self.send_reset {
+            None
         } else {
-            ProgressBar::hidden()
+            let check = ctx.password_check(email.as_str(), self.username.as_deref());
+            Some(Secrets::new(self.password_stdin)?.new_password("Password: ", check)?)
         };
-        bar.set_message("validating and hashing");
-        let mut problems = Problems::default();
-        let spool = import::prepare(
-            rows,
-            &ctx.hasher,
-            &ctx.password_policy(),
-            &pool,
-            &mut problems,
-            &|done| bar.set_position(done),
-        )?;
-        bar.set_message("writing");
-        bar.set_position(0);
-        let on_conflict = self.on_conflict.into();
-        let result = ctx.accounts(|accounts| {
-            accounts.import(spool, on_conflict, self.dry_run, problems, &source, &|done| {
-                bar.set_position(done)
-            })
-        });
-        bar.finish_and_clear();
-        let summary = result?;
-        let elapsed = started.elapsed().as_secs_f64();
+        let account = NewAccount {
+            email,
+            username,
+            password,
+            confirmed: self.confirmed,
+            active: !self.inactive,
+        };
+        // The first mail, and the key of its delivery in the JSON answer.
+        let first = if self.send_confirmation {
+            Some((FirstMail::Confirmation, "confirmation_mail"))
+        } else if self.send_reset {
+            Some((FirstMail::Reset, "reset_mail"))
+        } else {
+            None
+        };
+        let outbox: &dyn Outbox = &ctx.mailer;
+        let mail = first.map(|(first, _)| (outbox, first));
+        let (user, delivery) = ctx.accounts(|accounts| accounts.add_user(account, mail))?;
         let mut value =
-            serde_json::to_value(&summary).map_err(|e| Error::storage_from("Cannot encode the summary as JSON", e))?;
-        value["elapsed_seconds"] = json!(elapsed);
-        ctx.printer.emit(&value, |w| {
-            let verb = if summary.dry_run {
-                "Dry run, nothing written: would have"
-            } else {
-                "Imported:"
-            };
-            writeln!(
-                w,
-                "{verb} {} created, {} skipped, {} updated in {elapsed:.2}s.",
-                summary.created, summary.skipped, summary.updated
-            )
-        })
+            serde_json::to_value(&user).map_err(|e| Error::storage_from("Cannot encode the user as JSON", e))?;
+        if let (Some(delivery), Some((_, key))) = (delivery, first) {
+            report_delivery(ctx.printer, &delivery);
+            value[key] = json!(delivery);
+        }
+        ctx.printer.emit(&value, |w| writeln!(w, "{}", user.id))
     }
 }
 
-impl ExportArgs {
+/// Prints an account as `user show` does.
+fn show(ctx: &Context, user: &User) -> Result<()> {
+    ctx.printer.emit(user, |w| {
+        writeln!(w, "id:         {}", user.id)?;
+        writeln!(w, "email:      {}", user.email)?;
+        writeln!(w, "username:   {}", user.username.as_deref().unwrap_or("-"))?;
+        writeln!(w, "confirmed:  {}", yes_no(user.confirmed))?;
+        writeln!(w, "active:     {}", yes_no(user.active))?;
+        writeln!(w, "locked:     {}", yes_no(user.locked))?;
+        writeln!(w, "failures:   {}", user.lockout.failures)?;
+        match user.lockout.until.filter(|_| user.lockout.is_active(ctx.now)) {
+            Some(end) => writeln!(w, "locked out: until {}", format_time(end))?,
+            None => writeln!(w, "locked out: no")?,
+        }
+        let password = if user.password_hash.is_some() { "set" } else { "none" };
+        writeln!(w, "password:   {password}")?;
+        writeln!(w, "created:    {}", format_time(user.created_at))
+    })
+}
+
+impl EditArgs {
     fn run(self, ctx: &Context) -> Result<()> {
-        let output = self.output.filter(|path| path.as_os_str() != "-");
-        let format = self
-            .format
-            .or_else(|| output.as_deref().and_then(Format::guess))
-            .unwrap_or(Format::Csv);
-        let Some(path) = output else {
-            if ctx.printer.is_json() {
-                return Err(Error::Usage(
-                    "user export writes the accounts to stdout: with --json, pass --output FILE.".to_owned(),
-                ));
-            }
-            let mut out = DataOut::stdout();
-            return ctx
-                .accounts(|accounts| transfer::export(format, &mut out, |sink| accounts.for_each_user(sink)))
-                .map(drop);
+        let edit = AccountEdit {
+            email: self.email.as_deref().map(Email::parse).transpose()?,
+            username: match (self.username, self.no_username) {
+                (Some(name), _) => Some(Some(Username::parse(&name)?)),
+                (None, true) => Some(None),
+                (None, false) => None,
+            },
+            confirmed: self.confirmed,
+            active: self.active,
         };
-        let count = private_file::write(&path, |out| {
-            ctx.accounts(|accounts| transfer::export(format, out, |sink| accounts.for_each_user(sink)))
-        })?;
-        let shown = path.display().to_string();
-        ctx.printer.emit(&json!({ "exported": count, "path": shown }), |w| {
-            writeln!(w, "Exported {count} accounts to {shown}.")
-        })
+        if edit.is_empty() {
+            return Err(Error::Usage(
+                "Nothing to change: give --email, --username, --no-username, --confirmed or --active.".to_owned(),
+            ));
+        }
+        let key = UserKey::parse(&self.user.user);
+        let (user, changed) = ctx.accounts(|accounts| accounts.edit_user(&key, edit))?;
+        if !changed {
+            ctx.printer
+                .note(&format!("nothing changed: {} already has those values", user.email));
+        }
+        show(ctx, &user)
     }
 }
 

@@ -28,10 +28,11 @@ pub enum AuditEvent {
     MailFailed,
     UsersImported,
     TokenRejected,
+    UserEdited,
 }
 
 impl AuditEvent {
-    const ALL: [AuditEvent; 20] = [
+    const ALL: [AuditEvent; 21] = [
         AuditEvent::UserAdded,
         AuditEvent::UserRemoved,
         AuditEvent::UserLocked,
@@ -52,6 +53,7 @@ impl AuditEvent {
         AuditEvent::MailFailed,
         AuditEvent::UsersImported,
         AuditEvent::TokenRejected,
+        AuditEvent::UserEdited,
     ];
 
     /// The stable name stored and printed for this event.
@@ -77,6 +79,7 @@ impl AuditEvent {
             AuditEvent::MailFailed => "mail_failed",
             AuditEvent::UsersImported => "users_imported",
             AuditEvent::TokenRejected => "token_rejected",
+            AuditEvent::UserEdited => "user_edited",
         }
     }
 

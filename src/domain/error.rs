@@ -75,6 +75,15 @@ pub enum Error {
         #[source]
         source: Option<Cause>,
     },
+    /// `user import --rejects`: the valid rows were imported, `count` rows were rejected and
+    /// written to `file` (exit 8).
+    #[error("{count} row{} rejected and written to {file}; the valid rows were imported.", if *count == 1 { "" } else { "s" })]
+    RowsRejected {
+        /// How many rows were rejected.
+        count: u64,
+        /// The rejects file.
+        file: String,
+    },
     /// Rows of an import were refused and nothing was written: exit 2, or 5 when every problem
     /// is an email already registered.
     #[error("{summary}")]
@@ -162,6 +171,7 @@ impl Error {
             Error::EmailTaken { .. } | Error::UsernameTaken { .. } | Error::ChangedMeanwhile(_) => 5,
             Error::Mail { .. } => 6,
             Error::Busy { .. } | Error::Storage { .. } => 7,
+            Error::RowsRejected { .. } => 8,
             Error::Rows { conflict: true, .. } => 5,
             Error::Rows { conflict: false, .. } => 2,
         }
@@ -176,7 +186,8 @@ impl Error {
             4 => "not_found",
             5 => "conflict",
             6 => "mail",
-            _ => "storage",
+            7 => "storage",
+            _ => "rows_rejected",
         }
     }
 }

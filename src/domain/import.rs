@@ -1,6 +1,8 @@
 //! Bulk import: rows are validated and their passwords hashed in parallel first (no lock held),
 //! spooled to an anonymous temporary file, then written in one transaction in which the unique
-//! indexes find in-file duplicates and existing accounts. Any problem, and nothing is written.
+//! indexes find in-file duplicates and existing accounts. Any problem, and nothing is written;
+//! unless every rejected row is kept ([`Problems::keeping_all`]): then the valid rows are
+//! written and the rejected ones handed back.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Seek, Write};
@@ -13,6 +15,7 @@ use crate::domain::email::Email;
 use crate::domain::error::{Error, Result, RowProblem};
 use crate::domain::password::{Hasher, Password};
 use crate::domain::policy::PasswordPolicy;
+use crate::domain::rejects::RejectLog;
 use crate::domain::user::Username;
 use crate::text::parse_bool;
 use crate::text::shown;
@@ -68,6 +71,8 @@ pub struct ImportSummary {
     pub skipped: u64,
     /// Existing accounts updated.
     pub updated: u64,
+    /// Rows rejected while the valid ones were written (only when every rejected row is kept).
+    pub rejected: u64,
     /// Whether nothing was written on purpose.
     pub dry_run: bool,
 }
@@ -98,15 +103,46 @@ pub struct Problems {
     pub total: usize,
     /// Whether every one was a conflict with an existing account.
     pub conflicts_only: bool,
+    /// Every problem, when the rejected rows are kept rather than refusing the import.
+    log: Option<RejectLog>,
 }
 
 impl Problems {
+    /// Problems of an import that writes its valid rows and keeps every rejected one.
+    pub fn keeping_all() -> Result<Self> {
+        Ok(Problems {
+            log: Some(RejectLog::new()?),
+            ..Problems::default()
+        })
+    }
+
+    /// Whether the rejected rows are kept (and the valid ones written).
+    pub fn keeps_all(&self) -> bool {
+        self.log.is_some()
+    }
+
     /// Records a problem.
     pub fn push(&mut self, problem: RowProblem) {
         self.conflicts_only = (self.total == 0 || self.conflicts_only) && problem.conflict;
         self.total += 1;
+        if let Some(log) = &mut self.log {
+            log.record(&problem);
+        }
         if self.reported.len() < MAX_REPORTED {
             self.reported.push(problem);
+        }
+    }
+
+    /// Marks the start of the write phase, whose problems can come before the first phase's.
+    pub fn next_phase(&mut self) -> Result<()> {
+        self.log.as_mut().map_or(Ok(()), RejectLog::next_run)
+    }
+
+    /// Every rejected row, in line order (none when they were not kept).
+    pub fn into_rejected(self) -> Result<Box<dyn Iterator<Item = Result<RowProblem>>>> {
+        match self.log {
+            Some(log) => Ok(Box::new(log.into_sorted()?)),
+            None => Ok(Box::new(std::iter::empty())),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod lockout;
 pub mod mail;
 pub mod password;
 pub mod policy;
+pub mod rejects;
 pub mod session;
 pub mod store;
 pub mod token;

@@ -17,7 +17,7 @@ use crate::domain::user::{User, UserKey};
 #[derive(Debug, Clone, Copy)]
 pub struct BatchMark(pub i64);
 
-/// The outcome of [`Transaction::insert_user_unless_taken`].
+/// The outcome of [`Transaction::insert_user_unless_taken`] for one user.
 #[derive(Debug)]
 pub enum Insert {
     /// The user was inserted.
@@ -42,8 +42,13 @@ pub trait Store {
     /// Starts a read-only transaction: a consistent snapshot.
     fn read(&mut self) -> Result<Self::Tx<'_>>;
 
-    /// Starts a write transaction that holds the write lock from its first statement, waiting
-    /// up to the busy timeout for it. Dropping it without [`Transaction::commit`] rolls back.
+    /// Starts a write transaction. What it reads of a user (and that user's tokens) stays as
+    /// read until it commits: no other write transaction can change it meanwhile, so every
+    /// check-then-act of the domain re-reads inside the transaction that acts. Each engine
+    /// keeps this promise its own way (SQLite: the database's write lock from the first
+    /// statement; PostgreSQL: row locks on what is read), waiting at most the busy timeout and
+    /// failing with [`crate::domain::error::Error::Busy`] after it. Dropping the transaction
+    /// without [`Transaction::commit`] rolls back.
     fn write(&mut self) -> Result<Self::Tx<'_>>;
 }
 
@@ -61,7 +66,8 @@ pub trait Transaction {
     /// Calls `each` for every user, ordered by creation, without holding them all in memory.
     fn for_each_user(&self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()>;
 
-    /// Inserts a new user; an email or username already taken is [`crate::Error::Conflict`].
+    /// Inserts a new user; an email or username already taken is
+    /// [`crate::domain::error::Error::EmailTaken`] or [`crate::domain::error::Error::UsernameTaken`].
     fn insert_user(&self, user: &User) -> Result<()>;
 
     /// Marks the start of a batch of inserts (an import) in this transaction, so that
@@ -70,6 +76,24 @@ pub trait Transaction {
 
     /// Inserts a user unless the email or username is taken, and says by whom.
     fn insert_user_unless_taken(&self, user: &User, mark: BatchMark) -> Result<Insert>;
+
+    /// Inserts `users` in order, as [`Transaction::insert_user_unless_taken`] would one after
+    /// the other, and calls `outcome` with the index and the outcome of each, in order. The
+    /// outcome of a user whose email an account from before the batch has
+    /// ([`Insert::EmailTaken`]) comes before any later user of `users` is inserted, so that
+    /// `outcome` may change that account (an import's update) and the later users meet it as
+    /// changed. An engine with a faster way than one insert per user overrides this.
+    fn insert_users_unless_taken(
+        &self,
+        users: &[User],
+        mark: BatchMark,
+        outcome: &mut dyn FnMut(usize, Insert) -> Result<()>,
+    ) -> Result<()> {
+        for (index, user) in users.iter().enumerate() {
+            outcome(index, self.insert_user_unless_taken(user, mark)?)?;
+        }
+        Ok(())
+    }
 
     /// Replaces the user's password hash if it is still `expected` (compare-and-set: a hash
     /// changed by someone else meanwhile is left alone); returns whether it was replaced.
@@ -84,10 +108,12 @@ pub trait Transaction {
     /// Sets whether the address counts as confirmed.
     fn set_confirmed(&self, id: Uuid, confirmed: bool) -> Result<()>;
 
-    /// Changes the address; one another account has is [`crate::Error::Conflict`].
+    /// Changes the address; one another account has is
+    /// [`crate::domain::error::Error::EmailTaken`].
     fn set_email(&self, id: Uuid, email: &str) -> Result<()>;
 
-    /// Changes the username; one another account has is [`crate::Error::Conflict`].
+    /// Changes the username; one another account has is
+    /// [`crate::domain::error::Error::UsernameTaken`].
     fn set_username(&self, id: Uuid, username: Option<&str>) -> Result<()>;
 
     /// Records the user's consecutive failed logins and the lockout they caused.

@@ -44,21 +44,25 @@ impl User {
     }
 }
 
-/// How a command names a user: by id when the text is a UUID, otherwise by email.
+/// How a command names a user: by id when the text is a UUID, by email when it holds an `@`
+/// (no username can), otherwise by username.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserKey {
     /// The user's UUID.
     Id(Uuid),
     /// The normalised email address.
     Email(String),
+    /// The normalised username.
+    Username(String),
 }
 
 impl UserKey {
-    /// Reads `EMAIL|ID` as given on the command line.
+    /// Reads `EMAIL|USERNAME|ID` as given on the command line.
     pub fn parse(text: &str) -> Self {
         match Uuid::parse_str(text) {
             Ok(id) => UserKey::Id(id),
-            Err(_) => UserKey::Email(normalize(text)),
+            Err(_) if text.contains('@') => UserKey::Email(normalize(text)),
+            Err(_) => UserKey::Username(normalize(text)),
         }
     }
 }
@@ -68,6 +72,7 @@ impl fmt::Display for UserKey {
         match self {
             UserKey::Id(id) => write!(f, "{id}"),
             UserKey::Email(email) => f.write_str(email),
+            UserKey::Username(name) => f.write_str(name),
         }
     }
 }
@@ -121,10 +126,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_are_ids_or_normalised_emails() {
+    fn keys_are_ids_normalised_emails_or_normalised_usernames() {
         let id = Uuid::new_v4();
         assert_eq!(UserKey::parse(&id.to_string()), UserKey::Id(id));
         assert_eq!(UserKey::parse("Ada@X.org"), UserKey::Email("ada@x.org".into()));
+        assert_eq!(UserKey::parse("Ada"), UserKey::Username("ada".into()));
     }
 
     #[test]

@@ -63,7 +63,7 @@ fn policy() -> Policy {
 
 fn setup() -> (tempfile::TempDir, SqliteStore, Hasher) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("t.db"), Duration::from_secs(1), SchemaCheck::Current).unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db"), Duration::from_secs(1), SchemaCheck::Create).unwrap();
     let hasher = Hasher::new(HashParams {
         memory_kib: 64,
         iterations: 1,
@@ -116,7 +116,9 @@ fn tokens_are_single_use_and_expire_by_the_clock() {
     let outbox = Captured::default();
     let start = Utc::now();
     let mut accounts = Accounts::new(&mut store, &hasher, policy(), start, || "test".to_owned());
-    accounts.add_user(ada(), Some(&outbox)).unwrap();
+    accounts
+        .add_user(ada(), Some((&outbox, FirstMail::Confirmation)))
+        .unwrap();
     let email = Email::parse("ada@example.com").unwrap();
     accounts.request_reset(&email, &outbox, 3).unwrap();
     accounts.request_reset(&email, &outbox, 3).unwrap();
@@ -306,11 +308,10 @@ fn login_work(accounts: &mut Accounts<'_, SqliteStore>, email: &str, password: &
     EVALUATIONS.get() - before
 }
 
-#[test]
-fn every_refused_login_does_the_work_of_a_wrong_password() {
-    let (_dir, mut store, hasher) = setup();
-    let now = Utc::now();
-    let mut accounts = Accounts::new(&mut store, &hasher, policy(), now, os);
+/// Adds ada (who may log in) and one account for each reason to refuse a login: locked,
+/// inactive, without a password, with an unusable hash, locked out.
+fn add_refusable_accounts(store: &mut SqliteStore, hasher: &Hasher, now: DateTime<Utc>) {
+    let mut accounts = Accounts::new(store, hasher, policy(), now, os);
     let account = |email: &str, password: Option<&str>, active: bool| NewAccount {
         email: Email::parse(email).unwrap(),
         password: password.map(|p| Password::new_checked(p).unwrap()),
@@ -345,20 +346,30 @@ fn every_refused_login_does_the_work_of_a_wrong_password() {
     };
     tx.set_lockout(locked_out.id, lockout).unwrap();
     tx.commit().unwrap();
+}
+
+/// The accounts [`add_refusable_accounts`] refuses, and one that does not exist.
+const REFUSED: [&str; 6] = [
+    "nobody@example.com",
+    "locked@example.com",
+    "inactive@example.com",
+    "lockedout@example.com",
+    "nopassword@example.com",
+    "unusable@example.com",
+];
+
+#[test]
+fn every_refused_login_does_the_work_of_a_wrong_password() {
+    let (_dir, mut store, hasher) = setup();
+    let now = Utc::now();
+    add_refusable_accounts(&mut store, &hasher, now);
     let mut accounts = Accounts::new(&mut store, &hasher, policy(), now, os);
 
     // "ﬁ" is NFKC "fi": the known path tries both spellings.
     for (password, spellings) in [("wrong horse", 1), ("\u{FB01}ne horse", 2)] {
         let wrong = login_work(&mut accounts, "ada@example.com", password);
         assert_eq!(wrong, spellings);
-        for email in [
-            "nobody@example.com",
-            "locked@example.com",
-            "inactive@example.com",
-            "lockedout@example.com",
-            "nopassword@example.com",
-            "unusable@example.com",
-        ] {
+        for email in REFUSED {
             assert_eq!(
                 login_work(&mut accounts, email, password),
                 wrong,
@@ -366,4 +377,39 @@ fn every_refused_login_does_the_work_of_a_wrong_password() {
             );
         }
     }
+}
+
+/// How many password-hash evaluations `verify_password` makes on this thread for a refusal.
+fn verify_work(accounts: &mut Accounts<'_, SqliteStore>, user: &str, password: &str) -> u64 {
+    use crate::domain::password::EVALUATIONS;
+    let before = EVALUATIONS.get();
+    let result = accounts.verify_password(&UserKey::parse(user), &Password::new(password));
+    assert_eq!(result.unwrap_err().exit_code(), 1, "{user}");
+    EVALUATIONS.get() - before
+}
+
+#[test]
+fn every_refused_verify_does_the_work_of_a_wrong_password() {
+    let (_dir, mut store, hasher) = setup();
+    let now = Utc::now();
+    add_refusable_accounts(&mut store, &hasher, now);
+    let mut accounts = Accounts::new(&mut store, &hasher, policy(), now, os);
+    for (password, spellings) in [("wrong horse", 1), ("\u{FB01}ne horse", 2)] {
+        let wrong = verify_work(&mut accounts, "ada@example.com", password);
+        assert_eq!(wrong, spellings);
+        for user in REFUSED
+            .into_iter()
+            .chain(["nobody", "0190a4f2-0000-7000-8000-000000000000"])
+        {
+            assert_eq!(verify_work(&mut accounts, user, password), wrong, "{user} {password:?}");
+        }
+    }
+    let ada = UserKey::parse("ada@example.com");
+    let user = accounts.verify_password(&ada, &Password::new("correct horse")).unwrap();
+    assert_eq!(user.lockout.failures, 2, "each wrong password counts");
+    assert_eq!(
+        accounts.user(&ada).unwrap().lockout.failures,
+        2,
+        "a success writes nothing"
+    );
 }

@@ -20,13 +20,24 @@ use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey};
 
-/// Whether opening accepts a schema older than this binary's.
+/// What opening a database accepts. Only [`SchemaCheck::Create`] makes a database: every other
+/// command refuses a missing or empty one (exit 7), naming `authctl init`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchemaCheck {
-    /// Everyday commands: the schema must be current (a new database is migrated at once).
+    /// `init`: a missing SQLite file is created (with its directory) and an empty database
+    /// migrated; an existing one is accepted at any version up to this binary's.
+    Create,
+    /// Everyday commands: the schema must be current.
     Current,
-    /// `db status` and `db migrate`: any version up to this binary's.
+    /// `db status`, `db migrate`, `db backup`, `db check`: any version up to this binary's.
     UpToThisBinary,
+}
+
+/// The refusal of a database that does not exist yet, or holds no authctl tables.
+pub fn no_database(location: &str) -> crate::domain::error::Error {
+    crate::domain::error::Error::storage(format!(
+        "No authctl database at {location}: run `authctl init` to create it (or check --db)."
+    ))
 }
 
 /// The database a command works on, of either engine. `Store` has a generic associated type, so
@@ -143,6 +154,15 @@ impl Transaction for EngineTx<'_> {
 
     fn insert_user_unless_taken(&self, user: &User, mark: BatchMark) -> Result<Insert> {
         delegate!(self, tx => tx.insert_user_unless_taken(user, mark))
+    }
+
+    fn insert_users_unless_taken(
+        &self,
+        users: &[User],
+        mark: BatchMark,
+        outcome: &mut dyn FnMut(usize, Insert) -> Result<()>,
+    ) -> Result<()> {
+        delegate!(self, tx => tx.insert_users_unless_taken(users, mark, outcome))
     }
 
     fn set_password_hash(&self, id: Uuid, new: &str, expected: Option<&str>) -> Result<bool> {

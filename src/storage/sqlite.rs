@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 pub use crate::storage::SchemaCheck;
+use crate::storage::no_database;
 
 /// An open SQLite database of accounts.
 pub struct SqliteStore {
@@ -40,11 +41,12 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if missing, with its directory) the database at `path`.
+    /// Opens the database at `path`; with [`SchemaCheck::Create`], a missing one is created (with
+    /// its directory) and migrated, otherwise a missing or empty one is refused untouched.
     ///
     /// An existing file is first looked at through a read-only connection: another
     /// application's database, or a schema newer than this binary, is refused with nothing
-    /// changed (not even the journal mode). A new database is migrated at once.
+    /// changed (not even the journal mode).
     pub fn open(path: &Path, busy_timeout: Duration, check: SchemaCheck) -> Result<Self> {
         let cannot_open = |e: &dyn std::fmt::Display| {
             Error::storage_from(format!("cannot open the database {}", path.display()), e.to_string())
@@ -56,7 +58,11 @@ impl SqliteStore {
                 Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| cannot_open(&e))?;
             reader.busy_timeout(busy_timeout)?;
             reader.pragma_update(None, "query_only", true)?;
-            identify(&reader, path)?;
+            if identify(&reader, path)? == 0 && check != SchemaCheck::Create {
+                return Err(no_database(&path.display().to_string()));
+            }
+        } else if check != SchemaCheck::Create {
+            return Err(no_database(&path.display().to_string()));
         } else if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| {
                 Error::storage_from(format!("cannot create the database directory {}", dir.display()), e)
@@ -469,6 +475,7 @@ impl Transaction for SqliteTx<'_> {
         let (column, value) = match key {
             UserKey::Id(id) => ("id", id.to_string()),
             UserKey::Email(email) => ("email_normalized", email.clone()),
+            UserKey::Username(name) => ("username_normalized", name.clone()),
         };
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = ?1");
         Ok(self
@@ -931,7 +938,7 @@ mod tests {
     fn migrating_recomputes_the_comparison_forms_of_older_rows() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("authctl.db");
-        let mut store = SqliteStore::open(&path, Duration::from_secs(1), SchemaCheck::Current).unwrap();
+        let mut store = SqliteStore::open(&path, Duration::from_secs(1), SchemaCheck::Create).unwrap();
         let tx = store.write().unwrap();
         tx.insert_user(&User {
             id: Uuid::now_v7(),
@@ -963,10 +970,16 @@ mod tests {
     }
 
     #[test]
-    fn a_new_database_is_migrated_and_refuses_a_newer_schema() {
+    fn only_create_makes_a_database_which_then_refuses_a_newer_schema() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/authctl.db");
-        let mut store = SqliteStore::open(&path, Duration::from_secs(1), SchemaCheck::Current).unwrap();
+        for check in [SchemaCheck::Current, SchemaCheck::UpToThisBinary] {
+            let error = SqliteStore::open(&path, Duration::from_secs(1), check).err().unwrap();
+            assert_eq!(error.exit_code(), 7);
+            assert!(error.to_string().contains("authctl init"), "{error}");
+        }
+        assert!(!dir.path().join("sub").exists(), "nothing is created but by init");
+        let mut store = SqliteStore::open(&path, Duration::from_secs(1), SchemaCheck::Create).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(store.read().unwrap().count_users().unwrap(), 0);
         store

@@ -21,21 +21,7 @@ fn add_prints_the_id_and_show_list_find_the_user() {
     assert!(user.get("password_hash").is_none(), "the hash is never printed");
     assert_eq!(world.json(&["user", "show", &id])["email"], "Ada@Example.com");
 
-    world
-        .cmd()
-        .args([
-            "user",
-            "add",
-            "bob@example.com",
-            "--username",
-            "bob",
-            "--confirmed",
-            "--inactive",
-            "--password-stdin",
-        ])
-        .write_stdin(format!("{PASSWORD}\n"))
-        .assert()
-        .success();
+    world.add_user_with("bob@example.com", &["--username", "bob", "--confirmed", "--inactive"]);
     let list = world.json(&["user", "list"]);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2);
@@ -54,6 +40,22 @@ fn add_prints_the_id_and_show_list_find_the_user() {
         .assert()
         .success()
         .stdout(contains("password:   set"));
+}
+
+/// Issue 12: every USER argument names a user by email, username or id.
+#[test]
+fn users_are_named_by_username_too() {
+    let world = World::new();
+    world.add_user_with("bob@example.com", &["--username", "Bob"]);
+    assert_eq!(world.json(&["user", "show", "bob"])["email"], "bob@example.com");
+    assert_eq!(world.json(&["user", "lock", "BOB"])["locked"], true);
+    assert_eq!(world.json(&["user", "show", "bob@example.com"])["locked"], true);
+    world
+        .cmd()
+        .args(["user", "show", "alice"])
+        .assert()
+        .code(4)
+        .stderr(contains("alice"));
 }
 
 #[test]
@@ -163,12 +165,7 @@ fn login_succeeds_and_every_failure_looks_the_same() {
         .args(["user", "lock", "locked@example.com"])
         .assert()
         .success();
-    world
-        .cmd()
-        .args(["user", "add", "inactive@example.com", "--inactive", "--password-stdin"])
-        .write_stdin(format!("{PASSWORD}\n"))
-        .assert()
-        .success();
+    world.add_user_with("inactive@example.com", &["--inactive"]);
     for (email, password) in [
         ("ada@example.com", "wrong password"),
         ("nobody@example.com", PASSWORD),

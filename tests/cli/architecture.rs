@@ -1,5 +1,7 @@
 //! The arrows between modules go one way: CLI → domain ← engines. Read from the `crate::` paths
-//! in the code of `src/` (comments left out), so that an import pointing the wrong way fails here.
+//! and the outside crates named in the code of `src/` (comments left out), so that an import
+//! pointing the wrong way fails here: no cycle, the domain names nothing outside itself but
+//! `text` and no engine, mail or terminal crate, and only the command line uses clap.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -54,6 +56,48 @@ fn crate_paths(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The outside crates `text` names (`clap::…`, `use rusqlite::…`), of those some layers must not use.
+fn outside_crates(text: &str) -> BTreeSet<&'static str> {
+    const WATCHED: [&str; 10] = [
+        "clap",
+        "indicatif",
+        "rpassword",
+        "tabled",
+        "rusqlite",
+        "postgres",
+        "lettre",
+        "rustls",
+        "tokio_postgres_rustls",
+        "clap_mangen",
+    ];
+    let code: Vec<&str> = text
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+        .collect();
+    WATCHED
+        .into_iter()
+        .filter(|name| {
+            let path = format!("{name}::");
+            code.iter().any(|line| {
+                line.match_indices(&path).any(|(at, _)| {
+                    let before = line[..at].chars().next_back();
+                    !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+                })
+            })
+        })
+        .collect()
+}
+
+/// Whether `module` may use the outside crate `name`: the terminal and argument crates belong to
+/// the command line (tables to output too), the engines' and mail's crates never to the domain.
+fn crate_allowed(module: &str, name: &str) -> bool {
+    match name {
+        "clap" | "clap_mangen" | "indicatif" | "rpassword" => module == "cli",
+        "tabled" => matches!(module, "cli" | "output"),
+        _ => !module.starts_with("domain"),
+    }
+}
+
 fn graph_of(src: &Path) -> Graph {
     let mut graph = Graph::new();
     let mut pending = vec![src.to_path_buf()];
@@ -72,8 +116,12 @@ fn graph_of(src: &Path) -> Graph {
                 continue;
             }
             let from = module_of(relative);
+            let text = fs::read_to_string(&path).unwrap();
             let uses = graph.entry(from.clone()).or_default();
-            for named in crate_paths(&fs::read_to_string(&path).unwrap()) {
+            for name in outside_crates(&text) {
+                uses.insert(format!("crate {name}"));
+            }
+            for named in crate_paths(&text) {
                 let to = module_named(&named);
                 if to != from {
                     uses.insert(to);
@@ -87,6 +135,9 @@ fn graph_of(src: &Path) -> Graph {
 /// What each layer may name besides itself. `text` (bounded line reads, the escaper of echoed
 /// input) is a leaf every layer may use.
 fn allowed(from: &str, to: &str) -> bool {
+    if let Some(name) = to.strip_prefix("crate ") {
+        return crate_allowed(from, name);
+    }
     let domain = to.starts_with("domain::");
     match from {
         "cli" => true,
@@ -155,7 +206,20 @@ fn the_architecture_check_sees_a_wrong_arrow_and_a_cycle() {
     edge("domain::store", "storage");
     edge("domain::error", "domain::import");
     edge("domain::import", "domain::error");
+    edge("transfer", "crate clap");
+    edge("domain::user", "crate rusqlite");
+    edge("output", "crate tabled");
     let found = problems(&graph);
+    assert!(found.contains(&"transfer uses crate clap".to_owned()), "{found:?}");
+    assert!(
+        found.contains(&"domain::user uses crate rusqlite".to_owned()),
+        "{found:?}"
+    );
+    assert!(!found.contains(&"output uses crate tabled".to_owned()), "{found:?}");
+    assert_eq!(
+        outside_crates("use clap::Args; let x = tokio_postgres_rustls::MakeRustlsConnect; // lettre::x"),
+        BTreeSet::from(["clap", "tokio_postgres_rustls"])
+    );
     assert!(found.contains(&"domain::store uses storage".to_owned()), "{found:?}");
     assert!(
         found

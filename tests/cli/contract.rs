@@ -25,7 +25,7 @@ fn version_and_help_document_the_exit_codes() {
         .stdout(contains(env!("CARGO_PKG_VERSION")));
     let help = world.cmd().arg("--help").assert().success();
     let help = String::from_utf8(help.get_output().stdout.clone()).unwrap();
-    for code in 0..=7 {
+    for code in 0..=8 {
         assert!(
             help.contains(&format!("\n  {code}  ")),
             "exit code {code} missing from --help"
@@ -156,7 +156,7 @@ fn settings_come_from_the_config_file_below_the_environment() {
         .bare()
         .arg("--config")
         .arg(&config)
-        .args(["--json", "db", "status"])
+        .args(["--json", "init"])
         .output()
         .unwrap();
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
@@ -167,7 +167,7 @@ fn settings_come_from_the_config_file_below_the_environment() {
         .bare()
         .env("AUTHCTL_CONFIG", &config)
         .env("AUTHCTL_DB", world.path("from-env.db"))
-        .args(["--json", "db", "status"])
+        .args(["--json", "init"])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&by_env.stdout).contains("from-env.db"));
@@ -175,7 +175,7 @@ fn settings_come_from_the_config_file_below_the_environment() {
         .bare()
         .env("AUTHCTL_CONFIG", &config)
         .env("AUTHCTL_DB", world.path("from-env.db"))
-        .args(["--db", "from-flag.db", "--json", "db", "status"])
+        .args(["--db", "from-flag.db", "--json", "init"])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&by_flag.stdout).contains("from-flag.db"));
@@ -194,6 +194,7 @@ fn settings_come_from_the_config_file_below_the_environment() {
 #[test]
 fn default_paths_follow_xdg() {
     let world = World::new();
+    world.bare().arg("init").assert().success();
     world
         .bare()
         .args(["user", "add", "ada@example.com", "--password-stdin"])
@@ -266,6 +267,56 @@ fn man_page_is_roff() {
         .assert()
         .success()
         .stdout(contains(".TH authctl").and(contains("whoami")));
+}
+
+/// Issue 12: the documentation offline: authctl(1) with ENVIRONMENT (every setting's variable),
+/// FILES and EXIT STATUS, and a page per command, printed or written to a directory.
+#[test]
+fn man_pages_cover_settings_files_exit_codes_and_every_command() {
+    let world = World::new();
+    let root = world.cmd().arg("man").output().unwrap();
+    let root = String::from_utf8(root.stdout).unwrap();
+    for section in [
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+        ".SH \"EXIT STATUS\"",
+        ".SH \"SEE ALSO\"",
+    ] {
+        assert!(root.contains(section), "{section} missing");
+    }
+    for setting in authctl::settings::SETTINGS {
+        let variable = setting.about().variable;
+        assert!(root.contains(&variable), "{variable} missing from ENVIRONMENT");
+    }
+    assert!(
+        root.contains("config.toml") && root.contains("\\fB8\\fR"),
+        "exit code 8 missing"
+    );
+    let add = world.cmd().args(["man", "user", "add"]).output().unwrap();
+    let add = String::from_utf8(add.stdout).unwrap();
+    assert!(add.starts_with(".ie") && add.contains(".TH authctl-user-add 1") && add.contains("password\\-stdin"));
+    world.cmd().args(["man", "user", "frobnicate"]).assert().code(2);
+
+    let dir = world.path("man1");
+    std::fs::create_dir(&dir).unwrap();
+    world.cmd().arg("man").arg("--dir").arg(&dir).assert().success();
+    for page in [
+        "authctl.1",
+        "authctl-user.1",
+        "authctl-user-add.1",
+        "authctl-db-status.1",
+        "authctl-man.1",
+    ] {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap();
+        assert!(text.contains(".SH \"EXIT STATUS\""), "{page}");
+    }
+    world
+        .cmd()
+        .arg("man")
+        .arg("--dir")
+        .arg(world.path("missing"))
+        .assert()
+        .code(7);
 }
 
 /// Defect 8: every setting has a range, checked at load; values past it (which used to panic,
@@ -449,4 +500,65 @@ fn unreadable_input_exits_2_naming_its_cause() {
         let message = json_error(&output.stderr)["message"].as_str().unwrap().to_owned();
         assert!(message.contains("Is a directory"), "{args:?}: {message}");
     }
+}
+
+/// Issue 12: `config show` says every setting's value and where it came from, with the user's
+/// file above the system's (XDG_CONFIG_DIRS), the environment above both and flags above all;
+/// an invalid value is shown and flagged, a password never.
+#[test]
+fn config_show_names_the_origin_of_every_setting() {
+    let world = World::new();
+    let system = world.path("xdg");
+    std::fs::create_dir_all(system.join("authctl")).unwrap();
+    std::fs::write(
+        system.join("authctl/config.toml"),
+        "busy_timeout = \"7s\"\nsmtp_timeout = \"20s\"\nmail = \"smtp://bob:s3cret@mail.example.com\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(world.path("config/authctl")).unwrap();
+    std::fs::write(world.path("config/authctl/config.toml"), "smtp_timeout = \"30s\"\n").unwrap();
+    let output = world
+        .cmd()
+        .env("XDG_CONFIG_DIRS", &system)
+        .env("AUTHCTL_LOCKOUT_DURATION", "soon")
+        .args(["--json", "--db", "flag.db", "config", "show"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let shown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let setting = |key: &str| {
+        shown
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|setting| setting["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    let system_file = format!("file {}", system.join("authctl/config.toml").display());
+    let user_file = format!("file {}", world.path("config/authctl/config.toml").display());
+    assert_eq!(
+        (setting("db")["value"].clone(), setting("db")["origin"].clone()),
+        ("flag.db".into(), "flag --db".into())
+    );
+    assert_eq!(setting("busy_timeout")["origin"], system_file.as_str());
+    assert_eq!(setting("smtp_timeout")["value"], "30s");
+    assert_eq!(setting("smtp_timeout")["origin"], user_file.as_str());
+    assert_eq!(
+        setting("lockout_duration")["origin"],
+        "environment AUTHCTL_LOCKOUT_DURATION"
+    );
+    assert_eq!(setting("lockout_duration")["valid"], false);
+    assert_eq!(setting("session_duration")["origin"], "default");
+    assert_eq!(setting("mail")["value"], "smtp://bob:***@mail.example.com");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("s3cret"));
+    assert_eq!(shown.as_array().unwrap().len(), authctl::settings::SETTINGS.len());
+    // The other commands refuse the invalid value; the system file applies to them too.
+    world
+        .cmd()
+        .env("XDG_CONFIG_DIRS", &system)
+        .env("AUTHCTL_LOCKOUT_DURATION", "soon")
+        .arg("whoami")
+        .assert()
+        .code(2);
 }

@@ -191,6 +191,11 @@ fn a_failed_login_takes_at_least_the_failure_delay() {
         ),
         (&["login", "nobody@example.com", "--password-stdin"], "wrong password\n"),
         (&["passwd", "--password-stdin"], "wrong password\nanother password\n"),
+        (
+            &["user", "verify", "ada@example.com", "--password-stdin"],
+            "wrong password\n",
+        ),
+        (&["user", "verify", "nobody", "--password-stdin"], "wrong password\n"),
     ] {
         let took = timed(args, stdin);
         assert!(took >= Duration::from_secs(1), "{args:?} took {took:?}");

@@ -252,19 +252,7 @@ fn set_everywhere(world: &World, new: &str) -> Vec<(&'static str, Option<i32>, S
 /// A world with ada.lovelace@example.com (username "ada") logged in.
 fn logged_in_world() -> World {
     let world = World::new();
-    world
-        .cmd()
-        .args([
-            "user",
-            "add",
-            "ada.lovelace@example.com",
-            "--username",
-            "ada",
-            "--password-stdin",
-        ])
-        .write_stdin(format!("{PASSWORD}\n"))
-        .assert()
-        .success();
+    world.add_user_with("ada.lovelace@example.com", &["--username", "ada"]);
     world.login("ada.lovelace@example.com", PASSWORD, &[]).success();
     world
 }

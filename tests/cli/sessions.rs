@@ -5,6 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::thread::sleep;
 use std::time::Duration;
 
+use predicates::prelude::*;
 use predicates::str::contains;
 
 use crate::util::{PASSWORD, World, json_error, mode};
@@ -187,12 +188,150 @@ fn session_list_and_revoke() {
     world.cmd().args(["session", "list"]).assert().code(3);
 }
 
+/// Issue 12: an administrator lists and ends another user's sessions, logged in or not.
+#[test]
+fn an_administrator_lists_and_revokes_a_users_sessions() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world.add_user("bob@example.com");
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    let remembered = world.path("remembered");
+    let bob_file = world.path("bob");
+    for (file, email) in [(&remembered, "ada@example.com"), (&bob_file, "bob@example.com")] {
+        world
+            .cmd()
+            .env("AUTHCTL_SESSION_FILE", file)
+            .args(["login", email, "--remember", "--password-stdin"])
+            .write_stdin(format!("{PASSWORD}\n"))
+            .assert()
+            .success();
+    }
+    // No session file at all: the administrator need not be logged in.
+    let admin = || {
+        let mut cmd = world.bare();
+        cmd.env("AUTHCTL_DB", world.db());
+        cmd
+    };
+    let output = admin()
+        .args(["--json", "session", "list", "--user", "ada@example.com"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let own = world.json(&["session", "list"]);
+    let ids = |list: &serde_json::Value| {
+        let mut ids: Vec<String> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&listed), ids(&own), "the same sessions as ada sees");
+    for session in listed.as_array().unwrap() {
+        assert_eq!(session["current"], false);
+        let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(session), keys(&own[0]), "the shape of session list");
+    }
+    admin()
+        .args(["session", "list", "--user", "ada@example.com"])
+        .assert()
+        .success()
+        .stdout(contains("REMEMBER").and(contains("*").not()));
+
+    let output = admin()
+        .args(["--json", "session", "revoke", "--user", "ada@example.com", "--all"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let revoked: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut ended: Vec<&str> = revoked["revoked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap())
+        .collect();
+    ended.sort_unstable();
+    assert_eq!(ended, ids(&own));
+    for file in [world.session_file(), remembered] {
+        world
+            .cmd()
+            .env("AUTHCTL_SESSION_FILE", file)
+            .arg("whoami")
+            .assert()
+            .code(3);
+    }
+    world
+        .cmd()
+        .env("AUTHCTL_SESSION_FILE", &bob_file)
+        .arg("whoami")
+        .assert()
+        .success();
+    assert_eq!(
+        world.json(&["session", "list", "--user", "ada@example.com"]),
+        serde_json::json!([])
+    );
+    let audit = world.json(&["audit"]);
+    let details: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["event"] == "session_revoked")
+        .map(|row| row["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(details.len(), 2, "{details:?}");
+    assert!(
+        details.iter().all(|d| d.ends_with("by an administrator")),
+        "{details:?}"
+    );
+    admin()
+        .args(["session", "revoke", "--user", "ada@example.com", "--all"])
+        .assert()
+        .success()
+        .stdout("Revoked 0 sessions of ada@example.com.\n");
+}
+
+#[test]
+fn administrator_session_commands_refuse_unknown_users_and_mixed_forms() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world
+        .cmd()
+        .args(["session", "list", "--user", "nobody@example.com"])
+        .assert()
+        .code(4);
+    world
+        .cmd()
+        .args(["session", "revoke", "--user", "nobody", "--all"])
+        .assert()
+        .code(4)
+        .stderr(contains("nobody"));
+    for args in [
+        &["session", "revoke", "--user", "ada@example.com"][..],
+        &["session", "revoke", "--all"],
+        &["session", "revoke", "--user", "ada@example.com", "--all-others"],
+        &[
+            "session",
+            "revoke",
+            "--user",
+            "ada@example.com",
+            "--all",
+            "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+        ],
+    ] {
+        world.cmd().args(args).assert().code(2);
+    }
+}
+
 #[test]
 fn a_session_file_from_another_database_is_not_logged_in() {
     let world = World::new();
     world.add_user("ada@example.com");
     world.login("ada@example.com", PASSWORD, &[]).success();
     let other_db = world.path("other.db");
+    world.cmd().env("AUTHCTL_DB", &other_db).arg("init").assert().success();
     world
         .cmd()
         .env("AUTHCTL_DB", &other_db)

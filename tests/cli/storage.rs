@@ -46,13 +46,70 @@ fn init_is_idempotent_and_db_status_reports() {
     assert_eq!(world.json(&["db", "migrate"])["from_version"], 5);
 }
 
+/// Issue 12: a mistyped --db is an error naming `init`, for every command but `init`, and
+/// nothing is created: not the file, not its directory.
 #[test]
-fn sqlite_a_missing_database_is_created_on_first_use() {
+fn only_init_creates_a_database() {
+    let world = World::without_database();
+    let commands: [&[&str]; 5] = [
+        &["user", "list"],
+        &["db", "status"],
+        &["db", "migrate"],
+        &["user", "show", "ada@example.com"],
+        &["audit"],
+    ];
+    for args in commands {
+        let output = world.cmd().arg("--json").args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(7), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let message = json_error(&output.stderr)["message"].as_str().unwrap().to_owned();
+        assert!(message.contains("run `authctl init`"), "{args:?}: {message}");
+    }
+    if world.is_sqlite() {
+        assert!(!world.db_file().exists());
+    }
+    world.cmd().arg("init").assert().success();
+    world.cmd().args(["user", "list"]).assert().success();
+    world.cmd().arg("init").assert().success();
+}
+
+/// Issue 12: no command makes directories it was not asked for: an export into a missing
+/// directory fails, and a missing XDG_RUNTIME_DIR is not created (the session goes to the state
+/// directory instead).
+#[test]
+fn no_command_creates_directories_it_was_not_asked_for() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world
+        .cmd()
+        .args(["user", "export", "--output"])
+        .arg(world.path("no/such/dir/users.csv"))
+        .assert()
+        .code(7)
+        .stderr(contains("No such file or directory"));
+    assert!(!world.path("no").exists());
+
+    let runtime = world.path("run/user/1000");
+    world
+        .bare()
+        .env("AUTHCTL_DB", world.db())
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .args(["login", "ada@example.com", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+    assert!(!world.path("run").exists());
+    assert!(world.path("state/authctl/session").exists());
+}
+
+/// `init` creates the file and its directory, private to their owner.
+#[test]
+fn sqlite_init_creates_the_file_and_its_directory() {
     let world = World::new();
     world
         .cmd()
         .env("AUTHCTL_DB", world.path("deep/dir/users.db"))
-        .args(["user", "list"])
+        .args(["init"])
         .assert()
         .success();
     assert!(world.path("deep/dir/users.db").exists());
@@ -95,6 +152,16 @@ fn sqlite_a_corrupt_database_exits_7() {
         .assert()
         .code(7)
         .stderr(contains("database"));
+    // A JSON list that cannot be read writes nothing to stdout: no unfinished `[` for jq.
+    for list in [&["user", "list"][..], &["audit"][..]] {
+        let output = world.cmd().arg("--json").args(list).output().unwrap();
+        assert_eq!(output.status.code(), Some(7), "{list:?}");
+        assert!(
+            output.stdout.is_empty(),
+            "{list:?}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
     fs::write(world.db_file(), b"").unwrap();
     fs::set_permissions(world.db_file(), std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
     // root can read anything: only check the exit code when permissions bite.
@@ -294,7 +361,7 @@ fn snapshot(path: &std::path::Path) -> (Vec<u8>, bool) {
 /// was, not switched to WAL on the way.
 #[test]
 fn sqlite_a_newer_schema_in_rollback_mode_is_left_byte_for_byte() {
-    let world = World::new();
+    let world = World::without_database();
     if !world.is_sqlite() {
         return;
     }
@@ -331,7 +398,7 @@ fn sqlite_a_foreign_database_is_refused_and_left_byte_for_byte() {
         // Only a view.
         "CREATE VIEW answer AS SELECT 42;",
     ] {
-        let world = World::new();
+        let world = World::without_database();
         rusqlite::Connection::open(world.db_file())
             .unwrap()
             .execute_batch(setup)
@@ -358,7 +425,7 @@ fn sqlite_a_foreign_database_is_refused_and_left_byte_for_byte() {
 /// checkpointed into it by authctl's connection closing).
 #[test]
 fn sqlite_a_foreign_wal_database_is_left_byte_for_byte() {
-    let world = World::new();
+    let world = World::without_database();
     if !world.is_sqlite() {
         return;
     }
@@ -371,15 +438,22 @@ fn sqlite_a_foreign_wal_database_is_left_byte_for_byte() {
     assert!(snapshot(&world.db_file()) == before, "the database changed");
 }
 
-/// An empty file is a new, empty database: it is created as authctl's.
+/// An empty file holds no database: everyday commands name `init`, which makes it authctl's.
 #[test]
-fn sqlite_an_empty_file_becomes_a_new_database() {
-    let world = World::new();
+fn sqlite_an_empty_file_becomes_a_database_by_init() {
+    let world = World::without_database();
     if !world.is_sqlite() {
         return;
     }
     fs::write(world.db_file(), b"").unwrap();
-    world.cmd().args(["user", "list"]).assert().success();
+    world
+        .cmd()
+        .args(["user", "list"])
+        .assert()
+        .code(7)
+        .stderr(contains("authctl init"));
+    assert_eq!(fs::metadata(world.db_file()).unwrap().len(), 0);
+    world.cmd().arg("init").assert().success();
     let status = world.json(&["db", "status"]);
     assert_eq!(status["schema_version"], status["latest_schema_version"]);
 }

@@ -1,5 +1,5 @@
-//! The interactive side, through a pseudo-terminal: hidden prompts, asked twice for new
-//! passwords, confirmation before removal.
+//! The interactive side, through a pseudo-terminal: hidden prompts, new passwords asked twice
+//! and again after a refusal, confirmation before removal.
 
 use crate::util::{PASSWORD, World, in_terminal};
 
@@ -15,13 +15,37 @@ fn user_add_asks_twice_and_hides_the_password() {
     assert!(!screen.contains(PASSWORD), "the password was echoed:\n{screen}");
     world.login("ada@example.com", PASSWORD, &[]).success();
 
+    // Like passwd: a rejected or mistyped password is asked again, three times at most.
     let (code, screen) = in_terminal(
         &world,
-        &[PASSWORD, "something else"],
+        &["short", PASSWORD, "something else", PASSWORD, PASSWORD],
         &["user", "add", "bob@example.com"],
     );
-    assert_eq!(code, 2);
-    assert!(screen.contains("Passwords must match."), "{screen}");
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("at least 8 characters"), "{screen}");
+    assert!(screen.contains("The passwords do not match."), "{screen}");
+    world.login("bob@example.com", PASSWORD, &[]).success();
+
+    let (code, screen) = in_terminal(
+        &world,
+        &["short", "short", "short"],
+        &["user", "add", "carl@example.com"],
+    );
+    assert_eq!(code, 2, "{screen}");
+    assert_eq!(screen.matches("at least 8 characters").count(), 3, "{screen}");
+}
+
+/// Issue 12: the rules that relate a password to its account are checked at the prompt too.
+#[test]
+fn a_new_password_is_checked_against_its_account_at_the_prompt() {
+    let world = World::new();
+    let (code, screen) = in_terminal(
+        &world,
+        &["carol-secret-1", PASSWORD, PASSWORD],
+        &["user", "add", "carol@example.com", "--username", "carol"],
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("username"), "{screen}");
 }
 
 #[test]

@@ -106,6 +106,54 @@ fn csv_and_jsonl_files_create_accounts() {
     assert_eq!(world.user_count(), 5);
 }
 
+/// An update takes effect where its row is: later rows meet the account as changed, the freed
+/// username too, even in the same chunk of rows handed to the database.
+#[test]
+fn an_update_is_met_by_the_rows_after_it() {
+    let world = World::new();
+    world.add_user_with("ada@example.com", &["--username", "ada"]);
+    let rows = "email,username,password,confirmed\n\
+                ADA@example.com,lovelace,a new password,\n\
+                bob@example.com,ada,,\n\
+                Ada@Example.com,,another new password,true\n\
+                cy@example.com,lovelace,,\n";
+    let output = world
+        .cmd()
+        .args(["--json", "user", "import", "--format", "csv", "--on-conflict", "update"])
+        .write_stdin(rows)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let error = json_error(&output.stderr);
+    assert_eq!(error["rows"].as_array().unwrap().len(), 1, "{error}");
+    assert_eq!(error["rows"][0]["line"], 5);
+    assert!(
+        error["rows"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("lovelace is already taken")
+    );
+    assert_eq!(world.user_count(), 1, "nothing was written");
+
+    let rows = rows.rsplit_once("cy@").unwrap().0;
+    let output = import(&world, &["--format", "csv", "--on-conflict", "update"], rows);
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("1 created, 0 skipped, 2 updated"),
+        "{output:?}"
+    );
+    let ada = world.json(&["user", "show", "ada@example.com"]);
+    assert_eq!(
+        (
+            ada["email"].as_str(),
+            ada["username"].as_str(),
+            ada["confirmed"].as_bool()
+        ),
+        (Some("Ada@Example.com"), Some("lovelace"), Some(true))
+    );
+    assert_eq!(world.json(&["user", "show", "bob@example.com"])["username"], "ada");
+    world.login("ada@example.com", "another new password", &[]).success();
+}
+
 #[test]
 fn each_conflict_mode() {
     let world = World::new();
@@ -468,6 +516,7 @@ fn export_then_import_reproduces_the_accounts() {
     }
     // Piped from one database into another.
     let target = world.path("target.db");
+    world.cmd().env("AUTHCTL_DB", &target).arg("init").assert().success();
     let piped = Command::new("bash")
         .arg("-c")
         .arg(format!(

@@ -24,7 +24,15 @@ pub struct World {
 }
 
 impl World {
+    /// A world with its database made, as a user's would be after `authctl init`.
     pub fn new() -> Self {
+        let world = World::without_database();
+        world.cmd().arg("init").assert().success();
+        world
+    }
+
+    /// A world whose database was never made (`authctl init` not run).
+    pub fn without_database() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = if engine::is_postgres() {
             engine::fresh_postgres_database()
@@ -116,9 +124,16 @@ impl World {
 
     /// Adds a user with [`PASSWORD`] and returns its id.
     pub fn add_user(&self, email: &str) -> String {
+        self.add_user_with(email, &[])
+    }
+
+    /// Adds `email` with password [`PASSWORD`] and `extra` arguments of `user add` (such as
+    /// `--username NAME`); returns its id.
+    pub fn add_user_with(&self, email: &str, extra: &[&str]) -> String {
         let output = self
             .cmd()
             .args(["user", "add", email, "--password-stdin"])
+            .args(extra)
             .write_stdin(format!("{PASSWORD}\n"))
             .output()
             .unwrap();

@@ -3,23 +3,35 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Accounts, NewAccount, changed_meanwhile, end_sessions_and_tokens, replace_password};
+use super::{
+    AccountEdit, Accounts, FirstMail, NewAccount, changed_meanwhile, end_sessions_and_tokens, replace_password,
+};
 use crate::domain::audit::AuditEvent;
+use crate::domain::email::normalize;
 use crate::domain::error::{Error, Result, RowProblem};
 use crate::domain::import::{ImportSummary, OnConflict, PreparedRow, Problems, Spool};
 use crate::domain::lockout::Lockout;
 use crate::domain::mail::{Delivery, Outbox};
 use crate::domain::password::Password;
+use crate::domain::session::Session;
 use crate::domain::store::{Insert, Store, Transaction};
 use crate::domain::token::TokenPurpose;
 use crate::domain::user::{User, UserKey, Username, email_taken, no_such_user};
 
+/// Rows of an import handed to the store at a time: memory stays bounded however long the file.
+const IMPORT_CHUNK: usize = 8192;
+
 impl<S: Store> Accounts<'_, S> {
-    /// Creates an account (the email and username must be free) and, with an outbox, mails its
-    /// first confirmation token. The message goes first: when it cannot be delivered nothing is
-    /// written.
-    pub fn add_user(&mut self, account: NewAccount, outbox: Option<&dyn Outbox>) -> Result<(User, Option<Delivery>)> {
-        if outbox.is_some() && self.store.read()?.find_user(&(&account.email).into())?.is_some() {
+    /// Creates an account (the email and username must be free) and, when `mail` names an
+    /// outbox, mails its first token: a confirmation, or a reset with which an invited user
+    /// without a password sets their own. The message goes first: when it cannot be delivered
+    /// nothing is written.
+    pub fn add_user(
+        &mut self,
+        account: NewAccount,
+        mail: Option<(&dyn Outbox, FirstMail)>,
+    ) -> Result<(User, Option<Delivery>)> {
+        if mail.is_some() && self.store.read()?.find_user(&(&account.email).into())?.is_some() {
             return Err(email_taken(account.email.as_str()));
         }
         if let Some(password) = &account.password {
@@ -40,17 +52,26 @@ impl<S: Store> Accounts<'_, S> {
             created_at: self.now,
             lockout: Lockout::default(),
         };
-        let confirmation = match outbox {
-            Some(outbox) => Some(self.mail_token(outbox, &user, TokenPurpose::Confirm, None)?),
+        let first = match mail {
+            Some((outbox, FirstMail::Confirmation)) => Some((
+                self.mail_token(outbox, &user, TokenPurpose::Confirm, None)?,
+                AuditEvent::ConfirmationSent,
+                None,
+            )),
+            Some((outbox, FirstMail::Reset)) => Some((
+                self.mail_token(outbox, &user, TokenPurpose::Reset, None)?,
+                AuditEvent::PasswordResetRequested,
+                Some("invitation by an administrator".to_owned()),
+            )),
             None => None,
         };
         let tx = self.store.write()?;
         tx.insert_user(&user)?;
         tx.append_audit(&self.stamp.entry(AuditEvent::UserAdded, Some(&user), None))?;
-        let delivery = match confirmation {
-            Some((token, delivery)) => {
+        let delivery = match first {
+            Some(((token, delivery), event, detail)) => {
                 tx.insert_token(&token)?;
-                tx.append_audit(&self.stamp.entry(AuditEvent::ConfirmationSent, Some(&user), None))?;
+                tx.append_audit(&self.stamp.entry(event, Some(&user), detail))?;
                 Some(delivery)
             }
             None => None,
@@ -90,6 +111,98 @@ impl<S: Store> Accounts<'_, S> {
         Ok(user)
     }
 
+    /// `user edit`: sets each field `edit` gives that differs from the account's, in one
+    /// transaction, audited as one `user_edited` row naming the changes. A new address (not just
+    /// a new spelling of the same one) ends every unused emailed token, since each was mailed to
+    /// the old address or asks to leave it, and is unconfirmed unless `edit` confirms it;
+    /// deactivating ends every session and unused token, as a lock does. Returns the account and
+    /// whether anything changed: when nothing did, nothing is written.
+    pub fn edit_user(&mut self, key: &UserKey, edit: AccountEdit) -> Result<(User, bool)> {
+        let tx = self.store.write()?;
+        let mut user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
+        let mut changes = Vec::new();
+        // The username and the address go first: they are the changes another account can
+        // refuse, and a refused edit (the transaction dropped, rolled back) changes nothing.
+        if let Some(username) = edit.username.map(|name| name.map(Username::into_string))
+            && username != user.username
+        {
+            tx.set_username(user.id, username.as_deref())?;
+            let shown = |name: &Option<String>| name.clone().unwrap_or_else(|| "none".to_owned());
+            changes.push(format!(
+                "username from {} to {}",
+                shown(&user.username),
+                shown(&username)
+            ));
+            user.username = username;
+        }
+        let mut confirmed = edit.confirmed;
+        let mut new_address = false;
+        if let Some(email) = edit.email.filter(|email| email.as_str() != user.email) {
+            tx.set_email(user.id, email.as_str())?;
+            changes.push(format!("email from {} to {}", user.email, email.as_str()));
+            if email.normalized() != normalize(&user.email) {
+                tx.delete_unused_tokens(user.id, None)?;
+                confirmed = confirmed.or(Some(false));
+                new_address = true;
+            }
+            user.email = email.as_str().to_owned();
+        }
+        if let Some(confirmed) = confirmed.filter(|confirmed| *confirmed != user.confirmed) {
+            tx.set_confirmed(user.id, confirmed)?;
+            changes.push(format!("confirmed to {confirmed}"));
+            user.confirmed = confirmed;
+        }
+        if let Some(active) = edit.active.filter(|active| *active != user.active) {
+            tx.set_active(user.id, active)?;
+            changes.push(format!("active to {active}"));
+            user.active = active;
+            if !active {
+                let ended = end_sessions_and_tokens(&tx, user.id, None, self.now)?;
+                changes.push(format!("{ended} sessions revoked and unused tokens ended"));
+            }
+        }
+        if changes.is_empty() {
+            return Ok((user, false));
+        }
+        if new_address {
+            changes.push("unused tokens of the old address ended".to_owned());
+        }
+        tx.append_audit(
+            &self
+                .stamp
+                .entry(AuditEvent::UserEdited, Some(&user), Some(changes.join("; "))),
+        )?;
+        tx.commit()?;
+        Ok((user, true))
+    }
+
+    /// An administrator's view of the live sessions of the user `key` names, newest first.
+    pub fn user_sessions(&mut self, key: &UserKey) -> Result<(User, Vec<Session>)> {
+        let tx = self.store.read()?;
+        let user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
+        let sessions = tx.live_sessions(user.id, self.now)?;
+        Ok((user, sessions))
+    }
+
+    /// An administrator revokes every live session of the user `key` names, each audited;
+    /// returns the user and the sessions revoked.
+    pub fn revoke_user_sessions(&mut self, key: &UserKey) -> Result<(User, Vec<Uuid>)> {
+        let tx = self.store.write()?;
+        let user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
+        let live: Vec<Uuid> = tx
+            .live_sessions(user.id, self.now)?
+            .into_iter()
+            .map(|session| session.id)
+            .collect();
+        tx.revoke_sessions(user.id, None, self.now)?;
+        for id in &live {
+            let detail = format!("session {id} by an administrator");
+            tx.append_audit(&self.stamp.entry(AuditEvent::SessionRevoked, Some(&user), Some(detail)))?;
+        }
+        tx.commit()?;
+        Ok((user, live))
+    }
+
     /// An administrator sets a new password; every session and unused emailed token of the user
     /// ends, and failed logins are forgotten.
     pub fn set_password(&mut self, key: &UserKey, password: &Password) -> Result<User> {
@@ -111,15 +224,18 @@ impl<S: Store> Accounts<'_, S> {
         Ok(user)
     }
 
-    /// Phase two of an import: writes the prepared rows in one transaction. Rows that repeat an
-    /// email or username of an earlier row, or (with [`OnConflict::Fail`]) whose email is
-    /// registered, are problems; with any problem, or in a dry run, nothing is written.
+    /// Phase two of an import: writes the prepared rows in one transaction, handing them to the
+    /// store [`IMPORT_CHUNK`] at a time. Rows that repeat an email or username of an earlier row,
+    /// or (with [`OnConflict::Fail`]) whose email is registered, are problems; with any problem,
+    /// or in a dry run, nothing is written. When `problems` keeps every rejected row, the valid
+    /// rows are written all the same (a rejected row changes nothing) and the summary counts the
+    /// rejected ones.
     pub fn import(
         &mut self,
         spool: Spool,
         on_conflict: OnConflict,
         dry_run: bool,
-        mut problems: Problems,
+        problems: &mut Problems,
         source: &str,
         progress: &dyn Fn(u64),
     ) -> Result<ImportSummary> {
@@ -127,63 +243,82 @@ impl<S: Store> Accounts<'_, S> {
             dry_run,
             ..ImportSummary::default()
         };
+        problems.next_phase()?;
         let tx = self.store.write()?;
         let mark = tx.batch_mark()?;
-        for (done, row) in spool.drain()?.enumerate() {
-            let row = row?;
-            let user = User {
-                id: Uuid::now_v7(),
-                email: row.email.clone(),
-                username: row.username.clone(),
-                password_hash: row.password_hash.clone(),
-                confirmed: row.confirmed.unwrap_or(false),
-                active: row.active.unwrap_or(true),
-                locked: false,
-                created_at: self.now,
-                lockout: Lockout::default(),
-            };
-            let problem = |message: String| RowProblem::invalid(row.line, message);
-            match tx.insert_user_unless_taken(&user, mark)? {
-                Insert::Created => summary.created += 1,
-                Insert::EmailInBatch => problems.push(problem(format!("{} appears earlier in the file", row.email))),
-                Insert::UsernameInBatch => problems.push(problem(format!(
-                    "username {} appears earlier in the file",
-                    row.username.unwrap_or_default()
-                ))),
-                Insert::UsernameTaken => problems.push(problem(format!(
-                    "the username {} is already taken",
-                    row.username.unwrap_or_default()
-                ))),
-                Insert::EmailTaken(existing) => match on_conflict {
-                    OnConflict::Fail => problems.push(RowProblem {
-                        conflict: true,
-                        ..problem(format!("the email {} is already registered", row.email))
-                    }),
-                    OnConflict::Skip => summary.skipped += 1,
-                    OnConflict::Update => match update_imported(&tx, existing, &row, self.now) {
-                        Ok(()) => summary.updated += 1,
-                        Err(
-                            conflict @ (Error::EmailTaken { .. }
-                            | Error::UsernameTaken { .. }
-                            | Error::ChangedMeanwhile(_)),
-                        ) => problems.push(problem(conflict.to_string())),
-                        Err(other) => return Err(other),
+        let mut rows = spool.drain()?;
+        let mut chunk: Vec<PreparedRow> = Vec::with_capacity(IMPORT_CHUNK);
+        let mut users: Vec<User> = Vec::with_capacity(IMPORT_CHUNK);
+        let mut done = 0u64;
+        loop {
+            chunk.clear();
+            users.clear();
+            for row in rows.by_ref().take(IMPORT_CHUNK) {
+                let row = row?;
+                users.push(User {
+                    id: Uuid::now_v7(),
+                    email: row.email.clone(),
+                    username: row.username.clone(),
+                    password_hash: row.password_hash.clone(),
+                    confirmed: row.confirmed.unwrap_or(false),
+                    active: row.active.unwrap_or(true),
+                    locked: false,
+                    created_at: self.now,
+                    lockout: Lockout::default(),
+                });
+                chunk.push(row);
+            }
+            if chunk.is_empty() {
+                break;
+            }
+            tx.insert_users_unless_taken(&users, mark, &mut |index, outcome| {
+                let row = &chunk[index];
+                let problem = |message: String| RowProblem::invalid(row.line, message);
+                let username = row.username.as_deref().unwrap_or_default();
+                match outcome {
+                    Insert::Created => summary.created += 1,
+                    Insert::EmailInBatch => {
+                        problems.push(problem(format!("{} appears earlier in the file", row.email)))
+                    }
+                    Insert::UsernameInBatch => {
+                        problems.push(problem(format!("username {username} appears earlier in the file")))
+                    }
+                    Insert::UsernameTaken => {
+                        problems.push(problem(format!("the username {username} is already taken")))
+                    }
+                    Insert::EmailTaken(existing) => match on_conflict {
+                        OnConflict::Fail => problems.push(RowProblem {
+                            conflict: true,
+                            ..problem(format!("the email {} is already registered", row.email))
+                        }),
+                        OnConflict::Skip => summary.skipped += 1,
+                        OnConflict::Update => match update_imported(&tx, existing, row, self.now) {
+                            Ok(()) => summary.updated += 1,
+                            Err(
+                                conflict @ (Error::EmailTaken { .. }
+                                | Error::UsernameTaken { .. }
+                                | Error::ChangedMeanwhile(_)),
+                            ) => problems.push(problem(conflict.to_string())),
+                            Err(other) => return Err(other),
+                        },
                     },
-                },
-            }
-            if done % 4096 == 4095 {
-                progress(done as u64 + 1);
-            }
+                }
+                Ok(())
+            })?;
+            done += chunk.len() as u64;
+            progress(done);
         }
-        if let Some(refusal) = problems.into_error() {
+        if problems.keeps_all() {
+            summary.rejected = problems.total as u64;
+        } else if let Some(refusal) = std::mem::take(problems).into_error() {
             return Err(refusal);
         }
         if dry_run {
             return Ok(summary);
         }
         let detail = format!(
-            "from {source}: {} created, {} skipped, {} updated",
-            summary.created, summary.skipped, summary.updated
+            "from {source}: {} created, {} skipped, {} updated, {} rejected",
+            summary.created, summary.skipped, summary.updated, summary.rejected
         );
         tx.append_audit(&self.stamp.entry(AuditEvent::UsersImported, None, Some(detail)))?;
         tx.commit()?;
@@ -192,13 +327,15 @@ impl<S: Store> Accounts<'_, S> {
 }
 
 /// Applies an import row's non-empty values to the account that has its email. A new password
-/// hash ends the account's sessions and unused emailed tokens, as any new password does.
+/// hash ends the account's sessions and unused emailed tokens, as any new password does. The
+/// username goes first: it is the one change another account can refuse, and a refused row
+/// must change nothing.
 fn update_imported(tx: &impl Transaction, mut existing: User, row: &PreparedRow, now: DateTime<Utc>) -> Result<()> {
-    if row.email != existing.email {
-        tx.set_email(existing.id, &row.email)?;
-    }
     if row.username.is_some() && row.username != existing.username {
         tx.set_username(existing.id, row.username.as_deref())?;
+    }
+    if row.email != existing.email {
+        tx.set_email(existing.id, &row.email)?;
     }
     if let Some(confirmed) = row.confirmed.filter(|c| *c != existing.confirmed) {
         tx.set_confirmed(existing.id, confirmed)?;

@@ -116,6 +116,36 @@ impl<S: Store> Accounts<'_, S> {
         })
     }
 
+    /// `user verify`: whether `password` would log the account of `key` in, without logging it
+    /// in: no session, no hash upgrade, and on success nothing written at all (earlier failures
+    /// are not forgotten). A refusal is a failed login in every other way: the same
+    /// [`Error::invalid_credentials`] whatever the reason (an unknown user included), after the
+    /// same hashing work, no sooner than the failure delay, audited, and a wrong password counts
+    /// towards a lockout.
+    pub fn verify_password(&mut self, key: &UserKey, password: &Password) -> Result<User> {
+        let started = Instant::now();
+        let found = self.store.read()?.find_user(key)?;
+        let attempt = match &found {
+            Some(user) => self.attempt(user, password),
+            None => {
+                self.hasher.spend_equal_time(password);
+                Attempt::Refused("unknown user")
+            }
+        };
+        let named = found
+            .as_ref()
+            .map_or_else(|| key.to_string(), |user| user.email.clone());
+        let (found, why, counts) = match (found, attempt) {
+            (Some(user), Attempt::Verified { .. }) if self.policy.require_confirmation && !user.confirmed => {
+                (Some(user), "account unconfirmed", false)
+            }
+            (Some(user), Attempt::Verified { .. }) => return Ok(user),
+            (found, Attempt::Refused(why)) => (found, why, false),
+            (found, _) => (found, "wrong password", true),
+        };
+        self.fail_login(started, found.as_ref(), &named, &format!("{why} (user verify)"), counts)
+    }
+
     /// The user and session of a session file, if it still logs someone in.
     pub fn current(&mut self, claim: &SessionClaim) -> Result<(User, Session)> {
         let tx = self.store.read()?;

@@ -48,6 +48,35 @@ pub struct NewAccount {
     pub active: bool,
 }
 
+/// The token `user add` mails before it creates the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstMail {
+    /// The first confirmation token (`--send-confirmation`).
+    Confirmation,
+    /// A reset token, with which an invited user sets their own password (`--send-reset`).
+    Reset,
+}
+
+/// What `user edit` changes: each field given is set; `None` leaves it as it is.
+#[derive(Debug, Default)]
+pub struct AccountEdit {
+    /// A new validated address.
+    pub email: Option<Email>,
+    /// A new username, or `Some(None)` to remove it.
+    pub username: Option<Option<Username>>,
+    /// Whether the address counts as confirmed.
+    pub confirmed: Option<bool>,
+    /// Whether the account may log in.
+    pub active: Option<bool>,
+}
+
+impl AccountEdit {
+    /// Whether no field is given at all.
+    pub fn is_empty(&self) -> bool {
+        self.email.is_none() && self.username.is_none() && self.confirmed.is_none() && self.active.is_none()
+    }
+}
+
 /// A successful login: the user, the session recorded, and the claim for the session file.
 #[derive(Debug)]
 pub struct Login {

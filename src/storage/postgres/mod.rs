@@ -8,19 +8,22 @@
 //! cannot lock, an absent row (an email that is still free), is guarded by the unique constraints,
 //! recognised by SQLSTATE 23505 and their names. Waiting is bounded by `lock_timeout` (the
 //! `busy_timeout` setting); a lock wait that times out, a deadlock and a serialization failure are
-//! storage errors (exit 7) after which nothing was written.
+//! storage errors (exit 7) after which nothing was written. An import inserts a chunk of rows that
+//! was found to meet no account with a plain `INSERT` in a savepoint: an email or username that
+//! another process registered between that check and the insert undoes it, and the chunk goes the
+//! per-run way instead, with the outcomes of row-by-row inserts.
 //!
 //! Each method is a small function of its own over one SQL statement or two, so that a change of
 //! the [`Transaction`] trait maps onto it one for one.
 
+mod connect;
+mod import;
+
 use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use postgres::config::{Host, SslMode};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, Row, Statement};
@@ -35,15 +38,17 @@ use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey, email_taken};
-use crate::storage::SchemaCheck;
+use crate::storage::{SchemaCheck, no_database};
+use connect::{Target, tls_config};
+use import::{changed_during_import, in_batch, qualified};
 
 /// The schema migrations, in order; migration N brings the schema to version N.
 const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/postgres/0001_initial.sql"),
-    include_str!("../../migrations/postgres/0002_email_tokens.sql"),
-    include_str!("../../migrations/postgres/0003_lockout.sql"),
-    include_str!("../../migrations/postgres/0004_reset_requests.sql"),
-    include_str!("../../migrations/postgres/0005_nfkc_names.sql"),
+    include_str!("../../../migrations/postgres/0001_initial.sql"),
+    include_str!("../../../migrations/postgres/0002_email_tokens.sql"),
+    include_str!("../../../migrations/postgres/0003_lockout.sql"),
+    include_str!("../../../migrations/postgres/0004_reset_requests.sql"),
+    include_str!("../../../migrations/postgres/0005_nfkc_names.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -66,7 +71,8 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://` or `postgresql://`), waiting up to `busy_timeout` for the
-    /// connection and, later, for each row lock. An empty database is migrated at once; a schema
+    /// connection and, later, for each row lock. An empty database is migrated with
+    /// [`SchemaCheck::Create`] and refused otherwise; a schema
     /// newer than this binary, or a database with tables that are not authctl's, is refused before
     /// anything is written.
     pub fn connect(url: &str, busy_timeout: Duration, check: SchemaCheck) -> Result<Self> {
@@ -95,6 +101,9 @@ impl PostgresStore {
                 "The database {} has schema version {version}, newer than this authctl supports ({SCHEMA_VERSION}). Upgrade authctl.",
                 store.shown
             )));
+        }
+        if version == 0 && check != SchemaCheck::Create {
+            return Err(no_database(&store.shown));
         }
         if version == 0 {
             store.migrate()?;
@@ -179,116 +188,6 @@ fn schema_version_in(tx: &mut postgres::Transaction<'_>, shown: &str) -> Result<
     })
 }
 
-/// A parsed database URL: the driver's configuration and authctl's own TLS parameter.
-struct Target {
-    config: postgres::Config,
-    /// `sslrootcert=FILE`: trust the certificates of this PEM file instead of the built-in roots.
-    root_cert: Option<PathBuf>,
-}
-
-impl Target {
-    /// Parses a `postgres://` URL. `sslrootcert` is taken out (the driver does not know it); with
-    /// no `sslmode`, TLS is required unless every host is the loopback or a Unix socket.
-    fn parse(url: &str) -> Result<Self> {
-        let (base, query) = url.split_once('?').unwrap_or((url, ""));
-        let mut root_cert = None;
-        let mut sslmode_given = false;
-        let mut kept = Vec::new();
-        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-            match pair.split_once('=') {
-                Some(("sslrootcert", path)) => root_cert = Some(PathBuf::from(path)),
-                Some(("sslmode", _)) => {
-                    sslmode_given = true;
-                    kept.push(pair);
-                }
-                _ => kept.push(pair),
-            }
-        }
-        let driver_url = if kept.is_empty() {
-            base.to_owned()
-        } else {
-            format!("{base}?{}", kept.join("&"))
-        };
-        let mut config: postgres::Config = driver_url.parse().map_err(|e| {
-            Error::Usage(format!(
-                "Invalid value for setting db: '{}' ({e}; expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]).",
-                redact_url(url)
-            ))
-        })?;
-        let local = config.get_hosts().iter().all(|host| match host {
-            Host::Tcp(name) => matches!(name.as_str(), "localhost" | "127.0.0.1" | "::1" | "[::1]"),
-            Host::Unix(_) => true,
-        });
-        if !sslmode_given && !local {
-            config.ssl_mode(SslMode::Require);
-        }
-        Ok(Target { config, root_cert })
-    }
-
-    /// `postgres://user@host:port/database`, never the password.
-    fn shown(&self) -> String {
-        let config = &self.config;
-        let hosts: Vec<String> = config
-            .get_hosts()
-            .iter()
-            .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
-            .map(|(host, port)| match host {
-                Host::Tcp(name) => format!("{name}:{port}"),
-                Host::Unix(path) => path.display().to_string(),
-            })
-            .collect();
-        let user = config.get_user().map(|user| format!("{user}@")).unwrap_or_default();
-        let database = config.get_dbname().unwrap_or_default();
-        format!("postgres://{user}{}/{database}", hosts.join(","))
-    }
-}
-
-/// `url` with any password replaced by `***`, for an error about the URL itself.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    match authority.rsplit_once('@') {
-        Some((credentials, host)) => {
-            let user = credentials.split_once(':').map_or(credentials, |(user, _)| user);
-            format!("{scheme}://{user}:***@{host}{tail}")
-        }
-        None => url.to_owned(),
-    }
-}
-
-/// rustls with the Mozilla roots, or only the certificates of `root_cert`.
-fn tls_config(root_cert: Option<&PathBuf>, shown: &str) -> Result<rustls::ClientConfig> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-
-    let mut roots = rustls::RootCertStore::empty();
-    match root_cert {
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-        Some(path) => {
-            let unreadable = |e: &dyn std::fmt::Display| {
-                Error::Usage(format!(
-                    "Cannot read the sslrootcert file {} of {shown}: {e}",
-                    path.display()
-                ))
-            };
-            for cert in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(&e))? {
-                roots
-                    .add(cert.map_err(|e| unreadable(&e))?)
-                    .map_err(|e| unreadable(&e))?;
-            }
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::storage_from("Cannot set up TLS", e))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
-}
-
 impl Store for PostgresStore {
     type Tx<'a> = PostgresTx<'a>;
 
@@ -318,6 +217,8 @@ struct Inner<'a> {
     statements: &'a mut HashMap<String, Statement>,
     /// Whether reads of users and tokens take row locks (write transactions).
     locking: bool,
+    /// Whether this transaction has made its import batch table.
+    batch_table: bool,
 }
 
 impl Inner<'_> {
@@ -389,6 +290,7 @@ impl<'a> PostgresTx<'a> {
             tx,
             statements,
             locking,
+            batch_table: false,
         }))
     }
 
@@ -408,7 +310,10 @@ const USER_COLUMNS: &str =
     "id, email, username, password_hash, confirmed, active, locked, created_at, failed_logins, locked_out_until";
 const SESSION_COLUMNS: &str = "id, user_id, token_hash, remember, created_at, expires_at, revoked_at";
 const TOKEN_COLUMNS: &str = "token_hash, user_id, purpose, new_email, created_at, expires_at, used_at";
-
+/// The columns an insert into `users` gives.
+const INSERT_COLUMNS: &str = "id, email, email_normalized, username, username_normalized, password_hash, confirmed, \
+     active, locked, created_at, failed_logins, locked_out_until";
+/// The import batch table's columns after `ord`: those of [`INSERT_COLUMNS`], typed as in `users`.
 impl Transaction for PostgresTx<'_> {
     fn database_id(&self) -> Result<String> {
         let row = self
@@ -434,6 +339,10 @@ impl Transaction for PostgresTx<'_> {
             UserKey::Email(email) => inner.query_opt(
                 &format!("SELECT {USER_COLUMNS} FROM users WHERE email_normalized = $1{lock}"),
                 &[email],
+            )?,
+            UserKey::Username(name) => inner.query_opt(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE username_normalized = $1{lock}"),
+                &[name],
             )?,
         };
         row.map(|row| user_from_row(&row, 0)).transpose()
@@ -464,11 +373,12 @@ impl Transaction for PostgresTx<'_> {
         if insert(&mut inner, user, "ON CONFLICT DO NOTHING")? == 1 {
             return Ok(Insert::Created);
         }
-        // A row of this batch was inserted by this very transaction after the mark; a row another
-        // import committed meanwhile has a later `seq` too, but not this transaction's id.
-        let in_batch = "seq > $2 AND xmin = pg_current_xact_id()::xid";
         let by_email = inner.query_opt(
-            &format!("SELECT {in_batch}, {USER_COLUMNS} FROM users WHERE email_normalized = $1"),
+            &format!(
+                "SELECT {}, {} FROM users u WHERE email_normalized = $1",
+                in_batch("u", "$2"),
+                qualified("u", USER_COLUMNS)
+            ),
             &[&normalize(&user.email), &mark.0],
         )?;
         if let Some(row) = by_email {
@@ -479,17 +389,26 @@ impl Transaction for PostgresTx<'_> {
             });
         }
         let by_username = inner.query_opt(
-            &format!("SELECT {in_batch} FROM users WHERE username_normalized = $1"),
+            &format!(
+                "SELECT {} FROM users u WHERE username_normalized = $1",
+                in_batch("u", "$2")
+            ),
             &[&user.username.as_deref().map(normalize), &mark.0],
         )?;
         match by_username {
             Some(row) if row.try_get(0)? => Ok(Insert::UsernameInBatch),
             Some(_) => Ok(Insert::UsernameTaken),
-            None => Err(Error::storage(format!(
-                "The account {} was changed by another process during the import; nothing was written. Run it again.",
-                user.email
-            ))),
+            None => Err(changed_during_import(user)),
         }
+    }
+
+    fn insert_users_unless_taken(
+        &self,
+        users: &[User],
+        mark: BatchMark,
+        outcome: &mut dyn FnMut(usize, Insert) -> Result<()>,
+    ) -> Result<()> {
+        import::insert_users_unless_taken(self, users, mark, outcome)
     }
 
     fn set_password_hash(&self, id: Uuid, new: &str, expected: Option<&str>) -> Result<bool> {
@@ -739,28 +658,55 @@ impl Transaction for PostgresTx<'_> {
     }
 }
 
+/// The values of a user's row, in the order of [`INSERT_COLUMNS`]: the comparison forms and the
+/// stored times worked out once, for an INSERT and for the COPY of an import alike.
+struct UserRow<'a> {
+    user: &'a User,
+    email_normalized: String,
+    username_normalized: Option<String>,
+    created_at: DateTime<Utc>,
+    failed_logins: i32,
+    locked_out_until: Option<DateTime<Utc>>,
+}
+
+impl<'a> UserRow<'a> {
+    fn of(user: &'a User) -> Self {
+        UserRow {
+            user,
+            email_normalized: normalize(&user.email),
+            username_normalized: user.username.as_deref().map(normalize),
+            created_at: millis(user.created_at),
+            failed_logins: failures_column(user.lockout.failures),
+            locked_out_until: user.lockout.until.map(millis),
+        }
+    }
+
+    fn values(&self) -> [&(dyn ToSql + Sync); 12] {
+        [
+            &self.user.id,
+            &self.user.email,
+            &self.email_normalized,
+            &self.user.username,
+            &self.username_normalized,
+            &self.user.password_hash,
+            &self.user.confirmed,
+            &self.user.active,
+            &self.user.locked,
+            &self.created_at,
+            &self.failed_logins,
+            &self.locked_out_until,
+        ]
+    }
+}
+
 /// Inserts `user`; `on_conflict` is empty (a conflict is an error, in a savepoint) or an upsert
 /// clause.
 fn insert(inner: &mut Inner<'_>, user: &User, on_conflict: &str) -> Result<u64, postgres::Error> {
     let sql = format!(
-        "INSERT INTO users (id, email, email_normalized, username, username_normalized, \
-         password_hash, confirmed, active, locked, created_at, failed_logins, locked_out_until) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) {on_conflict}"
+        "INSERT INTO users ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) {on_conflict}"
     );
-    let params: [&(dyn ToSql + Sync); 12] = [
-        &user.id,
-        &user.email,
-        &normalize(&user.email),
-        &user.username,
-        &user.username.as_deref().map(normalize),
-        &user.password_hash,
-        &user.confirmed,
-        &user.active,
-        &user.locked,
-        &millis(user.created_at),
-        &failures_column(user.lockout.failures),
-        &user.lockout.until.map(millis),
-    ];
+    let row = UserRow::of(user);
+    let params = row.values();
     if on_conflict.is_empty() {
         inner.execute_may_conflict(&sql, &params)
     } else {
@@ -889,34 +835,5 @@ mod tests {
     #[test]
     fn every_migration_file_is_embedded_in_order() {
         crate::storage::tests::assert_migrations_listed("postgres", MIGRATIONS.len());
-    }
-
-    #[test]
-    fn urls_never_show_the_password() {
-        let target = Target::parse("postgres://ada:s3cret@db.example.com:6543/accounts").unwrap();
-        assert_eq!(target.shown(), "postgres://ada@db.example.com:6543/accounts");
-        assert_eq!(
-            redact_url("postgresql://ada:s3cret@db.example.com/accounts?sslmode=require"),
-            "postgresql://ada:***@db.example.com/accounts?sslmode=require"
-        );
-        let error = Target::parse("postgres://ada:s3cret@db.example.com/accounts?sslmode=sometimes")
-            .err()
-            .unwrap();
-        assert_eq!(error.exit_code(), 2);
-        assert!(!error.message().contains("s3cret"), "{error}");
-    }
-
-    #[test]
-    fn tls_is_required_off_the_loopback_unless_the_url_says_otherwise() {
-        let mode = |url: &str| Target::parse(url).unwrap().config.get_ssl_mode();
-        assert_eq!(mode("postgres://ada@db.example.com/accounts"), SslMode::Require);
-        assert_eq!(
-            mode("postgres://ada@db.example.com/accounts?sslmode=disable"),
-            SslMode::Disable
-        );
-        assert_eq!(mode("postgres://ada@127.0.0.1:5433/accounts"), SslMode::Prefer);
-        let target = Target::parse("postgres://ada@db.example.com/a?sslrootcert=/etc/ca.pem&sslmode=require").unwrap();
-        assert_eq!(target.root_cert, Some(PathBuf::from("/etc/ca.pem")));
-        assert_eq!(target.config.get_ssl_mode(), SslMode::Require);
     }
 }

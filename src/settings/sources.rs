@@ -1,0 +1,203 @@
+//! Where raw setting values come from, highest precedence first: the flags, the environment,
+//! then the config files, from the user's down to the system's, then the defaults.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::OpenOptions;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use directories::BaseDirs;
+
+use super::{DB, Fallback, Flags, Kind, SESSION_FILE, Setting, env_var, keys};
+use crate::domain::error::{Error, Result};
+use crate::text::shown;
+
+/// The system-wide config file, below every other.
+pub const SYSTEM_CONFIG: &str = "/etc/authctl/config.toml";
+
+/// Where the value of a setting came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A command-line flag (`--db`, `--session-file`).
+    Flag(&'static str),
+    /// Its environment variable.
+    Environment(String),
+    /// A config file.
+    File(PathBuf),
+    /// Not given anywhere: the default.
+    Default,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Flag(flag) => write!(f, "flag {flag}"),
+            Origin::Environment(variable) => write!(f, "environment {variable}"),
+            Origin::File(path) => write!(f, "file {}", path.display()),
+            Origin::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// One config file that was read.
+struct ConfigFile {
+    path: PathBuf,
+    values: BTreeMap<String, String>,
+}
+
+/// The flags, the environment (through a function, so that tests can give their own) and the
+/// config files read, highest precedence first.
+pub(super) struct Sources<'a> {
+    flags: &'a Flags,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    files: Vec<ConfigFile>,
+}
+
+impl<'a> Sources<'a> {
+    /// Reads the config files: the user's (`--config`, `AUTHCTL_CONFIG`, else
+    /// `$XDG_CONFIG_HOME/authctl/config.toml`), then `authctl/config.toml` in each directory of
+    /// `XDG_CONFIG_DIRS` (default `/etc/xdg`, the first listed winning), then [`SYSTEM_CONFIG`].
+    /// Only a file named by `--config` or `AUTHCTL_CONFIG` must exist.
+    pub(super) fn new(
+        flags: &'a Flags,
+        env: &'a dyn Fn(&str) -> Option<String>,
+        dirs: Option<&BaseDirs>,
+    ) -> Result<Self> {
+        let mut files = Vec::new();
+        let chosen = flags
+            .config
+            .clone()
+            .or_else(|| env(&env_var("config")).map(PathBuf::from));
+        match (chosen, dirs) {
+            (Some(path), _) => files.push((path, true)),
+            (None, Some(dirs)) => files.push((dirs.config_dir().join("authctl/config.toml"), false)),
+            (None, None) => {}
+        }
+        let system_dirs = env("XDG_CONFIG_DIRS").filter(|dirs| !dirs.is_empty());
+        for dir in system_dirs.as_deref().unwrap_or("/etc/xdg").split(':') {
+            if Path::new(dir).is_absolute() {
+                files.push((Path::new(dir).join("authctl/config.toml"), false));
+            }
+        }
+        files.push((PathBuf::from(SYSTEM_CONFIG), false));
+        let files = files
+            .into_iter()
+            .map(|(path, required)| {
+                read_config(&path, required).map(|values| values.map(|values| ConfigFile { path, values }))
+            })
+            .filter_map(Result::transpose)
+            .collect::<Result<_>>()?;
+        Ok(Sources { flags, env, files })
+    }
+
+    /// The value given for `key` and where it came from.
+    pub(super) fn raw(&self, key: &str) -> Option<(String, Origin)> {
+        let flag = if key == DB.key {
+            self.flags.db.as_ref().map(|path| (path, "--db"))
+        } else if key == SESSION_FILE.key {
+            self.flags.session_file.as_ref().map(|path| (path, "--session-file"))
+        } else {
+            None
+        };
+        if let Some((path, name)) = flag {
+            return Some((path.to_string_lossy().into_owned(), Origin::Flag(name)));
+        }
+        let variable = env_var(key);
+        if let Some(value) = (self.env)(&variable) {
+            return Some((value, Origin::Environment(variable)));
+        }
+        self.files.iter().find_map(|file| {
+            file.values
+                .get(key)
+                .map(|value| (value.clone(), Origin::File(file.path.clone())))
+        })
+    }
+
+    /// The value of `setting` as given, else its default; `None` when neither is there.
+    pub(super) fn get<K: Kind>(&self, setting: &Setting<K>) -> Result<Option<K::Value>> {
+        let raw = match (self.raw(setting.key), &setting.default) {
+            (Some((raw, _)), _) => raw,
+            (None, Fallback::Value(text)) => (*text).to_owned(),
+            (None, Fallback::Derived(_)) => return Ok(None),
+        };
+        setting.parse(&raw).map(Some)
+    }
+
+    /// The value of a setting that has a default.
+    pub(super) fn value<K: Kind>(&self, setting: &Setting<K>) -> Result<K::Value> {
+        self.get(setting)?
+            .ok_or_else(|| Error::Usage(format!("The setting {} has no default: set it.", setting.key)))
+    }
+}
+
+/// The largest config file read: a config file is a few lines, and reading is bounded.
+const CONFIG_LIMIT: u64 = 1024 * 1024;
+
+/// Reads a config file into raw strings (`None` when it is missing and not `required`); an unknown key or a value that is not a string,
+/// number or boolean is refused by name. Only a regular file of at most [`CONFIG_LIMIT`] bytes is
+/// read, and no error echoes a value from it (the `mail` URL can hold a password).
+fn read_config(path: &Path, required: bool) -> Result<Option<BTreeMap<String, String>>> {
+    let refuse =
+        |why: &dyn std::fmt::Display| Error::Usage(format!("Cannot read the config file {}: {why}.", path.display()));
+    // Without blocking: opening a FIFO would otherwise wait for a writer before the type check.
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(refuse(&e)),
+    };
+    if !file.metadata().map_err(|e| refuse(&e))?.is_file() {
+        return Err(refuse(&"it is not a regular file"));
+    }
+    let mut text = String::new();
+    file.take(CONFIG_LIMIT + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| refuse(&e))?;
+    if text.len() as u64 > CONFIG_LIMIT {
+        return Err(refuse(&"it is larger than 1 MiB"));
+    }
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        // Only the position and the parser's message: its Display quotes the offending line.
+        let at = e.span().map_or(0, |span| span.start);
+        let before = text.get(..at).unwrap_or(&text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
+        Error::Usage(format!(
+            "The config file {} is not valid TOML: line {line}, column {column}: {}",
+            path.display(),
+            e.message().trim()
+        ))
+    })?;
+    table
+        .into_iter()
+        .map(|(key, value)| {
+            if !keys().any(|known| known == key) {
+                return Err(Error::Usage(format!(
+                    "Unknown setting '{}' in the config file {}. Known settings: {}.",
+                    shown(&key),
+                    path.display(),
+                    keys().collect::<Vec<_>>().join(", ")
+                )));
+            }
+            let raw = match value {
+                toml::Value::String(text) => text,
+                toml::Value::Integer(number) => number.to_string(),
+                toml::Value::Boolean(flag) => flag.to_string(),
+                other => {
+                    return Err(Error::Usage(format!(
+                        "Invalid value for setting {key} in the config file {}: a TOML {} (expected a string, a number or a boolean).",
+                        path.display(),
+                        other.type_str()
+                    )));
+                }
+            };
+            Ok((key, raw))
+        })
+        .collect::<Result<_>>()
+        .map(Some)
+}
