@@ -1,15 +1,15 @@
 //! Passwords: the policy they must pass, and argon2id hashing in PHC strings.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use argon2::password_hash::{Output, PasswordHash, SaltString};
-use argon2::{Algorithm, Argon2, Block, Params, Version};
+use argon2::{Algorithm, Argon2, Params, Version};
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
+use crate::domain::argon2_memory;
 use crate::domain::common_passwords;
 use crate::domain::error::{Error, Result};
 use crate::domain::hashes::{
@@ -257,19 +257,15 @@ impl Hasher {
     /// Each thread keeps its argon2 block memory between hashes: a bulk import then costs the
     /// hashing alone, not a fresh 19 MiB allocation (and its page faults) per password.
     pub fn hash(&self, password: &Password) -> Result<String> {
-        thread_local! {
-            static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
-        }
         let failed = |e: &dyn std::fmt::Display| Error::storage_from("cannot hash password", e.to_string());
         let salt_bytes = random_bytes::<16>()?;
         let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| failed(&e))?;
         let params = self.argon2.params();
         evaluated();
         let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
-        BLOCKS.with_borrow_mut(|blocks| {
-            blocks.resize(params.block_count(), Block::default());
+        argon2_memory::with_blocks(params.block_count(), |blocks| {
             self.argon2
-                .hash_password_into_with_memory(password.as_bytes(), &salt_bytes, &mut output, &mut blocks[..])
+                .hash_password_into_with_memory(password.as_bytes(), &salt_bytes, &mut output, blocks)
                 .map_err(|e| failed(&e))
         })?;
         let hash = PasswordHash {

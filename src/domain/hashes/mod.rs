@@ -5,11 +5,12 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use argon2::password_hash::{PasswordHash, PasswordVerifier, Salt};
+use argon2::password_hash::{PasswordHash, Salt};
 use base64::Engine;
 use hmac::{KeyInit, Mac};
 use subtle::ConstantTimeEq;
 
+use crate::domain::argon2_memory;
 use crate::text::shown;
 
 mod cost;
@@ -376,7 +377,7 @@ impl<'a> StoredHash<'a> {
     /// in constant time (here, or in the crate that derives it).
     pub fn matches(&self, password: &[u8]) -> bool {
         match self {
-            StoredHash::Argon2 { phc, .. } => argon2::Argon2::default().verify_password(password, phc).is_ok(),
+            StoredHash::Argon2 { phc, .. } => argon2_memory::verify(password, phc),
             StoredHash::Bcrypt { input, hash, .. } => {
                 let key = passlib::bcrypt_key(input, hash, password);
                 bcrypt::verify(&*key, hash).unwrap_or(false)
