@@ -29,7 +29,11 @@ fn module_of(relative: &Path) -> String {
 fn module_named(path: &str) -> String {
     let mut parts = path.split("::");
     match (parts.next(), parts.next()) {
-        (Some("domain"), Some(name)) if name.chars().all(|c| c.is_ascii_lowercase() || c == '_') => {
+        (Some("domain"), Some(name))
+            if name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') =>
+        {
             format!("domain::{name}")
         }
         (Some(first), _) => first.to_owned(),
