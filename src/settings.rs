@@ -14,6 +14,7 @@ use crate::domain::error::{Error, Result};
 use crate::domain::hashes::MAX_FOREIGN_HASH_COST;
 use crate::domain::password::{self, ForeignHashes, HashParams};
 use crate::domain::policy::MIN_PASSWORD_SCORE;
+use crate::domain::user::UsernameCase;
 use crate::text::parse_bool;
 use crate::text::shown;
 use sources::Sources;
@@ -312,6 +313,13 @@ pub const ACCEPT_PLAINTEXT_HASHES: Setting<Boolean> = Setting {
     kind: Boolean,
     doc: "take over Werkzeug's plain$$PASSWORD rows (the password itself, not a hash) at import and login, upgrading them to argon2id",
 };
+pub const USERNAME_CASE_SENSITIVE: Setting<Boolean> = Setting {
+    key: "username_case_sensitive",
+    flag: None,
+    default: Fallback::Value("false"),
+    kind: Boolean,
+    doc: "whether Alice and alice are two accounts: recorded in the database by init, changed by db migrate (which refuses when names would meet); other commands refuse a database that differs",
+};
 pub const PASSLIB_HMAC_SALT: Setting<Text> = Setting {
     key: "passlib_hmac_salt",
     flag: None,
@@ -439,6 +447,7 @@ pub const SETTINGS: &[&dyn Entry] = &[
     &ACCEPT_PLAINTEXT_HASHES,
     &PASSLIB_HMAC_SALT,
     &MIN_PASSWORD_SCORE_SETTING,
+    &USERNAME_CASE_SENSITIVE,
     &BUSY_TIMEOUT,
     &MAIL,
     &MAIL_FROM,
@@ -499,6 +508,9 @@ pub struct Settings {
     pub foreign_hashes: ForeignHashes,
     /// The zxcvbn score (0 to 4) a new password needs; 0 turns the check off.
     pub min_password_score: u8,
+    /// How usernames should be compared (`username_case_sensitive`): what `init` and
+    /// `db migrate` record in the database, and what every other command checks it records.
+    pub username_case: UsernameCase,
     /// How long to wait for another process's write lock.
     pub busy_timeout: Duration,
     /// How mail is sent: the `mail` setting, not yet parsed (the command line builds the
@@ -732,6 +744,7 @@ impl Settings {
                     .map(Zeroizing::new),
             },
             min_password_score: sources.value(&MIN_PASSWORD_SCORE_SETTING)? as u8,
+            username_case: UsernameCase::from_setting(sources.value(&USERNAME_CASE_SENSITIVE)?),
         })
     }
 }

@@ -11,7 +11,7 @@ use crate::cli::Context;
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::email::normalize;
 use crate::domain::error::{Error, Result};
-use crate::domain::store::{Store, Transaction};
+use crate::domain::store::{Store, Transaction, set_username_case};
 use crate::settings::Database;
 use crate::storage::SchemaCheck;
 use crate::storage::sqlite::SqliteStore;
@@ -20,10 +20,12 @@ use crate::text::format_time;
 /// `authctl db ...`
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
-    /// Show the database path, its schema version and how many users it has.
+    /// Show the database path, its schema version, how many users it has and how it compares
+    /// usernames.
     #[command(after_long_help = "Example:\n  authctl db status --json")]
     Status,
-    /// Bring the schema up to this authctl's version.
+    /// Bring the schema up to this authctl's version, and the username comparison to the
+    /// setting username_case_sensitive.
     #[command(after_long_help = "Example:\n  authctl --db /srv/app/users.db db migrate")]
     Migrate,
     /// Copy the database into a new file (0600), consistently, while other processes use it.
@@ -56,15 +58,26 @@ pub struct AuditArgs {
     since: Option<Duration>,
 }
 
-/// `authctl init`: creates and migrates the database; running it again changes nothing.
+/// `authctl init`: creates and migrates the database and records the username comparison of
+/// the settings; running it again changes nothing.
 pub fn init(ctx: &Context) -> Result<()> {
     let mut store = ctx.open_store(SchemaCheck::Create)?;
     let (_, version) = store.migrate()?;
+    let changed = set_username_case(&mut store, ctx.settings.username_case)?;
     let path = store.location();
-    ctx.printer
-        .emit(&json!({ "path": path, "schema_version": version }), |w| {
-            writeln!(w, "The database {path} is ready (schema version {version}).")
-        })
+    let case = ctx.settings.username_case.as_str();
+    let value =
+        json!({ "path": path, "schema_version": version, "username_case": case, "username_case_changed": changed });
+    ctx.printer.emit(&value, |w| {
+        writeln!(w, "The database {path} is ready (schema version {version}).")?;
+        if changed {
+            writeln!(
+                w,
+                "Usernames are now compared case-{case}ly (the setting username_case_sensitive)."
+            )?;
+        }
+        Ok(())
+    })
 }
 
 impl DbCommand {
@@ -94,34 +107,65 @@ fn status(ctx: &Context) -> Result<()> {
     let version = store.schema_version()?;
     let latest = store.latest_schema_version();
     let engine = store.name();
-    let users = store.read()?.count_users()?;
+    let (users, case) = {
+        let tx = store.read()?;
+        (tx.count_users()?, tx.username_case()?)
+    };
+    let wanted = ctx.settings.username_case;
     let value = json!({
         "engine": engine,
         "path": path,
         "schema_version": version,
         "latest_schema_version": latest,
         "users": users,
+        "username_case": case.as_str(),
+        "username_case_setting": wanted.as_str(),
     });
     ctx.printer.emit(&value, |w| {
         writeln!(w, "engine:          {engine}")?;
         writeln!(w, "path:            {path}")?;
         writeln!(w, "schema version:  {version} (this authctl: {latest})")?;
-        writeln!(w, "users:           {users}")
+        writeln!(w, "users:           {users}")?;
+        write!(w, "usernames:       case-{}", case.as_str())?;
+        if case == wanted {
+            writeln!(w)
+        } else {
+            writeln!(
+                w,
+                " (the setting username_case_sensitive asks for case-{}: run `authctl db migrate`)",
+                wanted.as_str()
+            )
+        }
     })
 }
 
-/// `authctl db migrate`.
+/// `authctl db migrate`: the schema, then the username comparison of the settings.
 fn migrate(ctx: &Context) -> Result<()> {
     let mut store = ctx.open_store(SchemaCheck::UpToThisBinary)?;
     let path = store.location();
     let (from, to) = store.migrate()?;
-    let value = json!({ "path": path, "from_version": from, "schema_version": to });
+    let changed = set_username_case(&mut store, ctx.settings.username_case)?;
+    let case = ctx.settings.username_case.as_str();
+    let value = json!({
+        "path": path,
+        "from_version": from,
+        "schema_version": to,
+        "username_case": case,
+        "username_case_changed": changed,
+    });
     ctx.printer.emit(&value, |w| {
         if from == to {
-            writeln!(w, "The database {path} is already at schema version {to}.")
+            writeln!(w, "The database {path} is already at schema version {to}.")?;
         } else {
-            writeln!(w, "Migrated the database {path} from schema version {from} to {to}.")
+            writeln!(w, "Migrated the database {path} from schema version {from} to {to}.")?;
         }
+        if changed {
+            writeln!(
+                w,
+                "Usernames are now compared case-{case}ly (the setting username_case_sensitive)."
+            )?;
+        }
+        Ok(())
     })
 }
 

@@ -27,6 +27,7 @@ use crate::domain::lockout::LockoutPolicy;
 use crate::domain::password::Hasher;
 use crate::domain::policy::PasswordPolicy;
 use crate::domain::session::SessionDurations;
+use crate::domain::store::check_username_case;
 use crate::domain::token::TokenLifetimes;
 use crate::mail::Mailer;
 use crate::output::Printer;
@@ -91,7 +92,8 @@ struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Create and migrate the database (idempotent).
+    /// Create and migrate the database, recording the setting username_case_sensitive
+    /// (idempotent).
     #[command(after_long_help = "Example:\n  authctl --db /srv/app/users.db init")]
     Init,
     /// Inspect, migrate, back up or check the database.
@@ -190,7 +192,12 @@ impl Context {
         let mut opened = self.store.borrow_mut();
         let store = match &mut *opened {
             Some(store) => store,
-            empty => empty.insert(self.open_store(SchemaCheck::Current)?),
+            empty => {
+                let mut store = self.open_store(SchemaCheck::Current)?;
+                let location = store.location();
+                check_username_case(&mut store, self.settings.username_case, &location)?;
+                empty.insert(store)
+            }
         };
         let settings = &self.settings;
         let policy = Policy {

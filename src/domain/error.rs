@@ -47,6 +47,10 @@ pub enum Error {
     /// written (exit 5).
     #[error("{0}")]
     ChangedMeanwhile(&'static str),
+    /// Usernames that a change of their comparison would make one name; nothing was changed
+    /// (exit 5).
+    #[error("{0}")]
+    NamesCollide(String),
     /// A message could not be delivered (exit 6).
     #[error("{context}")]
     Mail {
@@ -168,7 +172,10 @@ impl Error {
             Error::Usage(_) | Error::Unreadable { .. } => 2,
             Error::NotLoggedIn(_) => 3,
             Error::NotFound(_) => 4,
-            Error::EmailTaken { .. } | Error::UsernameTaken { .. } | Error::ChangedMeanwhile(_) => 5,
+            Error::EmailTaken { .. }
+            | Error::UsernameTaken { .. }
+            | Error::ChangedMeanwhile(_)
+            | Error::NamesCollide(_) => 5,
             Error::Mail { .. } => 6,
             Error::Busy { .. } | Error::Storage { .. } => 7,
             Error::RowsRejected { .. } => 8,

@@ -6,11 +6,11 @@ use uuid::Uuid;
 
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::email::AddressHash;
-use crate::domain::error::Result;
+use crate::domain::error::{Error, Result};
 use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use crate::domain::user::{User, UserKey};
+use crate::domain::user::{User, UserKey, UsernameCase, usernames_collide};
 
 /// Where a batch of inserts started (the highest creation sequence number before it: SQLite's
 /// rowid, PostgreSQL's `users.seq`).
@@ -60,7 +60,16 @@ pub trait Transaction {
     /// How many accounts there are.
     fn count_users(&self) -> Result<u64>;
 
-    /// Looks a user up by id or normalised email.
+    /// How this database compares usernames. In a write transaction the answer holds until it
+    /// ends: a concurrent [`Transaction::set_username_case`] waits for it, or it for that one.
+    fn username_case(&self) -> Result<UsernameCase>;
+
+    /// Records `case` and recomputes every username's comparison form with it, in this
+    /// transaction. When usernames would become one name, changes nothing and returns one such
+    /// group of them.
+    fn set_username_case(&self, case: UsernameCase) -> Result<Option<Vec<String>>>;
+
+    /// Looks a user up by id, normalised email, or username (compared as the database does).
     fn find_user(&self, key: &UserKey) -> Result<Option<User>>;
 
     /// Calls `each` for every user, ordered by creation, without holding them all in memory.
@@ -172,4 +181,35 @@ pub trait Transaction {
 
     /// Makes every write of the transaction durable, or none of them.
     fn commit(self) -> Result<()>;
+}
+
+/// Brings the username comparison of the database to `case` (the setting
+/// `username_case_sensitive`, at `init` and `db migrate`), in one transaction. Returns whether it
+/// changed; usernames that would become one name are an error naming them, and nothing changes.
+pub fn set_username_case<S: Store>(store: &mut S, case: UsernameCase) -> Result<bool> {
+    let tx = store.write()?;
+    if tx.username_case()? == case {
+        return Ok(false);
+    }
+    if let Some(names) = tx.set_username_case(case)? {
+        return Err(usernames_collide(&names));
+    }
+    tx.commit()?;
+    Ok(true)
+}
+
+/// Refuses a database (at `location`) whose username comparison is not `wanted`, the setting's:
+/// a command that compared otherwise than the database's accounts were made would find the
+/// wrong account or make a second one of a name.
+pub fn check_username_case<S: Store>(store: &mut S, wanted: UsernameCase, location: &str) -> Result<()> {
+    let recorded = store.read()?.username_case()?;
+    if recorded == wanted {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "The database {location} compares usernames case-{}ly, but the setting username_case_sensitive is {}: \
+         run `authctl db migrate` to change the database, or change the setting.",
+        recorded.as_str(),
+        if wanted == UsernameCase::Sensitive { "on" } else { "off" },
+    )))
 }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
 use crate::domain::email::normalize;
@@ -52,7 +53,7 @@ pub enum UserKey {
     Id(Uuid),
     /// The normalised email address.
     Email(String),
-    /// The normalised username.
+    /// A username as given: the database compares it in its own way ([`UsernameCase`]).
     Username(String),
 }
 
@@ -62,7 +63,7 @@ impl UserKey {
         match Uuid::parse_str(text) {
             Ok(id) => UserKey::Id(id),
             Err(_) if text.contains('@') => UserKey::Email(normalize(text)),
-            Err(_) => UserKey::Username(normalize(text)),
+            Err(_) => UserKey::Username(text.to_owned()),
         }
     }
 }
@@ -93,6 +94,63 @@ pub fn email_taken(email: &str) -> Error {
 /// The error for a user that does not exist.
 pub fn no_such_user(key: &UserKey) -> Error {
     Error::NotFound(format!("No such user: {}.", shown(&key.to_string())))
+}
+
+/// How a database compares usernames, recorded in it when it is made (the setting
+/// `username_case_sensitive`) and changed only by `db migrate`: a comparison that changed from one
+/// command to the next would make two accounts of one name, or lose one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UsernameCase {
+    /// `Alice` and `alice` are one name (the default, as email addresses are compared).
+    #[default]
+    Insensitive,
+    /// `Alice` and `alice` are two accounts, as in applications that compare usernames exactly.
+    Sensitive,
+}
+
+impl UsernameCase {
+    /// The comparison of the setting `username_case_sensitive`.
+    pub fn from_setting(case_sensitive: bool) -> Self {
+        if case_sensitive {
+            UsernameCase::Sensitive
+        } else {
+            UsernameCase::Insensitive
+        }
+    }
+
+    /// The form of `name` that uniqueness and look-ups compare: NFKC always (`ａｄａ` is `ada`
+    /// either way), lower-cased too when insensitive.
+    pub fn key(self, name: &str) -> String {
+        match self {
+            UsernameCase::Insensitive => normalize(name),
+            UsernameCase::Sensitive => name.nfkc().collect(),
+        }
+    }
+
+    /// The name stored in the database and shown by `db status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UsernameCase::Insensitive => "insensitive",
+            UsernameCase::Sensitive => "sensitive",
+        }
+    }
+
+    /// Reads [`UsernameCase::as_str`] back.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [UsernameCase::Insensitive, UsernameCase::Sensitive]
+            .into_iter()
+            .find(|case| case.as_str() == name)
+    }
+}
+
+/// The error for usernames that would become one name: nothing was changed.
+pub fn usernames_collide(names: &[String]) -> Error {
+    let names: Vec<String> = names.iter().map(|name| format!("'{}'", shown(name))).collect();
+    Error::NamesCollide(format!(
+        "Cannot compare usernames case-insensitively: {} would be one name. Rename all but one \
+         (`authctl user edit USER --username NEW`) and run the command again; nothing was changed.",
+        names.join(" and ")
+    ))
 }
 
 /// A valid username: 1 to 64 characters, starting with a letter, then letters, digits, `.`, `_`
@@ -130,7 +188,17 @@ mod tests {
         let id = Uuid::new_v4();
         assert_eq!(UserKey::parse(&id.to_string()), UserKey::Id(id));
         assert_eq!(UserKey::parse("Ada@X.org"), UserKey::Email("ada@x.org".into()));
-        assert_eq!(UserKey::parse("Ada"), UserKey::Username("ada".into()));
+        assert_eq!(UserKey::parse("Ada"), UserKey::Username("Ada".into()));
+    }
+
+    #[test]
+    fn usernames_compare_in_nfkc_and_in_lower_case_unless_sensitive() {
+        assert_eq!(UsernameCase::Insensitive.key("ＡＤＡ"), "ada");
+        assert_eq!(UsernameCase::Sensitive.key("ＡＤＡ"), "ADA");
+        assert_eq!(UsernameCase::Sensitive.key("Ada"), "Ada");
+        for case in [UsernameCase::Insensitive, UsernameCase::Sensitive] {
+            assert_eq!(UsernameCase::from_name(case.as_str()), Some(case));
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use crate::domain::user::{User, UserKey};
+use crate::domain::user::{User, UserKey, UsernameCase};
 
 /// What opening a database accepts. Only [`SchemaCheck::Create`] makes a database: every other
 /// command refuses a missing or empty one (exit 7), naming `authctl init`.
@@ -38,6 +38,18 @@ pub fn no_database(location: &str) -> crate::domain::error::Error {
     crate::domain::error::Error::storage(format!(
         "No authctl database at {location}: run `authctl init` to create it (or check --db)."
     ))
+}
+
+/// The username comparison recorded in `meta` (`username_case`): a database made before schema
+/// version 6 has none and compares usernames case-insensitively, as authctl then did.
+fn username_case_from_meta(value: Option<String>) -> Result<UsernameCase> {
+    value.map_or(Ok(UsernameCase::Insensitive), |name| {
+        UsernameCase::from_name(&name).ok_or_else(|| {
+            crate::domain::error::Error::storage(format!(
+                "The database records an unknown username comparison '{name}' (meta.username_case)."
+            ))
+        })
+    })
 }
 
 /// The database a command works on, of either engine. `Store` has a generic associated type, so
@@ -134,6 +146,14 @@ impl Transaction for EngineTx<'_> {
 
     fn count_users(&self) -> Result<u64> {
         delegate!(self, tx => tx.count_users())
+    }
+
+    fn username_case(&self) -> Result<UsernameCase> {
+        delegate!(self, tx => tx.username_case())
+    }
+
+    fn set_username_case(&self, case: UsernameCase) -> Result<Option<Vec<String>>> {
+        delegate!(self, tx => tx.set_username_case(case))
     }
 
     fn find_user(&self, key: &UserKey) -> Result<Option<User>> {

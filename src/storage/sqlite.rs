@@ -1,5 +1,6 @@
 //! The SQLite backend: WAL, `BEGIN IMMEDIATE` writes, a busy timeout, embedded migrations.
 
+use std::cell::Cell;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,7 +18,7 @@ use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use crate::domain::user::{User, UserKey, email_taken};
+use crate::domain::user::{User, UserKey, UsernameCase, email_taken};
 
 /// The schema migrations, in order; migration N brings the schema to version N.
 const MIGRATIONS: &[&str] = &[
@@ -26,13 +27,14 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_lockout.sql"),
     include_str!("../../migrations/sqlite/0004_reset_requests.sql"),
     include_str!("../../migrations/sqlite/0005_nfkc_names.sql"),
+    include_str!("../../migrations/sqlite/0006_username_case.sql"),
 ];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 pub use crate::storage::SchemaCheck;
-use crate::storage::no_database;
+use crate::storage::{no_database, username_case_from_meta};
 
 /// An open SQLite database of accounts.
 pub struct SqliteStore {
@@ -358,6 +360,15 @@ impl SqliteStore {
             Ok(())
         });
         report.run("the users check", |report| {
+            let case: Option<String> = tx
+                .query_row("SELECT value FROM meta WHERE key = 'username_case'", [], |row| {
+                    row.get(0)
+                })
+                .optional()?;
+            let Ok(case) = username_case_from_meta(case) else {
+                report.push("meta: the username_case is neither 'insensitive' nor 'sensitive'".to_owned());
+                return Ok(());
+            };
             let mut statement = tx.prepare(&format!(
                 "SELECT rowid, email_normalized, username_normalized, {USER_COLUMNS} FROM users"
             ))?;
@@ -370,7 +381,7 @@ impl SqliteStore {
                         let (email_normalized, username_normalized): (String, Option<String>) =
                             (row.get(1)?, row.get(2)?);
                         if email_normalized != normalize(&user.email)
-                            || username_normalized != user.username.as_deref().map(normalize)
+                            || username_normalized != user.username.as_deref().map(|name| case.key(name))
                         {
                             report.push(format!(
                                 "users row {rowid}: the stored normalised email or username does not match"
@@ -441,18 +452,22 @@ impl Store for SqliteStore {
     fn read(&mut self) -> Result<SqliteTx<'_>> {
         Ok(SqliteTx(
             self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?,
+            Cell::new(None),
         ))
     }
 
     fn write(&mut self) -> Result<SqliteTx<'_>> {
         Ok(SqliteTx(
             self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?,
+            Cell::new(None),
         ))
     }
 }
 
-/// A transaction on a [`SqliteStore`]; rolls back when dropped uncommitted.
-pub struct SqliteTx<'a>(rusqlite::Transaction<'a>);
+/// A transaction on a [`SqliteStore`]; rolls back when dropped uncommitted. It keeps the
+/// database's username comparison once read: a write transaction holds the write lock, so no
+/// other process can change it meanwhile.
+pub struct SqliteTx<'a>(rusqlite::Transaction<'a>, Cell<Option<UsernameCase>>);
 
 const USER_COLUMNS: &str =
     "id, email, username, password_hash, confirmed, active, locked, created_at, failed_logins, locked_out_until";
@@ -471,11 +486,74 @@ impl Transaction for SqliteTx<'_> {
         Ok(count.unsigned_abs())
     }
 
+    fn username_case(&self) -> Result<UsernameCase> {
+        if let Some(case) = self.1.get() {
+            return Ok(case);
+        }
+        let value: Option<String> = self
+            .0
+            .prepare_cached("SELECT value FROM meta WHERE key = 'username_case'")?
+            .query_row([], |row| row.get(0))
+            .optional()?;
+        let case = username_case_from_meta(value)?;
+        self.1.set(Some(case));
+        Ok(case)
+    }
+
+    fn set_username_case(&self, case: UsernameCase) -> Result<Option<Vec<String>>> {
+        // The new forms go to a temporary table first, streamed: a collision is found before
+        // anything changes, and memory stays bounded whatever the number of users.
+        self.0.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS username_keys (id TEXT PRIMARY KEY NOT NULL, key TEXT NOT NULL);
+             DELETE FROM temp.username_keys;",
+        )?;
+        {
+            let mut select = self
+                .0
+                .prepare("SELECT id, username FROM users WHERE username IS NOT NULL")?;
+            let mut insert = self
+                .0
+                .prepare("INSERT INTO temp.username_keys (id, key) VALUES (?1, ?2)")?;
+            let mut rows = select.query([])?;
+            while let Some(row) = rows.next()? {
+                let (id, username): (String, String) = (row.get(0)?, row.get(1)?);
+                insert.execute(params![id, case.key(&username)])?;
+            }
+        }
+        let collision: Option<String> = self
+            .0
+            .query_row(
+                "SELECT group_concat(u.username, char(10)) FROM temp.username_keys k JOIN users u ON u.id = k.id \
+                 GROUP BY k.key HAVING count(*) > 1 LIMIT 1",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if collision.is_none() {
+            // Emptied first: rewritten row by row, two forms could meet half-way.
+            self.0.execute_batch(
+                "UPDATE users SET username_normalized = NULL WHERE username IS NOT NULL;
+                 UPDATE users SET username_normalized = (SELECT key FROM temp.username_keys k WHERE k.id = users.id)
+                  WHERE username IS NOT NULL;",
+            )?;
+            self.0.execute(
+                "INSERT INTO meta (key, value) VALUES ('username_case', ?1) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [case.as_str()],
+            )?;
+        }
+        self.0.execute_batch("DROP TABLE temp.username_keys")?;
+        if collision.is_none() {
+            self.1.set(Some(case));
+        }
+        Ok(collision.map(|names| names.lines().map(str::to_owned).collect()))
+    }
+
     fn find_user(&self, key: &UserKey) -> Result<Option<User>> {
         let (column, value) = match key {
             UserKey::Id(id) => ("id", id.to_string()),
             UserKey::Email(email) => ("email_normalized", email.clone()),
-            UserKey::Username(name) => ("username_normalized", name.clone()),
+            UserKey::Username(name) => ("username_normalized", self.username_key(name)?),
         };
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = ?1");
         Ok(self
@@ -497,7 +575,8 @@ impl Transaction for SqliteTx<'_> {
     }
 
     fn insert_user(&self, user: &User) -> Result<()> {
-        self.execute_insert(user, "")
+        let username_key = self.username_key_of(user)?;
+        self.execute_insert(user, username_key.as_deref(), "")
             .map_err(|e| self.conflict_or_storage(e, Some(&user.email), user.username.as_deref()))?;
         Ok(())
     }
@@ -511,7 +590,8 @@ impl Transaction for SqliteTx<'_> {
     }
 
     fn insert_user_unless_taken(&self, user: &User, mark: BatchMark) -> Result<Insert> {
-        let inserted = self.execute_insert(user, "ON CONFLICT DO NOTHING")?;
+        let username_key = self.username_key_of(user)?;
+        let inserted = self.execute_insert(user, username_key.as_deref(), "ON CONFLICT DO NOTHING")?;
         if inserted == 1 {
             return Ok(Insert::Created);
         }
@@ -534,7 +614,7 @@ impl Transaction for SqliteTx<'_> {
         let rowid: i64 = self
             .0
             .prepare_cached("SELECT rowid FROM users WHERE username_normalized = ?1")?
-            .query_row([user.username.as_deref().map(normalize)], |row| row.get(0))?;
+            .query_row([username_key], |row| row.get(0))?;
         Ok(if rowid > mark.0 {
             Insert::UsernameInBatch
         } else {
@@ -571,9 +651,10 @@ impl Transaction for SqliteTx<'_> {
     }
 
     fn set_username(&self, id: Uuid, username: Option<&str>) -> Result<()> {
+        let key = username.map(|name| self.username_key(name)).transpose()?;
         self.0
             .prepare_cached("UPDATE users SET username = ?2, username_normalized = ?3 WHERE id = ?1")?
-            .execute(params![id.to_string(), username, username.map(normalize)])
+            .execute(params![id.to_string(), username, key])
             .map_err(|e| self.conflict_or_storage(e, None, username))?;
         Ok(())
     }
@@ -759,6 +840,16 @@ impl Transaction for SqliteTx<'_> {
 }
 
 impl SqliteTx<'_> {
+    /// The comparison form of `name` in this database.
+    fn username_key(&self, name: &str) -> Result<String> {
+        Ok(self.username_case()?.key(name))
+    }
+
+    /// The comparison form of `user`'s username, if it has one.
+    fn username_key_of(&self, user: &User) -> Result<Option<String>> {
+        user.username.as_deref().map(|name| self.username_key(name)).transpose()
+    }
+
     /// Turns a constraint violation on users into the conflict it is: SQLite names the index
     /// only in its message, so this re-reads, in the same transaction, which of `email` and
     /// `username` another account holds.
@@ -766,22 +857,19 @@ impl SqliteTx<'_> {
         if error.sqlite_error_code() != Some(rusqlite::ErrorCode::ConstraintViolation) {
             return error.into();
         }
-        let taken = |column: &str, value: &str| -> Result<bool> {
+        let taken = |column: &str, key: Result<String>| -> Result<bool> {
             let sql = format!("SELECT EXISTS (SELECT 1 FROM users WHERE {column} = ?1)");
-            Ok(self
-                .0
-                .prepare_cached(&sql)?
-                .query_row([normalize(value)], |row| row.get(0))?)
+            Ok(self.0.prepare_cached(&sql)?.query_row([key?], |row| row.get(0))?)
         };
         if let Some(email) = email {
-            match taken("email_normalized", email) {
+            match taken("email_normalized", Ok(normalize(email))) {
                 Ok(true) => return email_taken(email),
                 Ok(false) => {}
                 Err(reread) => return reread,
             }
         }
         if let Some(username) = username {
-            match taken("username_normalized", username) {
+            match taken("username_normalized", self.username_key(username)) {
                 Ok(true) => {
                     return Error::UsernameTaken {
                         username: username.to_owned(),
@@ -803,7 +891,7 @@ impl SqliteTx<'_> {
     }
 
     /// Inserts `user`; `on_conflict` is empty or an upsert clause.
-    fn execute_insert(&self, user: &User, on_conflict: &str) -> rusqlite::Result<usize> {
+    fn execute_insert(&self, user: &User, username_key: Option<&str>, on_conflict: &str) -> rusqlite::Result<usize> {
         self.0
             .prepare_cached(&format!(
                 "INSERT INTO users (id, email, email_normalized, username, username_normalized, \
@@ -815,7 +903,7 @@ impl SqliteTx<'_> {
                 user.email,
                 normalize(&user.email),
                 user.username,
-                user.username.as_deref().map(normalize),
+                username_key,
                 user.password_hash,
                 user.confirmed,
                 user.active,
@@ -953,11 +1041,12 @@ mod tests {
         })
         .unwrap();
         tx.commit().unwrap();
-        // As schema 4 stored them: lower case only.
+        // As schema 4 stored them: lower case only (and no username comparison recorded).
         store
             .conn
             .execute_batch(
                 "UPDATE users SET email_normalized = lower(email), username_normalized = lower(username);
+                 DELETE FROM meta WHERE key = 'username_case';
                  PRAGMA user_version = 4;",
             )
             .unwrap();

@@ -8,9 +8,9 @@ use authctl::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
 use authctl::domain::email::AddressHash;
 use authctl::domain::lockout::Lockout;
 use authctl::domain::session::Session;
-use authctl::domain::store::{Insert, Store, Transaction};
+use authctl::domain::store::{Insert, Store, Transaction, set_username_case};
 use authctl::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use authctl::domain::user::{User, UserKey};
+use authctl::domain::user::{User, UserKey, UsernameCase};
 use authctl::storage::Engine;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -580,4 +580,60 @@ fn consuming_a_token_while_its_user_is_changed_does_not_deadlock() {
     });
     consumed.expect("the consumer failed");
     assert_eq!(admin.expect("the administrator failed"), 0, "the token was used first");
+}
+
+#[test]
+fn the_username_comparison_is_recorded_and_changed_in_one_transaction() {
+    let world = World::new();
+    let mut store = world.store();
+    let named = |tx: &dyn Transaction, name: &str| {
+        tx.find_user(&UserKey::Username(name.into()))
+            .unwrap()
+            .map(|user| user.email)
+    };
+    let tx = store.write().unwrap();
+    assert_eq!(tx.username_case().unwrap(), UsernameCase::Insensitive);
+    tx.insert_user(&user("a@example.com", Some("Alice"))).unwrap();
+    assert_eq!(named(&tx, "ALICE").as_deref(), Some("a@example.com"));
+    assert_eq!(tx.set_username_case(UsernameCase::Sensitive).unwrap(), None);
+    assert_eq!(tx.username_case().unwrap(), UsernameCase::Sensitive);
+    assert_eq!(named(&tx, "ALICE"), None);
+    tx.insert_user(&user("b@example.com", Some("alice"))).unwrap();
+    tx.commit().unwrap();
+
+    let tx = store.write().unwrap();
+    let mut names = tx.set_username_case(UsernameCase::Insensitive).unwrap().unwrap();
+    names.sort();
+    assert_eq!(names, ["Alice", "alice"]);
+    drop(tx);
+    let tx = store.read().unwrap();
+    assert_eq!(tx.username_case().unwrap(), UsernameCase::Sensitive);
+    assert_eq!(named(&tx, "Alice").as_deref(), Some("a@example.com"));
+    assert_eq!(named(&tx, "alice").as_deref(), Some("b@example.com"));
+}
+
+#[test]
+fn a_change_of_the_username_comparison_waits_for_a_registration_and_sees_it() {
+    let world = World::new();
+    let mut first = world.store();
+    let tx = first.write().unwrap();
+    tx.insert_user(&user("bob@example.com", Some("Bob"))).unwrap();
+    let (started, wait_started) = mpsc::channel();
+    let changed = std::thread::scope(|scope| {
+        let racer = scope.spawn(|| {
+            let mut second = world.store();
+            started.send(()).unwrap();
+            set_username_case(&mut second, UsernameCase::Sensitive)
+        });
+        wait_started.recv().unwrap();
+        // Give the racer time to reach the lock; the outcome must not depend on it.
+        std::thread::sleep(Duration::from_millis(300));
+        tx.commit().unwrap();
+        racer.join().unwrap()
+    });
+    assert!(changed.unwrap());
+    let tx = first.read().unwrap();
+    let bob = tx.find_user(&UserKey::Username("Bob".into())).unwrap();
+    assert_eq!(bob.map(|user| user.email).as_deref(), Some("bob@example.com"));
+    assert!(tx.find_user(&UserKey::Username("bob".into())).unwrap().is_none());
 }

@@ -24,4 +24,5 @@ mod storage;
 mod terminal;
 mod tokens;
 mod transfer;
+mod usernames;
 mod verify;

@@ -12,7 +12,6 @@ use postgres::types::{ToSql, Type};
 use uuid::Uuid;
 
 use super::{INSERT_COLUMNS, Inner, PostgresTx, USER_COLUMNS, UserRow, user_from_row};
-use crate::domain::email::normalize;
 use crate::domain::error::{Error, Result};
 use crate::domain::store::{BatchMark, Insert};
 use crate::domain::user::User;
@@ -113,6 +112,7 @@ impl Inner<'_> {
     /// its end), each with its index in `ord`, with one binary COPY: no value is escaped. Returns
     /// their normalised emails.
     fn copy_batch(&mut self, users: &[User]) -> Result<Vec<String>> {
+        let case = self.username_case()?;
         if self.batch_table {
             self.tx.batch_execute("TRUNCATE import_batch")?;
         } else {
@@ -125,7 +125,7 @@ impl Inner<'_> {
         let mut writer = BinaryCopyInWriter::new(writer, &BATCH_TYPES);
         let mut emails = Vec::with_capacity(users.len());
         for (ord, user) in (0_i64..).zip(users) {
-            let row = UserRow::of(user);
+            let row = UserRow::of(user, case);
             let mut values: Vec<&(dyn ToSql + Sync)> = vec![&ord];
             values.extend(row.values());
             writer.write(&values)?;
@@ -176,9 +176,10 @@ impl Inner<'_> {
         if !emails.iter().all(|email| seen.insert(email.as_str())) {
             return Ok(true);
         }
+        let case = self.username_case()?;
         let names: Vec<String> = users
             .iter()
-            .filter_map(|user| user.username.as_deref().map(normalize))
+            .filter_map(|user| user.username.as_deref().map(|name| case.key(name)))
             .collect();
         let mut seen = HashSet::new();
         if !names.iter().all(|name| seen.insert(name.as_str())) {
@@ -261,9 +262,10 @@ impl Inner<'_> {
                 (row.try_get::<_, bool>(1)?, user_from_row(&row, 2)?),
             );
         }
+        let case = self.username_case()?;
         let names: Vec<Option<String>> = left_out
             .iter()
-            .map(|&index| users[index].username.as_deref().map(normalize))
+            .map(|&index| users[index].username.as_deref().map(|name| case.key(name)))
             .collect();
         let mut by_username = HashMap::new();
         for row in self.query(

@@ -37,8 +37,8 @@ use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use crate::domain::user::{User, UserKey, email_taken};
-use crate::storage::{SchemaCheck, no_database};
+use crate::domain::user::{User, UserKey, UsernameCase, email_taken};
+use crate::storage::{SchemaCheck, no_database, username_case_from_meta};
 use connect::{Target, tls_config};
 use import::{changed_during_import, in_batch, qualified};
 
@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0003_lockout.sql"),
     include_str!("../../../migrations/postgres/0004_reset_requests.sql"),
     include_str!("../../../migrations/postgres/0005_nfkc_names.sql"),
+    include_str!("../../../migrations/postgres/0006_username_case.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -59,6 +60,8 @@ const MIGRATION_LOCK: i64 = 0x0061_7574_6863_746c;
 
 /// Rows fetched per round trip when streaming users or audit rows: memory stays bounded.
 const FETCH_ROWS: i32 = 1000;
+/// How many usernames a change of their comparison reads at a time.
+const USERNAME_CHUNK: i64 = 10_000;
 
 /// An open PostgreSQL database of accounts.
 pub struct PostgresStore {
@@ -219,6 +222,8 @@ struct Inner<'a> {
     locking: bool,
     /// Whether this transaction has made its import batch table.
     batch_table: bool,
+    /// The database's username comparison, once read.
+    username_case: Option<UsernameCase>,
 }
 
 impl Inner<'_> {
@@ -278,6 +283,32 @@ impl Inner<'_> {
         }
     }
 
+    /// The database's username comparison. A write transaction reads it `FOR SHARE`: a change
+    /// of it (which updates that row first) waits for this transaction to end, and this one
+    /// for it.
+    fn username_case(&mut self) -> Result<UsernameCase> {
+        if let Some(case) = self.username_case {
+            return Ok(case);
+        }
+        let share = if self.locking { " FOR SHARE" } else { "" };
+        let value: Option<String> = self
+            .query_opt(
+                &format!("SELECT value FROM meta WHERE key = 'username_case'{share}"),
+                &[],
+            )?
+            .map(|row| row.try_get(0))
+            .transpose()?;
+        let case = username_case_from_meta(value)?;
+        self.username_case = Some(case);
+        Ok(case)
+    }
+
+    /// The comparison form of `name` in this database.
+    fn username_key(&mut self, name: Option<&str>) -> Result<Option<String>> {
+        let case = self.username_case()?;
+        Ok(name.map(|name| case.key(name)))
+    }
+
     /// ` FOR UPDATE` in a write transaction.
     fn lock_clause(&self) -> &'static str {
         if self.locking { " FOR UPDATE" } else { "" }
@@ -291,6 +322,7 @@ impl<'a> PostgresTx<'a> {
             statements,
             locking,
             batch_table: false,
+            username_case: None,
         }))
     }
 
@@ -329,6 +361,68 @@ impl Transaction for PostgresTx<'_> {
         Ok(count.unsigned_abs())
     }
 
+    fn username_case(&self) -> Result<UsernameCase> {
+        self.inner().username_case()
+    }
+
+    fn set_username_case(&self, case: UsernameCase) -> Result<Option<Vec<String>>> {
+        let mut inner = self.inner();
+        let before = inner.username_case()?;
+        // The row first: writers that compare usernames read it FOR SHARE, so from here on none
+        // is half-way, and none starts until this transaction ends.
+        inner.execute(
+            "INSERT INTO meta (key, value) VALUES ('username_case', $1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&case.as_str()],
+        )?;
+        // The new forms go to a temporary table first, a chunk at a time: a collision is found
+        // before any user changes, and memory stays bounded whatever the number of users.
+        inner.tx.batch_execute(
+            "CREATE TEMPORARY TABLE username_keys (id uuid PRIMARY KEY, key text NOT NULL) ON COMMIT DROP",
+        )?;
+        let mut after = 0_i64;
+        loop {
+            let rows = inner.query(
+                "SELECT seq, id, username FROM users WHERE username IS NOT NULL AND seq > $1 ORDER BY seq LIMIT $2",
+                &[&after, &USERNAME_CHUNK],
+            )?;
+            let Some(last) = rows.last() else { break };
+            after = last.try_get(0)?;
+            let mut ids = Vec::with_capacity(rows.len());
+            let mut keys = Vec::with_capacity(rows.len());
+            for row in &rows {
+                ids.push(row.try_get::<_, Uuid>(1)?);
+                keys.push(case.key(row.try_get(2)?));
+            }
+            inner.execute(
+                "INSERT INTO username_keys (id, key) SELECT * FROM unnest($1::uuid[], $2::text[])",
+                &[&ids, &keys],
+            )?;
+        }
+        let collision = inner.query_opt(
+            "SELECT string_agg(u.username, E'\\n') FROM username_keys k JOIN users u ON u.id = k.id \
+             GROUP BY k.key HAVING count(*) > 1 LIMIT 1",
+            &[],
+        )?;
+        if let Some(row) = collision {
+            inner.tx.batch_execute("DROP TABLE username_keys")?;
+            inner.execute(
+                "UPDATE meta SET value = $1 WHERE key = 'username_case'",
+                &[&before.as_str()],
+            )?;
+            let names: String = row.try_get(0)?;
+            return Ok(Some(names.lines().map(str::to_owned).collect()));
+        }
+        // Emptied first: rewritten row by row, two forms could meet half-way.
+        inner.tx.batch_execute(
+            "UPDATE users SET username_normalized = NULL WHERE username IS NOT NULL;
+             UPDATE users u SET username_normalized = k.key FROM username_keys k WHERE u.id = k.id;
+             DROP TABLE username_keys;",
+        )?;
+        inner.username_case = Some(case);
+        Ok(None)
+    }
+
     fn find_user(&self, key: &UserKey) -> Result<Option<User>> {
         let mut inner = self.inner();
         let lock = inner.lock_clause();
@@ -340,10 +434,13 @@ impl Transaction for PostgresTx<'_> {
                 &format!("SELECT {USER_COLUMNS} FROM users WHERE email_normalized = $1{lock}"),
                 &[email],
             )?,
-            UserKey::Username(name) => inner.query_opt(
-                &format!("SELECT {USER_COLUMNS} FROM users WHERE username_normalized = $1{lock}"),
-                &[name],
-            )?,
+            UserKey::Username(name) => {
+                let key = inner.username_key(Some(name))?;
+                inner.query_opt(
+                    &format!("SELECT {USER_COLUMNS} FROM users WHERE username_normalized = $1{lock}"),
+                    &[&key],
+                )?
+            }
         };
         row.map(|row| user_from_row(&row, 0)).transpose()
     }
@@ -357,7 +454,9 @@ impl Transaction for PostgresTx<'_> {
     }
 
     fn insert_user(&self, user: &User) -> Result<()> {
-        insert(&mut self.inner(), user, "")
+        let mut inner = self.inner();
+        let case = inner.username_case()?;
+        insert(&mut inner, user, case, "")
             .map_err(|e| conflict_or_storage(e, &user.email, user.username.as_deref()))?;
         Ok(())
     }
@@ -370,7 +469,8 @@ impl Transaction for PostgresTx<'_> {
 
     fn insert_user_unless_taken(&self, user: &User, mark: BatchMark) -> Result<Insert> {
         let mut inner = self.inner();
-        if insert(&mut inner, user, "ON CONFLICT DO NOTHING")? == 1 {
+        let case = inner.username_case()?;
+        if insert(&mut inner, user, case, "ON CONFLICT DO NOTHING")? == 1 {
             return Ok(Insert::Created);
         }
         let by_email = inner.query_opt(
@@ -393,7 +493,7 @@ impl Transaction for PostgresTx<'_> {
                 "SELECT {} FROM users u WHERE username_normalized = $1",
                 in_batch("u", "$2")
             ),
-            &[&user.username.as_deref().map(normalize), &mark.0],
+            &[&user.username.as_deref().map(|name| case.key(name)), &mark.0],
         )?;
         match by_username {
             Some(row) if row.try_get(0)? => Ok(Insert::UsernameInBatch),
@@ -442,10 +542,12 @@ impl Transaction for PostgresTx<'_> {
     }
 
     fn set_username(&self, id: Uuid, username: Option<&str>) -> Result<()> {
-        self.inner()
+        let mut inner = self.inner();
+        let key = inner.username_key(username)?;
+        inner
             .execute_may_conflict(
                 "UPDATE users SET username = $2, username_normalized = $3 WHERE id = $1",
-                &[&id, &username, &username.map(normalize)],
+                &[&id, &username, &key],
             )
             .map_err(|e| conflict_or_storage(e, "", username))?;
         Ok(())
@@ -670,11 +772,11 @@ struct UserRow<'a> {
 }
 
 impl<'a> UserRow<'a> {
-    fn of(user: &'a User) -> Self {
+    fn of(user: &'a User, case: UsernameCase) -> Self {
         UserRow {
             user,
             email_normalized: normalize(&user.email),
-            username_normalized: user.username.as_deref().map(normalize),
+            username_normalized: user.username.as_deref().map(|name| case.key(name)),
             created_at: millis(user.created_at),
             failed_logins: failures_column(user.lockout.failures),
             locked_out_until: user.lockout.until.map(millis),
@@ -701,11 +803,11 @@ impl<'a> UserRow<'a> {
 
 /// Inserts `user`; `on_conflict` is empty (a conflict is an error, in a savepoint) or an upsert
 /// clause.
-fn insert(inner: &mut Inner<'_>, user: &User, on_conflict: &str) -> Result<u64, postgres::Error> {
+fn insert(inner: &mut Inner<'_>, user: &User, case: UsernameCase, on_conflict: &str) -> Result<u64, postgres::Error> {
     let sql = format!(
         "INSERT INTO users ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) {on_conflict}"
     );
-    let row = UserRow::of(user);
+    let row = UserRow::of(user, case);
     let params = row.values();
     if on_conflict.is_empty() {
         inner.execute_may_conflict(&sql, &params)
