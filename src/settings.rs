@@ -171,12 +171,13 @@ pub struct Setting<K> {
 }
 
 impl<K: Kind> Setting<K> {
-    /// Parses a value given for this setting; an invalid one is refused naming the setting, the
-    /// value and what is accepted.
-    pub fn parse(&self, raw: &str) -> Result<K::Value> {
+    /// Parses a value given for this setting (by `origin`, when not the default); an invalid one
+    /// is refused naming the setting, the value, where it was given and what is accepted.
+    pub fn parse(&self, raw: &str, origin: Option<&Origin>) -> Result<K::Value> {
         self.kind.parse(raw).ok_or_else(|| {
+            let given = origin.map(|origin| format!(", given by {origin}")).unwrap_or_default();
             Error::Usage(format!(
-                "Invalid value for setting {}: '{}' (expected {}).",
+                "Invalid value for setting {}: '{}'{given} (expected {}).",
                 self.key,
                 shown(raw),
                 self.kind.expected()
@@ -875,20 +876,20 @@ mod tests {
 
     #[test]
     fn ranges_are_inclusive_and_checked() {
-        assert_eq!(JOBS.parse("1").unwrap(), 1);
-        assert_eq!(JOBS.parse("256").unwrap(), 256);
+        assert_eq!(JOBS.parse("1", None).unwrap(), 1);
+        assert_eq!(JOBS.parse("256", None).unwrap(), 256);
         for refused in ["0", "257", "-1", "4294967296", " 2", ""] {
-            let error = JOBS.parse(refused).unwrap_err();
+            let error = JOBS.parse(refused, None).unwrap_err();
             assert_eq!(error.exit_code(), 2);
             assert!(error.to_string().contains("from 1 to 256"), "{error}");
         }
-        assert_eq!(BUSY_TIMEOUT.parse("1ms").unwrap(), Duration::from_millis(1));
-        assert_eq!(BUSY_TIMEOUT.parse("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(BUSY_TIMEOUT.parse("1ms", None).unwrap(), Duration::from_millis(1));
+        assert_eq!(BUSY_TIMEOUT.parse("1h", None).unwrap(), Duration::from_secs(3600));
         for refused in ["0s", "1h 1ms", "30d", "300000y", "99999999999999999999y"] {
-            assert!(BUSY_TIMEOUT.parse(refused).is_err(), "{refused}");
+            assert!(BUSY_TIMEOUT.parse(refused, None).is_err(), "{refused}");
         }
-        assert!(SESSION_DURATION.parse("0s").is_err());
-        assert!(SESSION_DURATION.parse("10years").is_ok() && SESSION_DURATION.parse("11y").is_err());
+        assert!(SESSION_DURATION.parse("0s", None).is_err());
+        assert!(SESSION_DURATION.parse("10years", None).is_ok() && SESSION_DURATION.parse("11y", None).is_err());
     }
 
     #[test]
@@ -901,17 +902,17 @@ mod tests {
             ("0", false),
             ("NO", false),
         ] {
-            assert_eq!(REQUIRE_CONFIRMATION.parse(text).unwrap(), value);
+            assert_eq!(REQUIRE_CONFIRMATION.parse(text, None).unwrap(), value);
         }
         for refused in ["on", "off", "", "2", "y"] {
-            assert!(REQUIRE_CONFIRMATION.parse(refused).is_err(), "{refused}");
+            assert!(REQUIRE_CONFIRMATION.parse(refused, None).is_err(), "{refused}");
         }
     }
 
     #[test]
     fn echoed_values_are_escaped_and_truncated() {
         let error = BUSY_TIMEOUT
-            .parse(&format!("\x1b[31m{}", "x".repeat(500)))
+            .parse(&format!("\x1b[31m{}", "x".repeat(500)), None)
             .unwrap_err()
             .to_string();
         assert!(!error.contains('\x1b') && error.contains("\\x1b[31m"), "{error}");

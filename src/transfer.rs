@@ -77,6 +77,12 @@ fn read_csv<'a>(reader: impl Read + 'a) -> Result<Box<dyn Iterator<Item = Result
         .headers()
         .map_err(|e| Error::Usage(format!("Cannot read the CSV header: {e}")))?
         .clone();
+    if header.is_empty() {
+        return Err(Error::Usage(format!(
+            "The input is empty: a CSV import starts with a header row naming its columns (email, and any of: {}).",
+            COLUMNS[1..].join(", ")
+        )));
+    }
     let mut columns: Vec<&'static str> = Vec::with_capacity(header.len());
     for name in header.iter() {
         let name = name.trim_start_matches('\u{feff}').trim();

@@ -5,6 +5,9 @@ Each ANSWER is typed (followed by Enter) when the program next prints something 
 or '] ', as soon as the terminal's echo is off (a password prompt turns it off just after printing
 itself) or after a short wait (other prompts keep it on). Prints everything the program wrote to the
 terminal, then exits with its exit code.
+
+With PTY_INTERRUPT_ON=TEXT in the environment, Ctrl-C is typed once, as soon as the program has
+written TEXT.
 """
 
 import os
@@ -31,6 +34,7 @@ def main():
         os.execvp(command[0], command)
     seen = b""
     pending = b""
+    interrupt_on = os.environ.get("PTY_INTERRUPT_ON", "").encode()
     while True:
         ready, _, _ = select.select([fd], [], [], 10)
         if not ready:
@@ -45,6 +49,9 @@ def main():
             break
         seen += chunk
         pending += chunk
+        if interrupt_on and interrupt_on in seen:
+            os.write(fd, b"\x03")
+            interrupt_on = b""
         if answers and (pending.endswith(b": ") or pending.endswith(b"] ")):
             wait_for_echo_off(fd)
             os.write(fd, answers.pop(0).encode() + b"\r")

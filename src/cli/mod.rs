@@ -8,6 +8,7 @@ mod confirm;
 mod docs;
 mod email;
 mod input;
+mod progress;
 mod reset;
 mod session;
 mod user;

@@ -44,7 +44,11 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// The session to revoke (from `session list`).
-    #[arg(required_unless_present_any = ["all_others", "all"], conflicts_with_all = ["all_others", "all"])]
+    #[arg(
+        required_unless_present_any = ["all_others", "all"],
+        conflicts_with_all = ["all_others", "all"],
+        value_parser = session_id
+    )]
     id: Option<Uuid>,
     /// Revoke every session except the current one.
     #[arg(long, conflicts_with = "user")]
@@ -55,6 +59,15 @@ pub struct RevokeArgs {
     /// Revoke this user's sessions (with --all) instead of yours: no login needed.
     #[arg(long, value_name = "EMAIL|USERNAME|ID", requires = "all")]
     user: Option<String>,
+}
+
+/// A session id as given on the command line: a UUID, or a message that says so.
+fn session_id(raw: &str) -> std::result::Result<Uuid, String> {
+    Uuid::parse_str(raw).map_err(|_| {
+        "not a session id: give the ID column of `authctl session list` (a UUID such as \
+         01a2320d-3806-7623-8bb9-1f4da2728dfc)"
+            .to_owned()
+    })
 }
 
 /// A session as listed: the session and whether it is the one in use.

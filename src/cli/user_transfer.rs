@@ -1,15 +1,15 @@
 //! `user import` and `user export`: accounts in bulk, as CSV or JSON Lines.
 
 use std::fs::File;
-use std::io::{self, IsTerminal, Read, Seek};
+use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use crate::cli::Context;
+use crate::cli::progress::ImportProgress;
 use crate::domain::error::{Error, Result};
 use crate::domain::import::{self, OnConflict, Problems};
 use crate::output::DataOut;
@@ -38,7 +38,7 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
     /// Threads hashing passwords [default: all cores; setting: jobs, AUTHCTL_JOBS].
-    #[arg(long, value_name = "N", value_parser = |raw: &str| settings::JOBS.parse(raw))]
+    #[arg(long, value_name = "N", value_parser = |raw: &str| settings::JOBS.parse(raw, Some(&settings::Origin::Flag("--jobs"))))]
     jobs: Option<u32>,
 }
 
@@ -133,7 +133,15 @@ impl ImportArgs {
             }
             (None, None) => (Box::new(io::stdin().lock()), None),
         };
-        let rows = transfer::read_rows(input, format)?;
+        let input_len = match &path {
+            Some(path) => std::fs::metadata(path)
+                .ok()
+                .filter(|meta| meta.is_file())
+                .map(|meta| meta.len()),
+            None => None,
+        };
+        let progress = ImportProgress::new(!ctx.printer.is_json(), input_len);
+        let rows = transfer::read_rows(progress.reading(input), format)?;
         let jobs = self
             .jobs
             .map(|jobs| jobs as usize)
@@ -143,38 +151,27 @@ impl ImportArgs {
             .num_threads(jobs)
             .build()
             .map_err(|e| Error::storage_from(format!("Cannot start {jobs} hashing threads"), e))?;
-        let bar = if io::stderr().is_terminal() && !ctx.printer.is_json() {
-            let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg} {pos} rows ({per_sec}, {elapsed})")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            bar
-        } else {
-            ProgressBar::hidden()
-        };
-        bar.set_message("validating and hashing");
         let mut problems = match self.rejects {
             Some(_) => Problems::keeping_all()?,
             None => Problems::default(),
         };
-        let spool = import::prepare(
+        let prepared = import::prepare(
             rows,
             &ctx.hasher,
             &ctx.password_policy(),
             &pool,
             &mut problems,
-            &|done| bar.set_position(done),
-        )?;
-        bar.set_message("writing");
-        bar.set_position(0);
+            &|done| progress.prepared(done),
+        );
+        let spool = prepared.inspect_err(|_| progress.finish())?;
+        progress.writing(spool.rows());
         let on_conflict = self.on_conflict.into();
         let result = ctx.accounts(|accounts| {
             accounts.import(spool, on_conflict, self.dry_run, &mut problems, &source, &|done| {
-                bar.set_position(done)
+                progress.written(done)
             })
         });
-        bar.finish_and_clear();
+        progress.finish();
         let summary = result?;
         if let (Some(rejects), Some(mut again)) = (&self.rejects, again) {
             again

@@ -259,6 +259,7 @@ fn validate(row: RawRow, hasher: &Hasher, policy: &PasswordPolicy) -> Result<Pre
 /// and no lock is held while hashing.
 pub struct Spool {
     writer: BufWriter<File>,
+    rows: u64,
 }
 
 impl Spool {
@@ -266,7 +267,13 @@ impl Spool {
         let file = tempfile::tempfile().map_err(|e| Error::storage_from("Cannot create a spool file", e))?;
         Ok(Spool {
             writer: BufWriter::with_capacity(1 << 20, file),
+            rows: 0,
         })
+    }
+
+    /// How many rows it holds.
+    pub fn rows(&self) -> u64 {
+        self.rows
     }
 
     fn push(&mut self, row: &PreparedRow) -> Result<()> {
@@ -275,6 +282,7 @@ impl Spool {
             Some(true) => "1",
             Some(false) => "0",
         };
+        self.rows += 1;
         // No field can hold a tab or a newline: emails, usernames and hashes were validated.
         writeln!(
             self.writer,

@@ -192,24 +192,25 @@ impl Hasher {
     /// [`MAX_HASH_MEMORY_BYTES`]); refuses parameters argon2 cannot use or whose own hashes would
     /// cost more than that.
     pub fn with_max_cost(params: HashParams, max_cost: Duration) -> Result<Self> {
-        let argon_params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
-            .map_err(|e| Error::Usage(format!("Invalid argon2 parameters {params:?}: {e}")))?;
         let HashParams {
             memory_kib,
             iterations,
             parallelism,
         } = params;
+        let settings = format!(
+            "argon2_memory_kib={memory_kib} with argon2_iterations={iterations} and argon2_parallelism={parallelism}"
+        );
+        let invalid = |e: &dyn fmt::Display| {
+            Error::Usage(format!(
+                "Invalid argon2 settings {settings}: {e} (argon2 needs at least 8 KiB of memory per lane: \
+                 argon2_memory_kib of 8 x argon2_parallelism or more)."
+            ))
+        };
+        let argon_params = Params::new(memory_kib, iterations, parallelism, None).map_err(|e| invalid(&e))?;
         Cost::argon2(memory_kib, iterations, parallelism)
-            .check(
-                &format!(
-                    "argon2_memory_kib={memory_kib} with argon2_iterations={iterations} and \
-                     argon2_parallelism={parallelism}"
-                ),
-                max_cost,
-            )
+            .check(&settings, max_cost)
             .map_err(|e| Error::Usage(format!("Invalid argon2 settings: {e}.")))?;
-        let invalid =
-            |e: argon2::password_hash::Error| Error::Usage(format!("Invalid argon2 parameters {params:?}: {e}"));
+        let invalid = |e: argon2::password_hash::Error| invalid(&e);
         let salt = SaltString::encode_b64(&[0u8; 16]).map_err(invalid)?;
         let decoy = PasswordHash {
             algorithm: Algorithm::Argon2id.ident(),

@@ -117,12 +117,12 @@ impl<'a> Sources<'a> {
 
     /// The value of `setting` as given, else its default; `None` when neither is there.
     pub(super) fn get<K: Kind>(&self, setting: &Setting<K>) -> Result<Option<K::Value>> {
-        let raw = match (self.raw(setting.key), &setting.default) {
-            (Some((raw, _)), _) => raw,
-            (None, Fallback::Value(text)) => (*text).to_owned(),
+        let (raw, origin) = match (self.raw(setting.key), &setting.default) {
+            (Some((raw, origin)), _) => (raw, Some(origin)),
+            (None, Fallback::Value(text)) => ((*text).to_owned(), None),
             (None, Fallback::Derived(_)) => return Ok(None),
         };
-        setting.parse(&raw).map(Some)
+        setting.parse(&raw, origin.as_ref()).map(Some)
     }
 
     /// The value of a setting that has a default.

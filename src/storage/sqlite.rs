@@ -35,6 +35,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 pub use crate::storage::SchemaCheck;
 use crate::storage::{no_database, username_case_from_meta};
+use crate::text::shown;
 
 /// An open SQLite database of accounts.
 pub struct SqliteStore {
@@ -53,11 +54,24 @@ impl SqliteStore {
         let cannot_open = |e: &dyn std::fmt::Display| {
             Error::storage_from(format!("cannot open the database {}", path.display()), e.to_string())
         };
-        if path.try_exists().map_err(|e| cannot_open(&e))? {
+        let refused = |io: std::io::Error| match io.kind() {
+            std::io::ErrorKind::PermissionDenied => cannot_open(
+                &"permission denied: authctl reads and writes the file, and makes its -wal and -shm files \
+                  beside it, so it needs write access to the file and its directory (run it as their \
+                  owner, or change their permissions)",
+            ),
+            _ => cannot_open(&io),
+        };
+        if path.try_exists().map_err(refused)? {
             // Read-write but query-only, not read-only: a read-only connection to a WAL database
             // leaves the -wal and -shm files it creates behind; this one removes them on close.
-            let reader =
-                Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| cannot_open(&e))?;
+            let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| {
+                // SQLite says only "unable to open database file": the file system says why.
+                match fs::OpenOptions::new().read(true).write(true).open(path) {
+                    Err(io) => refused(io),
+                    Ok(_) => cannot_open(&e),
+                }
+            })?;
             reader.busy_timeout(busy_timeout)?;
             reader.pragma_update(None, "query_only", true)?;
             if identify(&reader, path)? == 0 && check != SchemaCheck::Create {
@@ -426,7 +440,7 @@ impl SqliteStore {
             while let Some(row) = rows.next()? {
                 let event: String = row.get(0)?;
                 if AuditEvent::from_name(&event).is_none() {
-                    report.push(format!("audit: unknown event {event:?}"));
+                    report.push(format!("audit: unknown event '{}'", shown(&event)));
                 }
             }
             Ok(())

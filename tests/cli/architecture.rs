@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A module and the modules its code names.
 type Graph = BTreeMap<String, BTreeSet<String>>;
@@ -102,8 +102,9 @@ fn crate_allowed(module: &str, name: &str) -> bool {
     }
 }
 
-fn graph_of(src: &Path) -> Graph {
-    let mut graph = Graph::new();
+/// Every `.rs` file under `src` but `lib.rs` and `main.rs`, with its path relative to `src`.
+fn rust_files(src: &Path) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
     let mut pending = vec![src.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in fs::read_dir(&dir).unwrap() {
@@ -115,21 +116,29 @@ fn graph_of(src: &Path) -> Graph {
             if path.extension().is_none_or(|ext| ext != "rs") {
                 continue;
             }
-            let relative = path.strip_prefix(src).unwrap();
+            let relative = path.strip_prefix(src).unwrap().to_path_buf();
             if relative == Path::new("lib.rs") || relative == Path::new("main.rs") {
                 continue;
             }
-            let from = module_of(relative);
             let text = fs::read_to_string(&path).unwrap();
-            let uses = graph.entry(from.clone()).or_default();
-            for name in outside_crates(&text) {
-                uses.insert(format!("crate {name}"));
-            }
-            for named in crate_paths(&text) {
-                let to = module_named(&named);
-                if to != from {
-                    uses.insert(to);
-                }
+            files.push((relative, text));
+        }
+    }
+    files
+}
+
+fn graph_of(src: &Path) -> Graph {
+    let mut graph = Graph::new();
+    for (relative, text) in rust_files(src) {
+        let from = module_of(&relative);
+        let uses = graph.entry(from.clone()).or_default();
+        for name in outside_crates(&text) {
+            uses.insert(format!("crate {name}"));
+        }
+        for named in crate_paths(&text) {
+            let to = module_named(&named);
+            if to != from {
+                uses.insert(to);
             }
         }
     }
@@ -238,4 +247,30 @@ fn the_architecture_check_sees_a_wrong_arrow_and_a_cycle() {
     assert_eq!(module_named("domain::accounts::AddressHash"), "domain::accounts");
     assert_eq!(module_of(Path::new("domain/accounts/login.rs")), "domain::accounts");
     assert_eq!(module_of(Path::new("storage/postgres.rs")), "storage");
+}
+
+/// Issue 12: no message shows Rust's debug output. Outside the tests (the test module that ends a
+/// file, and the files of tests, `*tests.rs`),
+/// no format string of `src/` uses `{:?}` or `{:#?}`, and nothing calls `dbg!`: a value a user
+/// sees is shown with its `Display`, or escaped with `text::shown`.
+#[test]
+fn no_message_shows_rust_debug_output() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for (relative, text) in rust_files(&src) {
+        if relative
+            .file_stem()
+            .is_some_and(|stem| stem.to_string_lossy().ends_with("tests"))
+        {
+            continue;
+        }
+        let code = text.split("\n#[cfg(test)]").next().unwrap_or_default();
+        for (number, line) in code.lines().enumerate() {
+            let line = line.split("//").next().unwrap_or_default();
+            if line.contains(":?}") || line.contains(":#?}") || line.contains("dbg!(") {
+                found.push(format!("src/{}:{}: {}", relative.display(), number + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "debug formatting in messages:\n{}", found.join("\n"));
 }

@@ -159,7 +159,7 @@ fn sqlite_db_check_lists_broken_references_and_invariants() {
     );
     assert!(has("tokens row 1 cannot be read"), "{problems:?}");
     assert!(has("users row 1: the stored normalised email"), "{problems:?}");
-    assert!(has("unknown event \"teleported\""), "{problems:?}");
+    assert!(has("unknown event 'teleported'"), "{problems:?}");
     assert_eq!(problems.len(), 4, "{problems:?}");
 
     // The human form lists them on stdout and ends with the error on stderr.

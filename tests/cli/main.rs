@@ -16,6 +16,7 @@ mod invites;
 mod limits;
 mod lockout;
 mod mail;
+mod messages;
 mod passwords;
 mod races;
 mod rejects;

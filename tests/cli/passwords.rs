@@ -110,7 +110,8 @@ fn max_foreign_hash_cost_sets_the_limit() {
             .assert()
             .code(2)
             .stderr(contains(format!(
-                "Invalid value for setting max_foreign_hash_cost: '{bad}' (expected a duration from 100ms to 1m)"
+                "Invalid value for setting max_foreign_hash_cost: '{bad}', given by environment \
+                 AUTHCTL_MAX_FOREIGN_HASH_COST (expected a duration from 100ms to 1m)"
             )));
     }
 }
@@ -155,17 +156,17 @@ fn argon2_settings_beyond_their_range_are_refused_at_load() {
         (
             "AUTHCTL_ARGON2_MEMORY_KIB",
             "4294967295",
-            "argon2_memory_kib: '4294967295' (expected a whole number from 8 to 262144)",
+            "argon2_memory_kib: '4294967295', given by environment AUTHCTL_ARGON2_MEMORY_KIB (expected a whole number from 8 to 262144)",
         ),
         (
             "AUTHCTL_ARGON2_ITERATIONS",
             "4294967295",
-            "argon2_iterations: '4294967295' (expected a whole number from 1 to 100)",
+            "argon2_iterations: '4294967295', given by environment AUTHCTL_ARGON2_ITERATIONS (expected a whole number from 1 to 100)",
         ),
         (
             "AUTHCTL_ARGON2_PARALLELISM",
             "16777215",
-            "argon2_parallelism: '16777215' (expected a whole number from 1 to 64)",
+            "argon2_parallelism: '16777215', given by environment AUTHCTL_ARGON2_PARALLELISM (expected a whole number from 1 to 64)",
         ),
     ] {
         world
@@ -343,6 +344,7 @@ fn min_password_score_is_off_by_default_and_checked_when_set() {
         .stderr(contains("Password rejected: it is too easy to guess (strength"))
         .stderr(contains("min_password_score is 3"));
     add("four@example.com", Some("5")).code(2).stderr(contains(
-        "Invalid value for setting min_password_score: '5' (expected a whole number from 0 to 4)",
+        "Invalid value for setting min_password_score: '5', given by environment AUTHCTL_MIN_PASSWORD_SCORE \
+         (expected a whole number from 0 to 4)",
     ));
 }
