@@ -368,7 +368,7 @@ _authctl() {
 
     case "${cmd}" in
         authctl)
-            opts="-h -V --db --session-file --config --json --help --version init db user login logout whoami passwd confirm reset email session audit config completions man help"
+            opts="-q -h -V --db --session-file --config --json --quiet --help --version init db user login logout whoami passwd confirm reset email session audit config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -394,7 +394,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__audit)
-            opts="-h --user --since --db --session-file --config --json --help"
+            opts="-q -h --user --since --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -428,7 +428,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__completions)
-            opts="-h --db --session-file --config --json --help bash elvish fish powershell zsh"
+            opts="-q -h --db --session-file --config --json --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -454,7 +454,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__config)
-            opts="-h --db --session-file --config --json --help show help"
+            opts="-q -h --db --session-file --config --json --quiet --help show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -522,7 +522,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__config__subcmd__show)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -548,7 +548,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__confirm)
-            opts="-h --db --session-file --config --json --help resend help"
+            opts="-q -h --db --session-file --config --json --quiet --help resend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -616,7 +616,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__confirm__subcmd__resend)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -642,7 +642,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__db)
-            opts="-h --db --session-file --config --json --help status migrate backup check help"
+            opts="-q -h --db --session-file --config --json --quiet --help status migrate backup check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -668,7 +668,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__db__subcmd__backup)
-            opts="-h --force --db --session-file --config --json --help"
+            opts="-q -h --force --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -694,7 +694,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__db__subcmd__check)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -804,7 +804,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__db__subcmd__migrate)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -830,7 +830,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__db__subcmd__status)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -856,7 +856,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__email)
-            opts="-h --db --session-file --config --json --help change confirm help"
+            opts="-q -h --db --session-file --config --json --quiet --help change confirm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -882,7 +882,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__email__subcmd__change)
-            opts="-h --password-stdin --db --session-file --config --json --help"
+            opts="-q -h --password-stdin --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -908,7 +908,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__email__subcmd__confirm)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1550,7 +1550,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__init)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1576,7 +1576,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__login)
-            opts="-h --remember --password-stdin --db --session-file --config --json --help"
+            opts="-q -h --remember --password-stdin --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1602,7 +1602,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__logout)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1628,7 +1628,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__man)
-            opts="-h --dir --db --session-file --config --json --help"
+            opts="-q -h --dir --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1658,7 +1658,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__passwd)
-            opts="-h --password-stdin --db --session-file --config --json --help"
+            opts="-q -h --password-stdin --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1684,7 +1684,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__reset)
-            opts="-h --db --session-file --config --json --help request confirm help"
+            opts="-q -h --db --session-file --config --json --quiet --help request confirm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1710,7 +1710,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__reset__subcmd__confirm)
-            opts="-h --password-stdin --db --session-file --config --json --help"
+            opts="-q -h --password-stdin --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1792,7 +1792,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__reset__subcmd__request)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1818,7 +1818,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__session)
-            opts="-h --db --session-file --config --json --help list revoke help"
+            opts="-q -h --db --session-file --config --json --quiet --help list revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1900,7 +1900,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__session__subcmd__list)
-            opts="-h --user --db --session-file --config --json --help"
+            opts="-q -h --user --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1930,7 +1930,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__session__subcmd__revoke)
-            opts="-h --all-others --all --user --db --session-file --config --json --help"
+            opts="-q -h --all-others --all --user --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1960,7 +1960,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user)
-            opts="-h --db --session-file --config --json --help add list show edit remove lock unlock verify import export set-password help"
+            opts="-q -h --db --session-file --config --json --quiet --help add list show edit remove lock unlock verify import export set-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1986,7 +1986,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__add)
-            opts="-h --username --confirmed --inactive --password-stdin --no-password --send-confirmation --send-reset --db --session-file --config --json --help"
+            opts="-q -h --username --confirmed --inactive --password-stdin --no-password --send-confirmation --send-reset --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2016,7 +2016,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__edit)
-            opts="-h --email --username --no-username --confirmed --active --db --session-file --config --json --help"
+            opts="-q -h --email --username --no-username --confirmed --active --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2058,7 +2058,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__export)
-            opts="-o -h --format --output --db --session-file --config --json --help"
+            opts="-o -q -h --format --output --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2278,7 +2278,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__import)
-            opts="-h --format --on-conflict --dry-run --rejects --jobs --db --session-file --config --json --help"
+            opts="-q -h --format --on-conflict --dry-run --rejects --jobs --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2320,12 +2320,32 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__list)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --locked --unconfirmed --search --sort --reverse --fields --limit --offset --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "added created email username" -- "${cur}"))
+                    return 0
+                    ;;
+                --fields)
+                    COMPREPLY=($(compgen -W "id email username confirmed active locked failed_logins locked_out_until created_at" -- "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2346,7 +2366,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__lock)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2372,7 +2392,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__remove)
-            opts="-y -h --yes --db --session-file --config --json --help"
+            opts="-y -q -h --yes --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2398,7 +2418,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__set__subcmd__password)
-            opts="-h --password-stdin --db --session-file --config --json --help"
+            opts="-q -h --password-stdin --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2424,7 +2444,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__show)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2450,7 +2470,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__unlock)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2476,7 +2496,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__user__subcmd__verify)
-            opts="-h --password-stdin --db --session-file --config --json --help"
+            opts="-q -h --password-stdin --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2502,7 +2522,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__whoami)
-            opts="-h --db --session-file --config --json --help"
+            opts="-q -h --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,10 +1,11 @@
 //! Output rendering: the one place that decides between human text and `--json`.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use serde::Serialize;
 use tabled::builder::Builder;
-use tabled::settings::Style;
+use tabled::settings::peaker::PriorityMax;
+use tabled::settings::{Style, Width};
 
 use crate::domain::error::{Error, Result};
 
@@ -12,17 +13,31 @@ use crate::domain::error::{Error, Result};
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
     json: bool,
+    quiet: bool,
+    /// The width tables fit when stdout is a terminal; `None` for a pipe or a file, which get
+    /// tab-separated columns.
+    table_width: Option<usize>,
 }
 
 impl Printer {
-    /// A printer for `--json` (`json == true`) or human output.
-    pub fn new(json: bool) -> Self {
-        Printer { json }
+    /// A printer for `--json` (`json == true`) or human output, without notes on stderr when
+    /// `quiet`.
+    pub fn new(json: bool, quiet: bool) -> Self {
+        Printer {
+            json,
+            quiet,
+            table_width: io::stdout().is_terminal().then(terminal_width),
+        }
     }
 
     /// Whether output is JSON.
     pub fn is_json(&self) -> bool {
         self.json
+    }
+
+    /// Whether remarks for a person go to stderr: not with `--json` or `--quiet`.
+    pub fn shows_notes(&self) -> bool {
+        !self.json && !self.quiet
     }
 
     /// Prints one result: `value` as a JSON object, or the text `human` writes.
@@ -43,9 +58,9 @@ impl Printer {
     }
 
     /// A remark for a person on stderr (`authctl: ...`), such as where a message went; left out
-    /// with `--json`, where the same facts are in the JSON value.
+    /// with `--json`, where the same facts are in the JSON value, and with `--quiet`.
     pub fn note(&self, text: &str) {
-        if !self.json {
+        if self.shows_notes() {
             eprintln!("authctl: {text}");
         }
     }
@@ -55,8 +70,9 @@ impl Printer {
         self.emit(&serde_json::json!({ "message": text }), |w| writeln!(w, "{text}"))
     }
 
-    /// Streams a list: a JSON array, or tables of at most [`PAGE_ROWS`] rows whose cells `to_row`
-    /// makes (the header repeated on each page), so that memory does not grow with the list.
+    /// Streams a list: a JSON array; on a terminal, tables of at most [`PAGE_ROWS`] rows whose
+    /// cells `to_row` makes (the header repeated on each page) fitted to its width; otherwise
+    /// tab-separated lines under one header line. Memory does not grow with the list.
     /// `produce` calls the sink it is given once per item.
     pub fn list<T: Serialize>(
         &self,
@@ -87,13 +103,21 @@ impl Printer {
             let ended = out.write_all(end).and_then(|()| out.flush()).map_err(output_failed);
             return produced.and(ended);
         }
+        let Some(width) = self.table_width else {
+            return tab_separated(&mut out, header, to_row, produce);
+        };
         let mut page: Vec<Vec<String>> = Vec::new();
         let mut rows = 0usize;
         let print_page = |out: &mut DataOut, page: &mut Vec<Vec<String>>| -> io::Result<()> {
             let mut table = Builder::default();
             table.push_record(header.iter().copied());
             page.drain(..).for_each(|row| table.push_record(row));
-            writeln!(out, "{}", table.build().with(Style::sharp()))
+            let table = table
+                .build()
+                .with(Style::sharp())
+                .with(Width::wrap(width).priority(PriorityMax::new(true)))
+                .to_string();
+            writeln!(out, "{table}")
         };
         produce(&mut |item| {
             page.push(to_row(&item));
@@ -133,6 +157,44 @@ impl Printer {
                 .and_then(|()| writeln!(err, "authctl: {}", error.message()))
         };
     }
+}
+
+/// A list for a pipe or a file: the header line (once the list could be read), then one line
+/// per item, cells separated by one tab (tabs and line breaks in a cell become spaces).
+fn tab_separated<T>(
+    out: &mut DataOut,
+    header: &[&str],
+    to_row: impl Fn(&T) -> Vec<String>,
+    produce: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<()>,
+) -> Result<()> {
+    fn line<'a>(out: &mut DataOut, cells: impl Iterator<Item = &'a str>) -> io::Result<()> {
+        for (index, cell) in cells.enumerate() {
+            if index > 0 {
+                out.write_all(b"\t")?;
+            }
+            out.write_all(cell.replace(['\t', '\n', '\r'], " ").as_bytes())?;
+        }
+        out.write_all(b"\n")
+    }
+    let mut begun = false;
+    produce(&mut |item| {
+        if !std::mem::replace(&mut begun, true) {
+            line(out, header.iter().copied()).map_err(output_failed)?;
+        }
+        line(out, to_row(&item).iter().map(String::as_str)).map_err(output_failed)
+    })?;
+    if !begun {
+        line(out, header.iter().copied()).map_err(output_failed)?;
+    }
+    out.flush().map_err(output_failed)
+}
+
+/// The width of the terminal on stdout, else `$COLUMNS`, else 80.
+fn terminal_width() -> usize {
+    terminal_size::terminal_size_of(io::stdout())
+        .map(|(width, _)| usize::from(width.0))
+        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok().filter(|width| *width > 0))
+        .unwrap_or(80)
 }
 
 /// Rows per table page in human output.

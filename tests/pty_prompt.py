@@ -7,12 +7,14 @@ itself) or after a short wait (other prompts keep it on). Prints everything the 
 terminal, then exits with its exit code.
 
 With PTY_INTERRUPT_ON=TEXT in the environment, Ctrl-C is typed once, as soon as the program has
-written TEXT.
+written TEXT. With PTY_COLUMNS=N the terminal is N columns wide.
 """
 
+import fcntl
 import os
 import pty
 import select
+import struct
 import sys
 import termios
 import time
@@ -31,6 +33,9 @@ def main():
     answers, command = sys.argv[1:split], sys.argv[split + 1:]
     pid, fd = pty.fork()
     if pid == 0:
+        columns = os.environ.get("PTY_COLUMNS")
+        if columns:
+            fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 24, int(columns), 0, 0))
         os.execvp(command[0], command)
     seen = b""
     pending = b""

@@ -12,6 +12,7 @@ mod progress;
 mod reset;
 mod session;
 mod user;
+mod user_list;
 mod user_transfer;
 
 use std::cell::RefCell;
@@ -89,6 +90,9 @@ struct GlobalArgs {
     /// Print exactly one JSON value on stdout (errors as JSON on stderr).
     #[arg(long, global = true)]
     json: bool,
+    /// No remarks on stderr (where a mail went, warnings, progress): only the result and errors.
+    #[arg(long, short, global = true)]
+    quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -274,14 +278,14 @@ pub fn main() -> ExitCode {
             if clap_error.use_stderr() && args.iter().any(|arg| arg == "--json") {
                 let rendered = clap_error.render().to_string();
                 let message = rendered.trim().trim_start_matches("error: ");
-                Printer::new(true).error(&Error::Usage(message.to_owned()));
+                Printer::new(true, false).error(&Error::Usage(message.to_owned()));
             } else {
                 let _ = clap_error.print();
             }
             return ExitCode::from(clap_error.exit_code() as u8);
         }
     };
-    let printer = Printer::new(cli.global.json);
+    let printer = Printer::new(cli.global.json, cli.global.quiet);
     match run(cli, printer) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

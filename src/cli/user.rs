@@ -5,6 +5,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use crate::cli::input::{Secrets, confirm};
+use crate::cli::user_list::ListArgs;
 use crate::cli::user_transfer::{ExportArgs, ImportArgs};
 use crate::cli::{Context, report_delivery};
 use crate::domain::accounts::{AccountEdit, FirstMail, NewAccount};
@@ -23,9 +24,11 @@ pub enum UserCommand {
 printf '%s\\n' \"$PASSWORD\" | authctl user add ci@example.com --confirmed --password-stdin\n  \
 authctl user add bob@example.com --send-reset")]
     Add(AddArgs),
-    /// List every account.
-    #[command(after_long_help = "Example:\n  authctl user list --json | jq -r '.[].email'")]
-    List,
+    /// List accounts: every one, or those the filters select.
+    #[command(after_long_help = "Examples:\n  authctl user list --json | jq -r '.[].email'\n  \
+authctl user list --locked --fields email,locked_out_until\n  \
+authctl user list --search example.org --sort email --limit 50 --offset 100")]
+    List(ListArgs),
     /// Show one account, with its failed logins and any lockout.
     #[command(after_long_help = "Example:\n  authctl user show ada@example.com")]
     Show(UserArg),
@@ -161,21 +164,7 @@ impl UserCommand {
     pub fn run(self, ctx: &Context) -> Result<()> {
         match self {
             UserCommand::Add(args) => args.run(ctx),
-            UserCommand::List => ctx.printer.list(
-                &["ID", "EMAIL", "USERNAME", "CONFIRMED", "ACTIVE", "LOCKED", "CREATED"],
-                |user: &User| {
-                    vec![
-                        user.id.to_string(),
-                        user.email.clone(),
-                        user.username.clone().unwrap_or_default(),
-                        yes_no(user.confirmed),
-                        yes_no(user.active),
-                        yes_no(user.locked),
-                        format_time(user.created_at),
-                    ]
-                },
-                |sink| ctx.accounts(|accounts| accounts.for_each_user(sink)),
-            ),
+            UserCommand::List(args) => args.run(ctx),
             UserCommand::Show(arg) => {
                 let user = ctx.accounts(|accounts| accounts.user(&UserKey::parse(&arg.user)))?;
                 show(ctx, &user)

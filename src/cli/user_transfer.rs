@@ -12,6 +12,7 @@ use crate::cli::Context;
 use crate::cli::progress::ImportProgress;
 use crate::domain::error::{Error, Result};
 use crate::domain::import::{self, OnConflict, Problems};
+use crate::domain::user::UserQuery;
 use crate::output::DataOut;
 use crate::private_file;
 use crate::settings;
@@ -140,7 +141,7 @@ impl ImportArgs {
                 .map(|meta| meta.len()),
             None => None,
         };
-        let progress = ImportProgress::new(!ctx.printer.is_json(), input_len);
+        let progress = ImportProgress::new(ctx.printer.shows_notes(), input_len);
         let rows = transfer::read_rows(progress.reading(input), format)?;
         let jobs = self
             .jobs
@@ -253,11 +254,17 @@ impl ExportArgs {
             }
             let mut out = DataOut::stdout();
             return ctx
-                .accounts(|accounts| transfer::export(format, &mut out, |sink| accounts.for_each_user(sink)))
+                .accounts(|accounts| {
+                    transfer::export(format, &mut out, |sink| {
+                        accounts.for_each_user(UserQuery::default(), sink)
+                    })
+                })
                 .map(drop);
         };
         let count = private_file::write(&path, |out| {
-            ctx.accounts(|accounts| transfer::export(format, out, |sink| accounts.for_each_user(sink)))
+            ctx.accounts(|accounts| {
+                transfer::export(format, out, |sink| accounts.for_each_user(UserQuery::default(), sink))
+            })
         })?;
         let shown = path.display().to_string();
         ctx.printer.emit(&json!({ "exported": count, "path": shown }), |w| {

@@ -93,6 +93,7 @@ impl AuditEvent {
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
     /// When it happened.
+    #[serde(serialize_with = "crate::domain::timestamp::serialize")]
     pub at: DateTime<Utc>,
     /// What happened.
     pub event: AuditEvent,

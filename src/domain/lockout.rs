@@ -20,7 +20,10 @@ pub struct Lockout {
     #[serde(rename = "failed_logins")]
     pub failures: u32,
     /// When the latest lockout ends (it may be over already); `None` before the first.
-    #[serde(rename = "locked_out_until")]
+    #[serde(
+        rename = "locked_out_until",
+        serialize_with = "crate::domain::timestamp::serialize_option"
+    )]
     pub until: Option<DateTime<Utc>>,
 }
 

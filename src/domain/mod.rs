@@ -18,5 +18,6 @@ pub mod policy;
 pub mod rejects;
 pub mod session;
 pub mod store;
+pub mod timestamp;
 pub mod token;
 pub mod user;

@@ -20,10 +20,13 @@ pub struct Session {
     /// Whether the session was made with `--remember`.
     pub remember: bool,
     /// When the user logged in.
+    #[serde(serialize_with = "crate::domain::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When the session stops being valid.
+    #[serde(serialize_with = "crate::domain::timestamp::serialize")]
     pub expires_at: DateTime<Utc>,
     /// When it was revoked (logout, `session revoke`, a password change), if it was.
+    #[serde(serialize_with = "crate::domain::timestamp::serialize_option")]
     pub revoked_at: Option<DateTime<Utc>>,
 }
 

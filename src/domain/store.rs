@@ -10,7 +10,7 @@ use crate::domain::error::{Error, Result};
 use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use crate::domain::user::{User, UserKey, UsernameCase, usernames_collide};
+use crate::domain::user::{User, UserKey, UserSelection, UsernameCase, usernames_collide};
 
 /// Where a batch of inserts started (the highest creation sequence number before it: SQLite's
 /// rowid, PostgreSQL's `users.seq`).
@@ -72,8 +72,9 @@ pub trait Transaction {
     /// Looks a user up by id, normalised email, or username (compared as the database does).
     fn find_user(&self, key: &UserKey) -> Result<Option<User>>;
 
-    /// Calls `each` for every user, ordered by creation, without holding them all in memory.
-    fn for_each_user(&self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()>;
+    /// Calls `each` for every user `selection` holds, in its order, without holding them all in
+    /// memory.
+    fn for_each_user(&self, selection: &UserSelection, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()>;
 
     /// Inserts a new user; an email or username already taken is
     /// [`crate::domain::error::Error::EmailTaken`] or [`crate::domain::error::Error::UsernameTaken`].

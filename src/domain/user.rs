@@ -31,6 +31,7 @@ pub struct User {
     /// Locked by an administrator: cannot log in.
     pub locked: bool,
     /// When the account was created.
+    #[serde(serialize_with = "crate::domain::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// Consecutive failed logins and the temporary lockout they caused.
     #[serde(flatten)]
@@ -42,6 +43,61 @@ impl User {
     /// lockout, which ends by itself, is checked at login only).
     pub fn may_log_in(&self) -> bool {
         self.active && !self.locked
+    }
+}
+
+/// Which accounts a listing holds, in which order, which page of them.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    /// Only accounts that cannot log in for a lock: an administrator's, or a lockout running
+    /// at this time.
+    pub locked_at: Option<DateTime<Utc>>,
+    /// Only accounts whose address is not confirmed.
+    pub unconfirmed: bool,
+    /// Only accounts whose email or username contains this text, compared as names are.
+    pub search: Option<String>,
+    pub order: UserOrder,
+    /// Last first.
+    pub descending: bool,
+    /// At most this many accounts.
+    pub limit: Option<u64>,
+    /// Leave out this many accounts first.
+    pub offset: u64,
+}
+
+/// The order of a listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UserOrder {
+    /// The order the accounts were added in.
+    #[default]
+    Added,
+    /// Time of creation (imported accounts keep their own), then the order they were added in.
+    Created,
+    /// Email address, compared as stored for uniqueness, character by character.
+    Email,
+    /// Username, the same way; accounts without one after the others.
+    Username,
+}
+
+/// A [`UserQuery`] as an engine runs it: the search text in the comparison forms of the
+/// database's columns.
+#[derive(Debug, Clone)]
+pub struct UserSelection {
+    pub query: UserQuery,
+    /// The search text as email addresses are compared.
+    pub email_search: Option<String>,
+    /// The search text as this database compares usernames.
+    pub username_search: Option<String>,
+}
+
+impl UserSelection {
+    /// `query` on a database that compares usernames as `case` says.
+    pub fn new(query: UserQuery, case: UsernameCase) -> Self {
+        UserSelection {
+            email_search: query.search.as_deref().map(normalize),
+            username_search: query.search.as_deref().map(|text| case.key(text)),
+            query,
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use crate::domain::policy::PasswordPolicy;
 use crate::domain::session::SessionDurations;
 use crate::domain::store::{Store, Transaction};
 use crate::domain::token::{SecretToken, TokenLifetimes};
-use crate::domain::user::{User, UserKey};
+use crate::domain::user::{User, UserKey, UserQuery, UserSelection, UsernameCase};
 use crate::storage::sqlite::{SchemaCheck, SqliteStore, SqliteTx};
 
 /// An outbox that keeps the tokens it was asked to send.
@@ -211,7 +211,8 @@ fn login_racing<T>(
     let mut store = racing.inner;
     let tx = store.read().unwrap();
     let mut users = Vec::new();
-    tx.for_each_user(&mut |user| {
+    let every_user = UserSelection::new(UserQuery::default(), UsernameCase::Insensitive);
+    tx.for_each_user(&every_user, &mut |user| {
         let live = tx.live_sessions(user.id, Utc::now())?.len();
         users.push((user, live));
         Ok(())

@@ -18,7 +18,7 @@ use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use crate::domain::user::{User, UserKey, UsernameCase};
+use crate::domain::user::{User, UserKey, UserSelection, UsernameCase};
 
 /// What opening a database accepts. Only [`SchemaCheck::Create`] makes a database: every other
 /// command refuses a missing or empty one (exit 7), naming `authctl init`.
@@ -160,8 +160,8 @@ impl Transaction for EngineTx<'_> {
         delegate!(self, tx => tx.find_user(key))
     }
 
-    fn for_each_user(&self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
-        delegate!(self, tx => tx.for_each_user(each))
+    fn for_each_user(&self, selection: &UserSelection, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
+        delegate!(self, tx => tx.for_each_user(selection, each))
     }
 
     fn insert_user(&self, user: &User) -> Result<()> {

@@ -18,7 +18,7 @@ use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use crate::domain::user::{User, UserKey, UsernameCase, email_taken};
+use crate::domain::user::{User, UserKey, UserOrder, UserSelection, UsernameCase, email_taken};
 
 /// The schema migrations, in order; migration N brings the schema to version N.
 const MIGRATIONS: &[&str] = &[
@@ -577,11 +577,25 @@ impl Transaction for SqliteTx<'_> {
             .optional()?)
     }
 
-    fn for_each_user(&self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
-        let mut statement = self
-            .0
-            .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY rowid"))?;
-        let mut rows = statement.query([])?;
+    fn for_each_user(&self, selection: &UserSelection, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
+        let query = &selection.query;
+        let mut statement = self.0.prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users
+              WHERE (?1 IS NULL OR locked <> 0 OR locked_out_until > ?1)
+                AND (?2 = 0 OR confirmed = 0)
+                AND (?3 IS NULL OR instr(email_normalized, ?3) > 0 OR instr(username_normalized, ?4) > 0)
+              ORDER BY {}
+              LIMIT ?5 OFFSET ?6",
+            user_order(query.order, query.descending)
+        ))?;
+        let mut rows = statement.query(params![
+            query.locked_at.map(millis),
+            query.unconfirmed,
+            selection.email_search,
+            selection.username_search,
+            sql_count(query.limit),
+            sql_count(Some(query.offset)),
+        ])?;
         while let Some(row) = rows.next()? {
             each(user_from_row(row)?)?;
         }
@@ -1019,6 +1033,24 @@ fn time(ms: i64) -> Result<DateTime<Utc>> {
 
 fn parse_uuid(text: &str) -> Result<Uuid> {
     Uuid::parse_str(text).map_err(|e| Error::storage_from(format!("malformed id '{text}' in the database"), e))
+}
+
+/// The ORDER BY terms of a listing (ties, where there can be any, in the order of insertion).
+fn user_order(order: UserOrder, descending: bool) -> String {
+    let direction = if descending { "DESC" } else { "ASC" };
+    match order {
+        UserOrder::Added => format!("rowid {direction}"),
+        UserOrder::Created => format!("created_at {direction}, rowid {direction}"),
+        UserOrder::Email => format!("email_normalized {direction}"),
+        UserOrder::Username => {
+            format!("username_normalized IS NULL, username_normalized {direction}, rowid {direction}")
+        }
+    }
+}
+
+/// A LIMIT or OFFSET: none, or past what SQLite counts, is no limit.
+fn sql_count(count: Option<u64>) -> i64 {
+    count.map_or(i64::MAX, |count| i64::try_from(count).unwrap_or(i64::MAX))
 }
 
 fn millis(time: DateTime<Utc>) -> i64 {

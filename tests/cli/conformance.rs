@@ -10,7 +10,7 @@ use authctl::domain::lockout::Lockout;
 use authctl::domain::session::Session;
 use authctl::domain::store::{Insert, Store, Transaction, set_username_case};
 use authctl::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use authctl::domain::user::{User, UserKey, UsernameCase};
+use authctl::domain::user::{User, UserKey, UserOrder, UserQuery, UserSelection, UsernameCase};
 use authctl::storage::Engine;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -103,13 +103,32 @@ fn users_are_found_listed_in_creation_order_and_unique() {
         Some("ada")
     );
     assert!(tx.find_user(&UserKey::Id(Uuid::now_v7())).unwrap().is_none());
-    let mut emails = Vec::new();
-    tx.for_each_user(&mut |user| {
-        emails.push(user.email);
-        Ok(())
-    })
-    .unwrap();
-    assert_eq!(emails, ["Ada@Example.com", "bob@example.com", "cy@example.com"]);
+    let listed = |query: UserQuery| {
+        let mut emails = Vec::new();
+        let selection = UserSelection::new(query, UsernameCase::Insensitive);
+        tx.for_each_user(&selection, &mut |user| {
+            emails.push(user.email);
+            Ok(())
+        })
+        .unwrap();
+        emails
+    };
+    assert_eq!(
+        listed(UserQuery::default()),
+        ["Ada@Example.com", "bob@example.com", "cy@example.com"]
+    );
+    let last_two_by_email = UserQuery {
+        order: UserOrder::Email,
+        descending: true,
+        limit: Some(2),
+        ..UserQuery::default()
+    };
+    assert_eq!(listed(last_two_by_email), ["cy@example.com", "bob@example.com"]);
+    let search = UserQuery {
+        search: Some("ADA@".to_owned()),
+        ..UserQuery::default()
+    };
+    assert_eq!(listed(search), ["Ada@Example.com"]);
 }
 
 #[test]
@@ -253,7 +272,8 @@ fn a_batch_of_users_meets_the_same_outcomes_as_one_by_one() {
     let renamed = tx.find_user(&UserKey::Id(old.id)).unwrap().unwrap();
     assert_eq!(renamed.username.as_deref(), Some("renamed"));
     let mut order = Vec::new();
-    tx.for_each_user(&mut |user| {
+    let every_user = UserSelection::new(UserQuery::default(), UsernameCase::Insensitive);
+    tx.for_each_user(&every_user, &mut |user| {
         order.push(user.id);
         Ok(())
     })

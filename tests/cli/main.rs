@@ -17,6 +17,7 @@ mod limits;
 mod lockout;
 mod mail;
 mod messages;
+mod output;
 mod passwords;
 mod races;
 mod rejects;

@@ -230,17 +230,19 @@ fn a_broken_pipe_is_not_an_error() {
     world.add_user("ada@example.com");
     // Enough users to overflow a pipe buffer.
     world.add_many_users(3000);
-    let output = Command::new("bash")
-        .arg("-c")
-        .arg(format!(
-            "'{}' --json user list | head -c 10 >/dev/null; echo \"${{PIPESTATUS[0]}}\"",
-            env!("CARGO_BIN_EXE_authctl")
-        ))
-        .env("AUTHCTL_DB", world.db())
-        .output()
-        .unwrap();
-    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "0");
+    for list in ["--json user list", "user list", "audit"] {
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "'{}' {list} | head -c 10 >/dev/null; echo \"${{PIPESTATUS[0]}}\"",
+                env!("CARGO_BIN_EXE_authctl")
+            ))
+            .env("AUTHCTL_DB", world.db())
+            .output()
+            .unwrap();
+        assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "0", "{list}");
+    }
 }
 
 /// Eight processes race one confirmation token: exactly one wins, on either engine.

@@ -549,11 +549,7 @@ fn list_and_export_stream_large_tables() {
     world.add_many_users(2500);
     let list = world.cmd().args(["user", "list"]).output().unwrap();
     let text = String::from_utf8(list.stdout).unwrap();
-    assert_eq!(
-        text.matches("│ EMAIL").count(),
-        3,
-        "pages of 1000 rows, each with its header"
-    );
+    assert_eq!(text.lines().count(), 2501, "one header line, one line per user");
     assert!(text.contains("u2500@example.com"));
     assert_eq!(world.json(&["user", "list"]).as_array().unwrap().len(), 2500);
     let export = world

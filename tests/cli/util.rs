@@ -361,7 +361,17 @@ impl Drop for SmtpServer {
 /// Runs authctl in a pseudo-terminal, typing `answers` at its prompts; returns (exit code, what
 /// the terminal showed).
 pub fn in_terminal(world: &World, answers: &[&str], args: &[&str]) -> (i32, String) {
-    let output = python()
+    let output = terminal_command(world, answers, args).output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+/// The command [`in_terminal`] runs, for more settings of the terminal (`PTY_COLUMNS`).
+pub fn terminal_command(world: &World, answers: &[&str], args: &[&str]) -> std::process::Command {
+    let mut command = python();
+    command
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pty_prompt.py"))
         .args(answers)
         .arg("--")
@@ -372,11 +382,6 @@ pub fn in_terminal(world: &World, answers: &[&str], args: &[&str]) -> (i32, Stri
         .env("AUTHCTL_ARGON2_MEMORY_KIB", "64")
         .env("AUTHCTL_ARGON2_ITERATIONS", "1")
         .env("AUTHCTL_LOGIN_FAILURE_DELAY", "0s")
-        .env("HOME", world.path("home"))
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
+        .env("HOME", world.path("home"));
+    command
 }

@@ -18,7 +18,7 @@ use crate::domain::policy::PasswordPolicy;
 use crate::domain::session::{Session, SessionDurations};
 use crate::domain::store::{Store, Transaction};
 use crate::domain::token::{SecretToken, TokenLifetimes};
-use crate::domain::user::{User, UserKey, Username, no_such_user};
+use crate::domain::user::{User, UserKey, UserQuery, UserSelection, Username, no_such_user};
 
 mod admin;
 mod login;
@@ -187,9 +187,11 @@ impl<'a, S: Store> Accounts<'a, S> {
         self.store.read()?.find_user(key)?.ok_or_else(|| no_such_user(key))
     }
 
-    /// Calls `each` for every user, in creation order, streaming.
-    pub fn for_each_user(&mut self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
-        self.store.read()?.for_each_user(each)
+    /// Calls `each` for every user `query` selects, in its order, streaming.
+    pub fn for_each_user(&mut self, query: UserQuery, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
+        let tx = self.store.read()?;
+        let selection = UserSelection::new(query, tx.username_case()?);
+        tx.for_each_user(&selection, each)
     }
 
     /// Calls `each` for every audit row that passes `filter`.

@@ -37,7 +37,7 @@ use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use crate::domain::user::{User, UserKey, UsernameCase, email_taken};
+use crate::domain::user::{User, UserKey, UserOrder, UserSelection, UsernameCase, email_taken};
 use crate::storage::{SchemaCheck, no_database, username_case_from_meta};
 use connect::{Target, tls_config};
 use import::{changed_during_import, in_batch, qualified};
@@ -338,6 +338,20 @@ impl<'a> PostgresTx<'a> {
     }
 }
 
+/// The ORDER BY terms of a listing (ties, where there can be any, in the order of insertion).
+/// Names compare byte by byte (`COLLATE "C"`), as on SQLite, whatever the database's locale.
+fn user_order(order: UserOrder, descending: bool) -> String {
+    let direction = if descending { "DESC" } else { "ASC" };
+    match order {
+        UserOrder::Added => format!("seq {direction}"),
+        UserOrder::Created => format!("created_at {direction}, seq {direction}"),
+        UserOrder::Email => format!("email_normalized COLLATE \"C\" {direction}"),
+        UserOrder::Username => {
+            format!("username_normalized IS NULL, username_normalized COLLATE \"C\" {direction}, seq {direction}")
+        }
+    }
+}
+
 const USER_COLUMNS: &str =
     "id, email, username, password_hash, confirmed, active, locked, created_at, failed_logins, locked_out_until";
 const SESSION_COLUMNS: &str = "id, user_id, token_hash, remember, created_at, expires_at, revoked_at";
@@ -445,10 +459,28 @@ impl Transaction for PostgresTx<'_> {
         row.map(|row| user_from_row(&row, 0)).transpose()
     }
 
-    fn for_each_user(&self, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
+    fn for_each_user(&self, selection: &UserSelection, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
+        let query = &selection.query;
+        let count = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
         self.inner().for_each_row(
-            &format!("SELECT {USER_COLUMNS} FROM users ORDER BY seq"),
-            &[],
+            &format!(
+                "SELECT {USER_COLUMNS} FROM users
+                  WHERE ($1::timestamptz IS NULL OR locked OR locked_out_until > $1)
+                    AND (NOT $2 OR NOT confirmed)
+                    AND ($3::text IS NULL OR strpos(email_normalized, $3) > 0
+                         OR strpos(username_normalized, $4) > 0)
+                  ORDER BY {}
+                  LIMIT $5 OFFSET $6",
+                user_order(query.order, query.descending)
+            ),
+            &[
+                &query.locked_at,
+                &query.unconfirmed,
+                &selection.email_search,
+                &selection.username_search,
+                &query.limit.map(count),
+                &count(query.offset),
+            ],
             &mut |row| each(user_from_row(row, 0)?),
         )
     }
