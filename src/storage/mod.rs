@@ -18,7 +18,7 @@ use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use crate::domain::user::{User, UserKey, UserSelection, UsernameCase};
+use crate::domain::user::{User, UserKey, UserOrder, UserSelection, UsernameCase};
 
 /// What opening a database accepts. Only [`SchemaCheck::Create`] makes a database: every other
 /// command refuses a missing or empty one (exit 7), naming `authctl init`.
@@ -50,6 +50,22 @@ fn username_case_from_meta(value: Option<String>) -> Result<UsernameCase> {
             ))
         })
     })
+}
+
+/// The ORDER BY terms of a listing, for an engine whose order of insertion is the column
+/// `insertion` and whose names compare byte by byte with `collate` after them (PostgreSQL's
+/// default collation follows the locale). Ties, where there can be any, go in the order of
+/// insertion; accounts without a username go last either way.
+fn user_order(order: UserOrder, descending: bool, insertion: &str, collate: &str) -> String {
+    let direction = if descending { "DESC" } else { "ASC" };
+    match order {
+        UserOrder::Added => format!("{insertion} {direction}"),
+        UserOrder::Created => format!("created_at {direction}, {insertion} {direction}"),
+        UserOrder::Email => format!("email_normalized{collate} {direction}"),
+        UserOrder::Username => {
+            format!("username_normalized IS NULL, username_normalized{collate} {direction}, {insertion} {direction}")
+        }
+    }
 }
 
 /// The database a command works on, of either engine. `Store` has a generic associated type, so

@@ -18,7 +18,7 @@ use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use crate::domain::user::{User, UserKey, UserOrder, UserSelection, UsernameCase, email_taken};
+use crate::domain::user::{User, UserKey, UserSelection, UsernameCase, email_taken};
 
 /// The schema migrations, in order; migration N brings the schema to version N.
 const MIGRATIONS: &[&str] = &[
@@ -34,7 +34,7 @@ const MIGRATIONS: &[&str] = &[
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 pub use crate::storage::SchemaCheck;
-use crate::storage::{no_database, username_case_from_meta};
+use crate::storage::{no_database, user_order, username_case_from_meta};
 use crate::text::shown;
 
 /// An open SQLite database of accounts.
@@ -586,7 +586,7 @@ impl Transaction for SqliteTx<'_> {
                 AND (?3 IS NULL OR instr(email_normalized, ?3) > 0 OR instr(username_normalized, ?4) > 0)
               ORDER BY {}
               LIMIT ?5 OFFSET ?6",
-            user_order(query.order, query.descending)
+            user_order(query.order, query.descending, "rowid", "")
         ))?;
         let mut rows = statement.query(params![
             query.locked_at.map(millis),
@@ -1033,19 +1033,6 @@ fn time(ms: i64) -> Result<DateTime<Utc>> {
 
 fn parse_uuid(text: &str) -> Result<Uuid> {
     Uuid::parse_str(text).map_err(|e| Error::storage_from(format!("malformed id '{text}' in the database"), e))
-}
-
-/// The ORDER BY terms of a listing (ties, where there can be any, in the order of insertion).
-fn user_order(order: UserOrder, descending: bool) -> String {
-    let direction = if descending { "DESC" } else { "ASC" };
-    match order {
-        UserOrder::Added => format!("rowid {direction}"),
-        UserOrder::Created => format!("created_at {direction}, rowid {direction}"),
-        UserOrder::Email => format!("email_normalized {direction}"),
-        UserOrder::Username => {
-            format!("username_normalized IS NULL, username_normalized {direction}, rowid {direction}")
-        }
-    }
 }
 
 /// A LIMIT or OFFSET: none, or past what SQLite counts, is no limit.

@@ -37,8 +37,8 @@ use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
-use crate::domain::user::{User, UserKey, UserOrder, UserSelection, UsernameCase, email_taken};
-use crate::storage::{SchemaCheck, no_database, username_case_from_meta};
+use crate::domain::user::{User, UserKey, UserSelection, UsernameCase, email_taken};
+use crate::storage::{SchemaCheck, no_database, user_order, username_case_from_meta};
 use connect::{Target, tls_config};
 use import::{changed_during_import, in_batch, qualified};
 
@@ -338,20 +338,6 @@ impl<'a> PostgresTx<'a> {
     }
 }
 
-/// The ORDER BY terms of a listing (ties, where there can be any, in the order of insertion).
-/// Names compare byte by byte (`COLLATE "C"`), as on SQLite, whatever the database's locale.
-fn user_order(order: UserOrder, descending: bool) -> String {
-    let direction = if descending { "DESC" } else { "ASC" };
-    match order {
-        UserOrder::Added => format!("seq {direction}"),
-        UserOrder::Created => format!("created_at {direction}, seq {direction}"),
-        UserOrder::Email => format!("email_normalized COLLATE \"C\" {direction}"),
-        UserOrder::Username => {
-            format!("username_normalized IS NULL, username_normalized COLLATE \"C\" {direction}, seq {direction}")
-        }
-    }
-}
-
 const USER_COLUMNS: &str =
     "id, email, username, password_hash, confirmed, active, locked, created_at, failed_logins, locked_out_until";
 const SESSION_COLUMNS: &str = "id, user_id, token_hash, remember, created_at, expires_at, revoked_at";
@@ -471,7 +457,7 @@ impl Transaction for PostgresTx<'_> {
                          OR strpos(username_normalized, $4) > 0)
                   ORDER BY {}
                   LIMIT $5 OFFSET $6",
-                user_order(query.order, query.descending)
+                user_order(query.order, query.descending, "seq", " COLLATE \"C\"")
             ),
             &[
                 &query.locked_at,
