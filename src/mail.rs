@@ -61,7 +61,7 @@ impl Transport {
         let invalid = |why: &str| {
             Error::Usage(format!(
                 "Invalid value for setting mail: '{}' ({why}; expected smtp://[user:pass@]host[:port][?tls=required|none], smtps://[user:pass@]host[:port], sendmail[:PATH] or file:DIR).",
-                redact(value)
+                crate::text::shown(&redact(value))
             ))
         };
         if let Some(dir) = value.strip_prefix("file:") {

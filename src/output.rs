@@ -108,6 +108,9 @@ impl Printer {
         };
         let mut page: Vec<Vec<String>> = Vec::new();
         let mut rows = 0usize;
+        // Below a few characters a column, cells would wrap away to nothing: a table that narrow
+        // is wider than the terminal instead, which wraps its lines without losing a character.
+        let width = width.max(header.len() * (NARROWEST_CELL + 3) + 1);
         let print_page = |out: &mut DataOut, page: &mut Vec<Vec<String>>| -> io::Result<()> {
             let mut table = Builder::default();
             table.push_record(header.iter().copied());
@@ -196,6 +199,10 @@ fn terminal_width() -> usize {
         .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok().filter(|width| *width > 0))
         .unwrap_or(80)
 }
+
+/// The fewest characters a table column keeps, however narrow the terminal: `yes`, a date's
+/// year.
+const NARROWEST_CELL: usize = 4;
 
 /// Rows per table page in human output.
 pub const PAGE_ROWS: usize = 1000;

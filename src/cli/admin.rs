@@ -11,7 +11,7 @@ use crate::cli::Context;
 use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::email::normalize;
 use crate::domain::error::{Error, Result};
-use crate::domain::store::{Store, Transaction, set_username_case};
+use crate::domain::store::{Store, Transaction, check_username_case, set_username_case};
 use crate::settings::Database;
 use crate::storage::SchemaCheck;
 use crate::storage::sqlite::SqliteStore;
@@ -59,12 +59,18 @@ pub struct AuditArgs {
 }
 
 /// `authctl init`: creates and migrates the database and records the username comparison of
-/// the settings; running it again changes nothing.
+/// the settings while it holds no account; running it again changes nothing (a setting that
+/// disagrees with a database of accounts is refused, as by every command but `db migrate`).
 pub fn init(ctx: &Context) -> Result<()> {
     let mut store = ctx.open_store(SchemaCheck::Create)?;
     let (_, version) = store.migrate()?;
-    let changed = set_username_case(&mut store, ctx.settings.username_case)?;
     let path = store.location();
+    let changed = if store.read()?.count_users()? == 0 {
+        set_username_case(&mut store, ctx.settings.username_case)?
+    } else {
+        check_username_case(&mut store, ctx.settings.username_case, &path)?;
+        false
+    };
     let case = ctx.settings.username_case.as_str();
     let value =
         json!({ "path": path, "schema_version": version, "username_case": case, "username_case_changed": changed });

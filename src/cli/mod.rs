@@ -350,12 +350,14 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
 fn refuse_password_on_argv(db: Option<&std::path::Path>) -> Result<()> {
     let Some(db) = db else { return Ok(()) };
     let text = db.to_string_lossy();
-    let authority = text
+    // Up to the first '@': a password typed without percent-encoding may hold '/', '?' or '@'.
+    let credentials = text
         .strip_prefix("postgres://")
         .or_else(|| text.strip_prefix("postgresql://"))
-        .map(|rest| rest.split(['/', '?']).next().unwrap_or_default());
-    match authority.and_then(|authority| authority.rsplit_once('@')) {
-        Some((credentials, _)) if credentials.contains(':') => Err(Error::Usage(
+        .and_then(|rest| rest.split_once('@'))
+        .map(|(credentials, _)| credentials);
+    match credentials {
+        Some(credentials) if credentials.contains(':') => Err(Error::Usage(
             "A password in --db is visible to every local user: put the URL in AUTHCTL_DB or the config file."
                 .to_owned(),
         )),

@@ -2,9 +2,12 @@
 //! while rows are validated and hashed, the rows done and a bar of the bytes read out of the
 //! file's size, with the rate and the time left; then a bar of the rows written out of all of
 //! them. For standard input, whose size is unknown, a spinner with the rows done. Ctrl-C clears
-//! it before exiting.
+//! it and exits, until the last row is written: from then on, through the commit and the
+//! rejects file, Ctrl-C is ignored, so that exit 130 always means that nothing was written.
 
 use std::io::{IsTerminal, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -14,6 +17,11 @@ const INTERRUPTED: i32 = 130;
 /// The progress display of one import.
 pub struct ImportProgress {
     bar: ProgressBar,
+    /// Whether Ctrl-C still ends the process. The handler holds the lock while it exits, so
+    /// once [`ImportProgress::disarm`] returns, no Ctrl-C can end the import any more.
+    interruptible: Arc<Mutex<bool>>,
+    /// The rows to write, once known.
+    rows: AtomicU64,
 }
 
 impl ImportProgress {
@@ -23,6 +31,8 @@ impl ImportProgress {
         if !wanted || !std::io::stderr().is_terminal() {
             return ImportProgress {
                 bar: ProgressBar::hidden(),
+                interruptible: Arc::new(Mutex::new(false)),
+                rows: AtomicU64::new(0),
             };
         }
         let bar = match input_len {
@@ -40,15 +50,24 @@ impl ImportProgress {
             }
         };
         let on_interrupt = bar.clone();
+        let interruptible = Arc::new(Mutex::new(true));
+        let still_interruptible = Arc::clone(&interruptible);
         // Without it the bar's last line would stay on the terminal after Ctrl-C. Set before
         // the first drawing, so that no Ctrl-C the bar prompted finds the default action. Once
         // per process: only `user import` sets it, once.
         let _ = ctrlc::set_handler(move || {
-            on_interrupt.finish_and_clear();
-            std::process::exit(INTERRUPTED);
+            let interruptible = still_interruptible.lock().unwrap_or_else(PoisonError::into_inner);
+            if *interruptible {
+                on_interrupt.finish_and_clear();
+                std::process::exit(INTERRUPTED);
+            }
         });
         bar.set_message("validating and hashing");
-        ImportProgress { bar }
+        ImportProgress {
+            bar,
+            interruptible,
+            rows: AtomicU64::new(0),
+        }
     }
 
     /// `input`, counting the bytes read into the bar.
@@ -67,6 +86,10 @@ impl ImportProgress {
 
     /// The writing of `rows` rows starts.
     pub fn writing(&self, rows: u64) {
+        self.rows.store(rows, Ordering::Relaxed);
+        if rows == 0 {
+            self.disarm();
+        }
         self.bar.set_length(rows);
         self.bar.reset();
         self.bar.set_message("writing");
@@ -74,14 +97,23 @@ impl ImportProgress {
             .set_style(style("{msg} [{bar:30}] {human_pos}/{human_len} rows ({eta} left)"));
     }
 
-    /// `done` rows written.
+    /// `done` rows written; after the last, Ctrl-C no longer interrupts.
     pub fn written(&self, done: u64) {
+        if done >= self.rows.load(Ordering::Relaxed) {
+            self.disarm();
+        }
         self.bar.set_position(done);
     }
 
-    /// Clears the display.
+    /// Clears the display; Ctrl-C no longer interrupts.
     pub fn finish(&self) {
+        self.disarm();
         self.bar.finish_and_clear();
+    }
+
+    /// From now on Ctrl-C is ignored: the import is about to commit, or has.
+    fn disarm(&self) {
+        *self.interruptible.lock().unwrap_or_else(PoisonError::into_inner) = false;
     }
 }
 

@@ -131,6 +131,16 @@ impl ListArgs {
             offset: self.offset,
         };
         let fields = self.fields;
+        if let Some(twice) = fields
+            .iter()
+            .enumerate()
+            .find_map(|(at, field)| fields[..at].contains(field).then_some(field))
+        {
+            return Err(Error::Usage(format!(
+                "--fields names {} twice: give each field once.",
+                twice.key()
+            )));
+        }
         if ctx.printer.is_json() && !fields.is_empty() {
             return ctx.printer.list(
                 &[],

@@ -4,9 +4,14 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serializer;
 
+/// `time` in the one format, for text that quotes a time (an audit row's detail).
+pub fn format(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
 /// Writes `time` in the one format (for `#[serde(serialize_with = ...)]`).
 pub fn serialize<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&time.to_rfc3339_opts(SecondsFormat::Millis, true))
+    serializer.serialize_str(&format(*time))
 }
 
 /// Writes an optional time in the one format, or `null`.

@@ -204,7 +204,9 @@ pub fn usernames_collide(names: &[String]) -> Error {
     let names: Vec<String> = names.iter().map(|name| format!("'{}'", shown(name))).collect();
     Error::NamesCollide(format!(
         "Cannot compare usernames case-insensitively: {} would be one name. Rename all but one \
-         (`authctl user edit USER --username NEW`) and run the command again; nothing was changed.",
+         while the database still compares case-sensitively \
+         (`AUTHCTL_USERNAME_CASE_SENSITIVE=true authctl user edit USER --username NEW`), then run \
+         the command again; nothing was changed.",
         names.join(" and ")
     ))
 }

@@ -146,6 +146,13 @@ fn fields_choose_the_columns_and_the_json_keys() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("invalid value 'password_hash' for '--fields"));
+    world
+        .cmd()
+        .args(["--json", "user", "list", "--fields", "email,id,email"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicates::str::contains("--fields names email twice"));
 }
 
 /// A pipe gets plain tab-separated columns under one header line, without box characters;
@@ -166,14 +173,17 @@ fn a_pipe_gets_tab_separated_columns() {
     assert!(!text.contains(['│', '┌', '─']), "{text}");
 }
 
-/// On a terminal, tables fit its width (long cells wrap) and keep their pages of 1,000 rows.
+/// On a terminal, tables fit its width (long cells wrap, never to nothing) and keep their pages
+/// of 1,000 rows.
 #[test]
 fn tables_on_a_terminal_fit_its_width() {
     let world = World::new();
     let long = "a-very-long-address-that-would-not-fit-in-the-column@example.com";
     world.add_user_with(long, &["--username", "long_enough_to_wrap_as_well"]);
     world.add_many_users(1000);
-    for columns in ["60", "200"] {
+    // Below 7 columns × (4 characters + 3 of border) + 1, the table keeps that width (the
+    // terminal wraps its lines) rather than wrap cells away to nothing.
+    for (columns, widest_allowed) in [("10", 50), ("60", 60), ("200", 200)] {
         let output = terminal_command(&world, &[], &["user", "list"])
             .env("PTY_COLUMNS", columns)
             .output()
@@ -181,10 +191,8 @@ fn tables_on_a_terminal_fit_its_width() {
         let screen = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{screen}");
         let widest = screen.lines().map(|line| line.chars().count()).max().unwrap();
-        assert!(
-            widest <= columns.parse().unwrap(),
-            "{columns} columns, a line of {widest}"
-        );
+        assert!(widest <= widest_allowed, "{columns} columns, a line of {widest}");
+        assert!(screen.contains("yes") && !screen.contains('\u{fffd}'), "{screen}");
         assert_eq!(screen.matches("│ ID").count(), 2, "two pages, each with its header");
         // Wide enough, no cell wraps.
         if columns == "200" {
@@ -246,6 +254,15 @@ fn every_json_time_has_one_format() {
         .assert()
         .success();
     let mut times = Vec::new();
+    // And a time quoted in an audit row's detail.
+    let audit = world.json(&["audit"]);
+    let quoted = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|entry| entry["detail"].as_str()?.split("locked out until ").nth(1))
+        .unwrap();
+    times.push(quoted.to_owned());
     for args in [
         &["whoami"][..],
         &["session", "list", "--user", "ada@example.com"],

@@ -116,6 +116,12 @@ fn a_database_that_compares_otherwise_than_the_setting_is_refused_until_db_migra
             "{message}"
         );
     }
+    // Nor does running init again change an existing database's comparison.
+    sensitive(&world)
+        .arg("init")
+        .assert()
+        .code(2)
+        .stderr(contains("authctl db migrate"));
     let status = json(sensitive(&world), &["db", "status"]);
     assert_eq!(status["username_case"], "insensitive");
     assert_eq!(status["username_case_setting"], "sensitive");
@@ -153,7 +159,9 @@ fn back_to_insensitive_refuses_names_that_would_meet_and_changes_nothing() {
     assert_eq!(error["kind"], "conflict");
     let message = error["message"].as_str().unwrap();
     assert!(
-        message.contains("'Alice' and 'alice' would be one name") && message.contains("nothing was changed"),
+        message.contains("'Alice' and 'alice' would be one name")
+            && message.contains("AUTHCTL_USERNAME_CASE_SENSITIVE=true authctl user edit")
+            && message.contains("nothing was changed"),
         "{message}"
     );
     assert_eq!(json(sensitive(&world), &["db", "status"])["username_case"], "sensitive");

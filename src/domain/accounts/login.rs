@@ -299,7 +299,10 @@ impl<S: Store> Accounts<'_, S> {
             let next = self.policy.lockout.after_failure(current.lockout, self.now);
             tx.set_lockout(current.id, next)?;
             if let Some(until) = next.until {
-                detail.push_str(&format!("; locked out until {}", until.to_rfc3339()));
+                detail.push_str(&format!(
+                    "; locked out until {}",
+                    crate::domain::timestamp::format(until)
+                ));
             }
         }
         let mut entry = self

@@ -41,7 +41,7 @@ impl Target {
         let mut config: postgres::Config = driver_url.parse().map_err(|e| {
             Error::Usage(format!(
                 "Invalid value for setting db: '{}' ({e}; expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]).",
-                redact_url(url)
+                crate::text::shown(&redact_url(url))
             ))
         })?;
         let local = config.get_hosts().iter().all(|host| match host {
@@ -72,17 +72,17 @@ impl Target {
     }
 }
 
-/// `url` with any password replaced by `***`, for an error about the URL itself.
+/// `url` with any password replaced by `***`, for an error about the URL itself. A password
+/// typed without percent-encoding may hold `/`, `?` or `@`: everything before the last `@` is
+/// masked but the user name, which masks too much when an `@` is in the query, never too little.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    match authority.rsplit_once('@') {
+    match rest.rsplit_once('@') {
         Some((credentials, host)) => {
-            let user = credentials.split_once(':').map_or(credentials, |(user, _)| user);
-            format!("{scheme}://{user}:***@{host}{tail}")
+            let user = credentials.split([':', '/', '?']).next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
         }
         None => url.to_owned(),
     }
@@ -135,6 +135,18 @@ mod tests {
             .unwrap();
         assert_eq!(error.exit_code(), 2);
         assert!(!error.message().contains("s3cret"), "{error}");
+        // Unencoded '/', '?' and '@' in a password: none of it shows.
+        for url in [
+            "postgres://bob:pa/ss@127.0.0.1:99999/x",
+            "postgres://bob:pa?ss@127.0.0.1:99999/x",
+            "postgres://bob:p@ss@127.0.0.1:99999/x",
+        ] {
+            let error = Target::parse(url).err().unwrap();
+            assert!(!error.message().contains("ss@"), "{error}");
+            assert!(error.message().contains("bob:***@127.0.0.1:99999/x"), "{error}");
+        }
+        let error = Target::parse("postgres://x@h\u{1b}[31mRED:99999/x").err().unwrap();
+        assert!(!error.message().contains('\u{1b}'), "{error}");
     }
 
     #[test]
