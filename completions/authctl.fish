@@ -305,7 +305,7 @@ complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your live sessions (the current one is marked), or with --user a user\'s'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one; or with --user --all every session of a user'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand audit" -l user -d 'Only events about this email address' -r
+complete -c authctl -n "__fish_authctl_using_subcommand audit" -l user -d 'Only the events of this account: its email (current, or one it had when an event was recorded), its username, or its id. A removed account is found by its id or its email' -r
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l since -d 'Only events of the last DURATION (for example 90m, 1d, 2weeks)' -r
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH; `authctl init` makes it) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l session-file -d 'Where the login session is kept. Also AUTHCTL_SESSION_FILE, or `session_file` in the config file' -r -F

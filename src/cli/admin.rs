@@ -8,10 +8,10 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use crate::cli::Context;
-use crate::domain::audit::{AuditEntry, AuditFilter};
-use crate::domain::email::normalize;
+use crate::domain::audit::{AuditFilter, AuditRecord};
 use crate::domain::error::{Error, Result};
 use crate::domain::store::{Store, Transaction, set_username_case};
+use crate::domain::user::UserKey;
 use crate::settings::Database;
 use crate::storage::SchemaCheck;
 use crate::storage::sqlite::SqliteStore;
@@ -50,8 +50,9 @@ pub struct BackupArgs {
 /// Arguments of `authctl audit`.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Only events about this email address.
-    #[arg(long, value_name = "EMAIL")]
+    /// Only the events of this account: its email (current, or one it had when an event was
+    /// recorded), its username, or its id. A removed account is found by its id or its email.
+    #[arg(long, value_name = "USER")]
     user: Option<String>,
     /// Only events of the last DURATION (for example 90m, 1d, 2weeks).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
@@ -240,8 +241,12 @@ fn check(store: &mut SqliteStore, ctx: &Context) -> Result<()> {
 impl AuditArgs {
     /// Prints the matching audit rows, oldest first.
     pub fn run(self, ctx: &Context) -> Result<()> {
+        let subject = match &self.user {
+            Some(user) => Some(ctx.accounts(|accounts| accounts.audit_subject(&UserKey::parse(user)))?),
+            None => None,
+        };
         let filter = AuditFilter {
-            email: self.user.as_deref().map(normalize),
+            subject,
             // Further back than the calendar goes means the whole log.
             since: self.since.map(|since| {
                 chrono::Duration::from_std(since)
@@ -252,7 +257,8 @@ impl AuditArgs {
         };
         ctx.printer.list(
             &["TIME", "EVENT", "EMAIL", "OS USER", "DETAIL"],
-            |entry: &AuditEntry| {
+            |record: &AuditRecord| {
+                let entry = &record.entry;
                 vec![
                     format_time(entry.at),
                     entry.event.as_str().to_owned(),

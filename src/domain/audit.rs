@@ -106,11 +106,34 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+/// One stored row of the audit log and its place in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditRecord {
+    /// The row's sequence number: increasing in the order rows were written (a follower reads
+    /// the rows after the last one it saw). Not part of the printed shape.
+    #[serde(skip)]
+    pub seq: i64,
+    /// The row.
+    #[serde(flatten)]
+    pub entry: AuditEntry,
+}
+
+/// Whose rows `audit --user` shows: the rows recorded with one of these user ids, and the rows
+/// about this normalised address (those of an address no account had, such as a failed login of
+/// an unknown email, included).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditSubject {
+    /// The ids of the accounts meant.
+    pub user_ids: Vec<Uuid>,
+    /// The normalised address meant, when an address was given.
+    pub email: Option<String>,
+}
+
 /// Which audit rows to show.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
-    /// Only rows about this normalised email address.
-    pub email: Option<String>,
+    /// Only rows about this user (or address).
+    pub subject: Option<AuditSubject>,
     /// Only rows at or after this time.
     pub since: Option<DateTime<Utc>>,
 }

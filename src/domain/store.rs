@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::audit::{AuditEntry, AuditFilter};
+use crate::domain::audit::{AuditEntry, AuditFilter, AuditRecord};
 use crate::domain::email::AddressHash;
 use crate::domain::error::{Error, Result};
 use crate::domain::lockout::Lockout;
@@ -176,8 +176,13 @@ pub trait Transaction {
     /// Appends a row to the audit log.
     fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
 
-    /// Calls `each` for every audit row that passes `filter`, oldest first.
-    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditEntry) -> Result<()>) -> Result<()>;
+    /// Calls `each` for every audit row that passes `filter`, oldest first (by time, then by
+    /// sequence number), without holding them all in memory.
+    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditRecord) -> Result<()>) -> Result<()>;
+
+    /// The distinct user ids recorded on the audit rows about the normalised address `email`:
+    /// every account that had the address when something happened to it, removed ones included.
+    fn audit_user_ids(&self, email: &str) -> Result<Vec<Uuid>>;
 
     /// Makes every write of the transaction durable, or none of them.
     fn commit(self) -> Result<()>;

@@ -11,7 +11,7 @@ pub mod sqlite;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::audit::{AuditEntry, AuditFilter};
+use crate::domain::audit::{AuditEntry, AuditFilter, AuditRecord};
 use crate::domain::email::AddressHash;
 use crate::domain::error::Result;
 use crate::domain::lockout::Lockout;
@@ -274,8 +274,12 @@ impl Transaction for EngineTx<'_> {
         delegate!(self, tx => tx.append_audit(entry))
     }
 
-    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditEntry) -> Result<()>) -> Result<()> {
+    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditRecord) -> Result<()>) -> Result<()> {
         delegate!(self, tx => tx.for_each_audit(filter, each))
+    }
+
+    fn audit_user_ids(&self, email: &str) -> Result<Vec<Uuid>> {
+        delegate!(self, tx => tx.audit_user_ids(email))
     }
 
     fn commit(self) -> Result<()> {

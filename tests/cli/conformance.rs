@@ -4,7 +4,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use authctl::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use authctl::domain::audit::{AuditEntry, AuditEvent, AuditFilter, AuditSubject};
 use authctl::domain::email::AddressHash;
 use authctl::domain::lockout::Lockout;
 use authctl::domain::session::Session;
@@ -375,49 +375,101 @@ fn unused_tokens_are_deleted_by_purpose_or_all_at_once() {
     tx.commit().unwrap();
 }
 
+/// Appends a `login_failed` row at `seconds` about `email`, recorded with `user_id`.
+fn append_row(tx: &impl Transaction, seconds: i64, user_id: Option<Uuid>, email: &str) {
+    append_event(tx, seconds, AuditEvent::LoginFailed, user_id, email);
+}
+
+fn append_event(tx: &impl Transaction, seconds: i64, event: AuditEvent, user_id: Option<Uuid>, email: &str) {
+    tx.append_audit(&AuditEntry {
+        at: at(seconds),
+        event,
+        user_id,
+        email: Some(email.to_owned()),
+        os_user: "test".to_owned(),
+        detail: None,
+    })
+    .unwrap();
+}
+
+/// The times of the rows `filter` passes, in the order the store gives them.
+fn audit_times(store: &mut Engine, filter: &AuditFilter) -> Vec<DateTime<Utc>> {
+    let tx = store.read().unwrap();
+    let mut times = Vec::new();
+    tx.for_each_audit(filter, &mut |record| {
+        times.push(record.entry.at);
+        Ok(())
+    })
+    .unwrap();
+    times
+}
+
 #[test]
 fn audit_rows_are_filtered_by_address_and_time() {
     let world = World::new();
     let mut store = world.store();
     let tx = store.write().unwrap();
     for (seconds, email) in [(0, "ada@example.com"), (10, "bob@example.com"), (20, "Ada@Example.com")] {
-        tx.append_audit(&AuditEntry {
-            at: at(seconds),
-            event: AuditEvent::LoginFailed,
-            user_id: None,
-            email: Some(email.to_owned()),
-            os_user: "test".to_owned(),
-            detail: None,
-        })
-        .unwrap();
+        append_row(&tx, seconds, None, email);
     }
     tx.commit().unwrap();
-    let tx = store.read().unwrap();
-    let times = |filter: AuditFilter| {
-        let mut times = Vec::new();
-        tx.for_each_audit(&filter, &mut |entry| {
-            times.push(entry.at);
-            Ok(())
-        })
-        .unwrap();
-        times
-    };
+    let mut times = |filter: AuditFilter| audit_times(&mut store, &filter);
     assert_eq!(times(AuditFilter::default()), [at(0), at(10), at(20)]);
     let ada = AuditFilter {
-        email: Some("ada@example.com".to_owned()),
-        since: None,
+        subject: Some(AuditSubject {
+            user_ids: vec![],
+            email: Some("ada@example.com".to_owned()),
+        }),
+        ..AuditFilter::default()
     };
     assert_eq!(times(ada), [at(0), at(20)]);
     let recent = AuditFilter {
-        email: None,
         since: Some(at(10)),
+        ..AuditFilter::default()
     };
     assert_eq!(times(recent), [at(10), at(20)]);
     let always = AuditFilter {
-        email: None,
         since: Some(DateTime::<Utc>::MIN_UTC),
+        ..AuditFilter::default()
     };
     assert_eq!(times(always).len(), 3);
+}
+
+/// Rows are found by the account id they recorded, whatever address they name; the ids of the
+/// accounts an address was recorded with are listed once each.
+#[test]
+fn audit_rows_are_filtered_by_user_id() {
+    let world = World::new();
+    let mut store = world.store();
+    let (ada, bob) = (Uuid::now_v7(), Uuid::now_v7());
+    let tx = store.write().unwrap();
+    append_row(&tx, 0, Some(ada), "ada@example.com");
+    append_row(&tx, 5, Some(ada), "ada@example.com");
+    append_row(&tx, 10, Some(bob), "bob@example.com");
+    append_row(&tx, 20, Some(ada), "ada@new.example");
+    append_row(&tx, 30, None, "ada@example.com");
+    tx.commit().unwrap();
+    let by = |user_ids: Vec<Uuid>, email: Option<&str>| AuditFilter {
+        subject: Some(AuditSubject {
+            user_ids,
+            email: email.map(str::to_owned),
+        }),
+        ..AuditFilter::default()
+    };
+    assert_eq!(audit_times(&mut store, &by(vec![ada], None)), [at(0), at(5), at(20)]);
+    assert_eq!(
+        audit_times(&mut store, &by(vec![ada, bob], None)),
+        [at(0), at(5), at(10), at(20)]
+    );
+    assert_eq!(
+        audit_times(&mut store, &by(vec![ada], Some("ada@example.com"))),
+        [at(0), at(5), at(20), at(30)]
+    );
+    assert!(audit_times(&mut store, &by(vec![], None)).is_empty());
+    let tx = store.read().unwrap();
+    assert_eq!(tx.audit_user_ids("ada@example.com").unwrap(), [ada]);
+    assert_eq!(tx.audit_user_ids("ada@new.example").unwrap(), [ada]);
+    assert!(tx.audit_user_ids("nobody@example.com").unwrap().is_empty());
 }
 
 /// Two write transactions check one token: the second waits for the first (SQLite's write lock,

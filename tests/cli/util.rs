@@ -222,6 +222,33 @@ impl World {
         }
     }
 
+    /// Runs `sql` (statements both engines understand) on the database directly: for setting up
+    /// what an older authctl left behind, which neither the CLI nor the storage traits can make.
+    pub fn execute(&self, sql: &str) {
+        if self.is_sqlite() {
+            rusqlite::Connection::open(self.db_file())
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap();
+        } else {
+            postgres::Client::connect(self.db(), postgres::NoTls)
+                .unwrap()
+                .batch_execute(sql)
+                .unwrap();
+        }
+    }
+
+    /// Records schema `version` in the database, as a database an older authctl made would.
+    pub fn set_schema_version(&self, version: u32) {
+        if self.is_sqlite() {
+            self.execute(&format!("PRAGMA user_version = {version};"));
+        } else {
+            self.execute(&format!(
+                "UPDATE meta SET value = '{version}' WHERE key = 'schema_version';"
+            ));
+        }
+    }
+
     /// How many audit rows of `event` there are.
     pub fn audit_count(&self, event: &str) -> usize {
         self.json(&["audit"])

@@ -8,7 +8,7 @@ use std::cell::OnceCell;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter, AuditRecord, AuditSubject};
 use crate::domain::email::Email;
 use crate::domain::error::{Error, Result};
 use crate::domain::lockout::{Lockout, LockoutPolicy};
@@ -196,9 +196,49 @@ impl<'a, S: Store> Accounts<'a, S> {
     pub fn for_each_audit(
         &mut self,
         filter: &AuditFilter,
-        each: &mut dyn FnMut(AuditEntry) -> Result<()>,
+        each: &mut dyn FnMut(AuditRecord) -> Result<()>,
     ) -> Result<()> {
         self.store.read()?.for_each_audit(filter, each)
+    }
+
+    /// Whose audit rows `key` means: an id is that account (removed or not); an address is the
+    /// account that has it now and every account that had it when a row was written (so an
+    /// account is found by a past address, and a removed one by the address its rows
+    /// recorded), plus the rows about the address itself; a username is the account that has
+    /// it now (rows do not record usernames: an unknown one is [`Error::NotFound`]).
+    pub fn audit_subject(&mut self, key: &UserKey) -> Result<AuditSubject> {
+        let tx = self.store.read()?;
+        match key {
+            UserKey::Id(id) => Ok(AuditSubject {
+                user_ids: vec![*id],
+                email: None,
+            }),
+            UserKey::Email(email) => {
+                let mut user_ids: Vec<Uuid> = tx.find_user(key)?.map(|user| user.id).into_iter().collect();
+                for id in tx.audit_user_ids(email)? {
+                    if !user_ids.contains(&id) {
+                        user_ids.push(id);
+                    }
+                }
+                Ok(AuditSubject {
+                    user_ids,
+                    email: Some(email.clone()),
+                })
+            }
+            UserKey::Username(_) => {
+                let user = tx.find_user(key)?.ok_or_else(|| {
+                    Error::NotFound(format!(
+                        "{} The audit log keeps ids and addresses, not usernames: give the email or \
+                         the id of a removed account.",
+                        no_such_user(key)
+                    ))
+                })?;
+                Ok(AuditSubject {
+                    user_ids: vec![user.id],
+                    email: None,
+                })
+            }
+        }
     }
 }
 

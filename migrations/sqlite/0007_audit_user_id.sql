@@ -1,0 +1,19 @@
+-- authctl schema 7: the audit log is searched by account (`audit --user`), whatever the address
+-- the account had when each row was written: an index on the account id of the rows.
+CREATE INDEX IF NOT EXISTS audit_user_id ON audit (user_id, at);
+-- Rows written without an account id although they were about an account (a failed login or a
+-- reset request of a known address, by older versions) are given the id of the account that has
+-- their address now, if that account already existed when the row was written. A row older than
+-- the account, or of an address no account has now, keeps no id: it is still found by its
+-- address.
+UPDATE audit
+SET user_id = (
+    SELECT users.id FROM users
+    WHERE users.email_normalized = audit.email_normalized AND users.created_at <= audit.at
+)
+WHERE user_id IS NULL
+  AND email_normalized IS NOT NULL
+  AND EXISTS (
+    SELECT 1 FROM users
+    WHERE users.email_normalized = audit.email_normalized AND users.created_at <= audit.at
+  );
