@@ -394,7 +394,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__audit)
-            opts="-h --user --since --db --session-file --config --json --help"
+            opts="-h --user --since --until --event --limit --db --session-file --config --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -405,6 +405,18 @@ _authctl() {
                     return 0
                     ;;
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --event)
+                    COMPREPLY=($(compgen -W "user_added user_removed user_locked user_unlocked password_set password_rehashed login_succeeded login_failed logout session_revoked confirmation_sent account_confirmed password_changed password_reset_requested password_reset email_change_requested email_changed mail_failed users_imported token_rejected user_edited" -- "${cur}"))
+                    return 0
+                    ;;
+                --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -306,7 +306,30 @@ complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one; or with --user --all every session of a user'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l user -d 'Only the events of this account: its email (current, or one it had when an event was recorded), its username, or its id. A removed account is found by its id or its email' -r
-complete -c authctl -n "__fish_authctl_using_subcommand audit" -l since -d 'Only events of the last DURATION (for example 90m, 1d, 2weeks)' -r
+complete -c authctl -n "__fish_authctl_using_subcommand audit" -l since -d 'Only events at or after WHEN: a date (2026-11-30, midnight UTC), an RFC 3339 date-time (2026-11-30T08:00:00Z), or a duration back from now (90m, 1d, 2weeks)' -r
+complete -c authctl -n "__fish_authctl_using_subcommand audit" -l until -d 'Only events before WHEN (same forms as --since)' -r
+complete -c authctl -n "__fish_authctl_using_subcommand audit" -l event -d 'Only events of this kind; repeat it or separate kinds with commas' -r -f -a "user_added\t''
+user_removed\t''
+user_locked\t''
+user_unlocked\t''
+password_set\t''
+password_rehashed\t''
+login_succeeded\t''
+login_failed\t''
+logout\t''
+session_revoked\t''
+confirmation_sent\t''
+account_confirmed\t''
+password_changed\t''
+password_reset_requested\t''
+password_reset\t''
+email_change_requested\t''
+email_changed\t''
+mail_failed\t''
+users_imported\t''
+token_rejected\t''
+user_edited\t''"
+complete -c authctl -n "__fish_authctl_using_subcommand audit" -l limit -d 'Only the N most recent matching events (still printed oldest first)' -r
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH; `authctl init` makes it) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l session-file -d 'Where the login session is kept. Also AUTHCTL_SESSION_FILE, or `session_file` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand audit" -l config -d 'A TOML file of settings (default: $XDG_CONFIG_HOME/authctl/config.toml). Also AUTHCTL_CONFIG' -r -F

@@ -1,6 +1,8 @@
 -- authctl schema 7: the audit log is searched by account (`audit --user`), whatever the address
--- the account had when each row was written: an index on the account id of the rows.
+-- the account had when each row was written: an index on the account id of the rows; and by
+-- event kind (`audit --event`), an index on the kind.
 CREATE INDEX IF NOT EXISTS audit_user_id ON audit (user_id, at);
+CREATE INDEX IF NOT EXISTS audit_event ON audit (event, at);
 -- Rows written without an account id although they were about an account (a failed login or a
 -- reset request of a known address, by older versions) are given the id of the account that has
 -- their address now, if that account already existed when the row was written. A row older than

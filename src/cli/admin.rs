@@ -1,14 +1,12 @@
 //! `init`, `db status|migrate|backup|check` and `audit`: looking after the database itself.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
 use crate::cli::Context;
-use crate::domain::audit::{AuditFilter, AuditRecord};
+use crate::domain::audit::{AuditEvent, AuditFilter, AuditRecord, parse_moment};
 use crate::domain::error::{Error, Result};
 use crate::domain::store::{Store, Transaction, set_username_case};
 use crate::domain::user::UserKey;
@@ -54,9 +52,44 @@ pub struct AuditArgs {
     /// recorded), its username, or its id. A removed account is found by its id or its email.
     #[arg(long, value_name = "USER")]
     user: Option<String>,
-    /// Only events of the last DURATION (for example 90m, 1d, 2weeks).
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
-    since: Option<Duration>,
+    /// Only events at or after WHEN: a date (2026-11-30, midnight UTC), an RFC 3339 date-time
+    /// (2026-11-30T08:00:00Z), or a duration back from now (90m, 1d, 2weeks).
+    #[arg(long, value_name = "WHEN")]
+    since: Option<String>,
+    /// Only events before WHEN (same forms as --since).
+    #[arg(long, value_name = "WHEN")]
+    until: Option<String>,
+    /// Only events of this kind; repeat it or separate kinds with commas.
+    #[arg(long = "event", value_name = "KIND", value_delimiter = ',')]
+    events: Vec<EventKind>,
+    /// Only the N most recent matching events (still printed oldest first).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    limit: Option<u64>,
+}
+
+/// An event kind as `--event` takes it: its stored name (offered by completions and `--help`).
+#[derive(Debug, Clone, Copy)]
+struct EventKind(AuditEvent);
+
+/// Every kind, for clap.
+const EVENT_KINDS: [EventKind; AuditEvent::ALL.len()] = {
+    let mut kinds = [EventKind(AuditEvent::UserAdded); AuditEvent::ALL.len()];
+    let mut index = 0;
+    while index < kinds.len() {
+        kinds[index] = EventKind(AuditEvent::ALL[index]);
+        index += 1;
+    }
+    kinds
+};
+
+impl clap::ValueEnum for EventKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &EVENT_KINDS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.as_str()))
+    }
 }
 
 /// `authctl init`: creates and migrates the database and records the username comparison of
@@ -241,19 +274,31 @@ fn check(store: &mut SqliteStore, ctx: &Context) -> Result<()> {
 impl AuditArgs {
     /// Prints the matching audit rows, oldest first.
     pub fn run(self, ctx: &Context) -> Result<()> {
+        let moment = |flag: &str, text: &Option<String>| {
+            text.as_deref()
+                .map(|text| parse_moment(flag, text, ctx.now))
+                .transpose()
+        };
+        let (since, until) = (moment("--since", &self.since)?, moment("--until", &self.until)?);
+        if let (Some(since), Some(until)) = (since, until)
+            && since >= until
+        {
+            return Err(Error::Usage(format!(
+                "--since ({}) is not before --until ({}): no event could match.",
+                format_time(since),
+                format_time(until)
+            )));
+        }
         let subject = match &self.user {
             Some(user) => Some(ctx.accounts(|accounts| accounts.audit_subject(&UserKey::parse(user)))?),
             None => None,
         };
         let filter = AuditFilter {
             subject,
-            // Further back than the calendar goes means the whole log.
-            since: self.since.map(|since| {
-                chrono::Duration::from_std(since)
-                    .ok()
-                    .and_then(|since| ctx.now.checked_sub_signed(since))
-                    .unwrap_or(DateTime::<Utc>::MIN_UTC)
-            }),
+            since,
+            until,
+            events: self.events.iter().map(|kind| kind.0).collect(),
+            limit: self.limit,
         };
         ctx.printer.list(
             &["TIME", "EVENT", "EMAIL", "OS USER", "DETAIL"],

@@ -52,6 +52,21 @@ fn username_case_from_meta(value: Option<String>) -> Result<UsernameCase> {
     })
 }
 
+/// The query of the audit rows that pass `conditions` (a WHERE clause), oldest first; with a
+/// `limit`, the most recent ones only (found newest first through the index on the time, then
+/// put back in order). The same SQL on both engines.
+fn audit_query(conditions: &str, limit: Option<u64>) -> String {
+    let select = "SELECT id, at, event, user_id, email, os_user, detail FROM audit";
+    match limit {
+        None => format!("{select} WHERE {conditions} ORDER BY at, id"),
+        Some(limit) => format!(
+            "SELECT * FROM ({select} WHERE {conditions} ORDER BY at DESC, id DESC LIMIT {}) AS recent \
+             ORDER BY at, id",
+            limit.min(i64::MAX as u64)
+        ),
+    }
+}
+
 /// The database a command works on, of either engine. `Store` has a generic associated type, so
 /// the command line holds this enum rather than a trait object.
 pub enum Engine {

@@ -35,7 +35,7 @@ const MIGRATIONS: &[&str] = &[
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 pub use crate::storage::SchemaCheck;
-use crate::storage::{no_database, username_case_from_meta};
+use crate::storage::{audit_query, no_database, username_case_from_meta};
 use crate::text::shown;
 
 /// An open SQLite database of accounts.
@@ -829,9 +829,7 @@ impl Transaction for SqliteTx<'_> {
 
     fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditRecord) -> Result<()>) -> Result<()> {
         let (conditions, values) = audit_conditions(filter);
-        let sql = format!(
-            "SELECT id, at, event, user_id, email, os_user, detail FROM audit WHERE {conditions} ORDER BY at, id"
-        );
+        let sql = audit_query(&conditions, filter.limit);
         let mut statement = self.0.prepare(&sql)?;
         let mut rows = statement.query(rusqlite::params_from_iter(values))?;
         while let Some(row) = rows.next()? {
@@ -1053,6 +1051,15 @@ fn audit_conditions(filter: &AuditFilter) -> (String, Vec<rusqlite::types::Value
     if let Some(since) = filter.since {
         conditions.push("at >= ?".to_owned());
         values.push(Value::Integer(millis(since)));
+    }
+    if let Some(until) = filter.until {
+        conditions.push("at < ?".to_owned());
+        values.push(Value::Integer(millis(until)));
+    }
+    if !filter.events.is_empty() {
+        let marks = vec!["?"; filter.events.len()].join(", ");
+        conditions.push(format!("event IN ({marks})"));
+        values.extend(filter.events.iter().map(|event| Value::Text(event.as_str().to_owned())));
     }
     (conditions.join(" AND "), values)
 }

@@ -114,9 +114,125 @@ fn migrating_attributes_older_rows_to_the_account_of_their_address() {
     let id = world.add_user("ada@example.com");
     world.login("ada@example.com", "not the right one", &[]).code(1);
     // As an older authctl left them: no id on the failed login, schema version 6.
-    world.execute("UPDATE audit SET user_id = NULL WHERE event = 'login_failed'; DROP INDEX audit_user_id;");
+    world.execute(
+        "UPDATE audit SET user_id = NULL WHERE event = 'login_failed'; DROP INDEX audit_user_id; DROP INDEX audit_event;",
+    );
     world.set_schema_version(6);
     world.cmd().args(["db", "migrate"]).assert().success();
     let rows = audit(&world, &["--user", &id]);
     assert_eq!(events(&rows), ["user_added", "login_failed"]);
+}
+
+/// Three accounts added, one failed login and one removal: seven rows to filter.
+fn busy_world() -> (World, Vec<Value>) {
+    let world = World::new();
+    for email in ["ada@example.com", "bob@example.com", "eve@example.com"] {
+        world.add_user(email);
+    }
+    world.login("ada@example.com", "not the right one", &[]).code(1);
+    world.login("bob@example.com", PASSWORD, &[]).success();
+    world
+        .cmd()
+        .args(["user", "remove", "eve@example.com", "--yes"])
+        .assert()
+        .success();
+    world.cmd().arg("logout").assert().success();
+    let all = audit(&world, &[]);
+    assert_eq!(all.len(), 7);
+    (world, all)
+}
+
+/// Defect: `--since` took durations only. It and `--until` take dates (midnight UTC), RFC 3339
+/// date-times, the times tables print, and durations; --since is inclusive, --until exclusive.
+#[test]
+fn since_and_until_take_dates_date_times_and_durations() {
+    let (world, all) = busy_world();
+    assert_eq!(audit(&world, &["--since", "2000-01-01"]), all);
+    assert!(audit(&world, &["--until", "2000-01-01"]).is_empty());
+    assert_eq!(audit(&world, &["--since", "1h"]), all);
+    assert!(audit(&world, &["--until", "1h"]).is_empty());
+    // Split at the time of the fourth row: what is before it and what is at or after it.
+    let at = all[3]["at"].as_str().unwrap();
+    let before = audit(&world, &["--until", at]);
+    let after = audit(&world, &["--since", at]);
+    assert_eq!(
+        [before.clone(), after.clone()].concat(),
+        all,
+        "--until {at} and --since {at}"
+    );
+    assert!(!after.is_empty() && after[0]["at"] == at);
+    assert!(before.iter().all(|row| row["at"].as_str().unwrap() < at));
+    // The same time as a table prints it (to the second) is the start of that second.
+    let table_time = world.cmd().args(["audit", "--limit", "1"]).output().unwrap();
+    let table = String::from_utf8(table_time.stdout).unwrap();
+    let second = table
+        .lines()
+        .find_map(|line| {
+            line.split('│')
+                .nth(1)
+                .map(str::trim)
+                .filter(|cell| cell.ends_with("UTC"))
+        })
+        .unwrap_or_else(|| panic!("no time in:\n{table}"))
+        .to_owned();
+    assert!(
+        audit(&world, &["--since", &second]).contains(all.last().unwrap()),
+        "--since '{second}'"
+    );
+}
+
+#[test]
+fn event_takes_kinds_repeated_or_comma_separated_and_limit_the_most_recent() {
+    let (world, all) = busy_world();
+    let kinds = |rows: Vec<Value>| events(&rows);
+    assert_eq!(
+        kinds(audit(&world, &["--event", "login_failed,user_removed"])),
+        ["login_failed", "user_removed"]
+    );
+    assert_eq!(
+        kinds(audit(&world, &["--event", "logout", "--event", "login_failed"])),
+        ["login_failed", "logout"]
+    );
+    assert_eq!(audit(&world, &["--limit", "2"]), all[5..]);
+    assert_eq!(audit(&world, &["--limit", "100"]), all);
+    assert_eq!(
+        kinds(audit(&world, &["--event", "user_added", "--limit", "2"])),
+        ["user_added"; 2]
+    );
+    assert_eq!(
+        audit(&world, &["--event", "user_added", "--limit", "2"]),
+        [all[1].clone(), all[2].clone()]
+    );
+    assert_eq!(
+        kinds(audit(
+            &world,
+            &["--user", "ada@example.com", "--event", "login_failed", "--since", "1d"]
+        )),
+        ["login_failed"]
+    );
+}
+
+/// Bad input is exit 2 with a message naming the flag, the value and what is expected.
+#[test]
+fn bad_moments_kinds_and_limits_are_usage_errors() {
+    let world = World::new();
+    let refused = |args: &[&str], expected: &[&str]| {
+        let output = world.cmd().arg("audit").args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for part in expected {
+            assert!(stderr.contains(part), "{args:?}: no '{part}' in {stderr}");
+        }
+    };
+    refused(&["--since", "yesterday"], &["--since 'yesterday'", "2026-11-30", "90m"]);
+    refused(&["--until", "2026-13-01"], &["--until '2026-13-01'"]);
+    refused(
+        &["--event", "login"],
+        &["'login'", "--event", "login_failed", "user_edited"],
+    );
+    refused(&["--limit", "0"], &["--limit"]);
+    refused(
+        &["--since", "2026-12-01", "--until", "2026-11-01"],
+        &["--since (2026-12-01 00:00:00 UTC) is not before --until"],
+    );
 }

@@ -472,6 +472,76 @@ fn audit_rows_are_filtered_by_user_id() {
     assert!(tx.audit_user_ids("nobody@example.com").unwrap().is_empty());
 }
 
+/// `until` is exclusive, `events` any of several kinds, `limit` the most recent rows given
+/// oldest first (rows of one time in the order they were written), all combined.
+#[test]
+fn audit_rows_are_filtered_by_until_event_and_limit() {
+    let world = World::new();
+    let mut store = world.store();
+    let tx = store.write().unwrap();
+    for (seconds, event) in [
+        (0, AuditEvent::UserAdded),
+        (10, AuditEvent::LoginFailed),
+        (10, AuditEvent::LoginSucceeded),
+        (20, AuditEvent::LoginFailed),
+        (30, AuditEvent::UserRemoved),
+    ] {
+        append_event(&tx, seconds, event, None, "ada@example.com");
+    }
+    tx.commit().unwrap();
+    let events = |store: &mut Engine, filter: AuditFilter| {
+        let tx = store.read().unwrap();
+        let mut found = Vec::new();
+        tx.for_each_audit(&filter, &mut |record| {
+            found.push((record.entry.at, record.entry.event));
+            Ok(())
+        })
+        .unwrap();
+        found
+    };
+    let until = AuditFilter {
+        until: Some(at(10)),
+        ..AuditFilter::default()
+    };
+    assert_eq!(events(&mut store, until), [(at(0), AuditEvent::UserAdded)]);
+    let kinds = AuditFilter {
+        events: vec![AuditEvent::LoginFailed, AuditEvent::UserRemoved],
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        events(&mut store, kinds),
+        [
+            (at(10), AuditEvent::LoginFailed),
+            (at(20), AuditEvent::LoginFailed),
+            (at(30), AuditEvent::UserRemoved)
+        ]
+    );
+    let recent = AuditFilter {
+        limit: Some(2),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        events(&mut store, recent),
+        [(at(20), AuditEvent::LoginFailed), (at(30), AuditEvent::UserRemoved)]
+    );
+    let combined = AuditFilter {
+        since: Some(at(5)),
+        until: Some(at(30)),
+        events: vec![AuditEvent::LoginFailed, AuditEvent::LoginSucceeded],
+        limit: Some(2),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        events(&mut store, combined),
+        [(at(10), AuditEvent::LoginSucceeded), (at(20), AuditEvent::LoginFailed)]
+    );
+    let beyond = AuditFilter {
+        limit: Some(u64::MAX),
+        ..AuditFilter::default()
+    };
+    assert_eq!(events(&mut store, beyond).len(), 5);
+}
+
 /// Two write transactions check one token: the second waits for the first (SQLite's write lock,
 /// PostgreSQL's row lock) and then sees it used. Neither engine lets both use it.
 #[test]

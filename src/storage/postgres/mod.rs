@@ -38,7 +38,7 @@ use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey, UsernameCase, email_taken};
-use crate::storage::{SchemaCheck, no_database, username_case_from_meta};
+use crate::storage::{SchemaCheck, audit_query, no_database, username_case_from_meta};
 use connect::{Target, tls_config};
 use import::{changed_during_import, in_batch, qualified};
 
@@ -735,9 +735,7 @@ impl Transaction for PostgresTx<'_> {
 
     fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditRecord) -> Result<()>) -> Result<()> {
         let (conditions, values) = audit_conditions(filter);
-        let sql = format!(
-            "SELECT id, at, event, user_id, email, os_user, detail FROM audit WHERE {conditions} ORDER BY at, id"
-        );
+        let sql = audit_query(&conditions, filter.limit);
         let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|value| value.as_ref()).collect();
         self.inner().for_each_row(&sql, &params, &mut |row| {
             let event: String = row.try_get(2)?;
@@ -960,6 +958,13 @@ fn audit_conditions(filter: &AuditFilter) -> (String, Vec<Box<dyn ToSql + Sync>>
     // A bound before PostgreSQL's earliest timestamp (4713 BC) is no bound at all.
     if let Some(since) = filter.since.filter(|since| *since > earliest_timestamp()) {
         conditions.push(format!("at >= {}", bind(Box::new(millis(since)))));
+    }
+    if let Some(until) = filter.until {
+        conditions.push(format!("at < {}", bind(Box::new(millis(until)))));
+    }
+    if !filter.events.is_empty() {
+        let names: Vec<String> = filter.events.iter().map(|event| event.as_str().to_owned()).collect();
+        conditions.push(format!("event = ANY({})", bind(Box::new(names))));
     }
     (conditions.join(" AND "), values)
 }
