@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use crate::cli::Context;
+use crate::cli::input::confirm;
 use crate::domain::audit::{AuditEvent, AuditFilter, AuditRecord, parse_moment};
 use crate::domain::error::{Error, Result};
 use crate::domain::store::{Store, Transaction, set_username_case};
@@ -13,7 +14,7 @@ use crate::domain::user::UserKey;
 use crate::settings::Database;
 use crate::storage::SchemaCheck;
 use crate::storage::sqlite::SqliteStore;
-use crate::text::format_time;
+use crate::text::{format_time, shown};
 
 /// `authctl db ...`
 #[derive(Debug, Subcommand)]
@@ -45,9 +46,11 @@ pub struct BackupArgs {
     force: bool,
 }
 
-/// Arguments of `authctl audit`.
+/// Arguments of `authctl audit`: the filters of the listing, or a subcommand.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
+    #[command(subcommand)]
+    command: Option<AuditCommand>,
     /// Only the events of this account: its email (current, or one it had when an event was
     /// recorded), its username, or its id. A removed account is found by its id or its email.
     #[arg(long, value_name = "USER")]
@@ -65,6 +68,58 @@ pub struct AuditArgs {
     /// Only the N most recent matching events (still printed oldest first).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     limit: Option<u64>,
+}
+
+/// `authctl audit ...`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Delete the events older than a moment, in one transaction, and record that it was done
+    /// (an audit_pruned event, which is kept).
+    #[command(
+        after_long_help = "Asks for confirmation on a terminal; elsewhere (cron) --yes is required.\n\n\
+Examples:\n  authctl audit prune --before 90d --yes\n  authctl audit prune --before 2026-01-01 --json --yes"
+    )]
+    Prune(PruneArgs),
+}
+
+/// Arguments of `authctl audit prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Delete the events before WHEN: a date (2026-11-30, midnight UTC), an RFC 3339 date-time,
+    /// or a duration back from now (90d keeps the last 90 days). Not in the future.
+    #[arg(long, value_name = "WHEN")]
+    before: String,
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(long)]
+    yes: bool,
+}
+
+impl PruneArgs {
+    fn run(self, ctx: &Context) -> Result<()> {
+        let before = parse_moment("--before", &self.before, ctx.now)?;
+        if before > ctx.now {
+            return Err(Error::Usage(format!(
+                "--before '{}' ({}) is in the future, which would delete the events still to come: \
+                 give a past moment (0s means now, to delete every event).",
+                shown(&self.before),
+                format_time(before)
+            )));
+        }
+        let question = format!("Delete every audit event before {}?", format_time(before));
+        let refusal = "Not pruning: stdin is not a terminal to confirm on; pass --yes.";
+        if !confirm(&question, self.yes, refusal)? {
+            return ctx.printer.message("Nothing pruned.");
+        }
+        let pruned = ctx.accounts(|accounts| accounts.prune_audit(before))?;
+        ctx.printer.emit(&json!({ "pruned": pruned }), |w| {
+            writeln!(
+                w,
+                "Deleted {pruned} audit event{} before {}.",
+                if pruned == 1 { "" } else { "s" },
+                format_time(before)
+            )
+        })
+    }
 }
 
 /// An event kind as `--event` takes it: its stored name (offered by completions and `--help`).
@@ -272,8 +327,11 @@ fn check(store: &mut SqliteStore, ctx: &Context) -> Result<()> {
 }
 
 impl AuditArgs {
-    /// Prints the matching audit rows, oldest first.
+    /// Runs the subcommand, or prints the matching audit rows, oldest first.
     pub fn run(self, ctx: &Context) -> Result<()> {
+        if let Some(AuditCommand::Prune(args)) = self.command {
+            return args.run(ctx);
+        }
         let moment = |flag: &str, text: &Option<String>| {
             text.as_deref()
                 .map(|text| parse_moment(flag, text, ctx.now))

@@ -138,8 +138,9 @@ printf '%s\\n%s\\n' \"$OLD\" \"$NEW\" | authctl passwd --password-stdin")]
 --until take a date (midnight UTC), an RFC 3339 date-time or a duration back from now.\n\nExamples:\n  \
 authctl audit --since 1d\n  authctl audit --user ada@example.com --json\n  \
 authctl audit --since 2026-11-01 --until 2026-12-01 --event login_failed,token_rejected\n  \
-authctl audit --event user_removed --limit 20"
+authctl audit --event user_removed --limit 20\n  authctl audit prune --before 90d --yes"
     )]
+    #[command(args_conflicts_with_subcommands = true)]
     Audit(admin::AuditArgs),
     /// Show the settings in effect and where each came from.
     #[command(subcommand)]

@@ -32,11 +32,12 @@ pub enum AuditEvent {
     UsersImported,
     TokenRejected,
     UserEdited,
+    AuditPruned,
 }
 
 impl AuditEvent {
     /// Every event, in the order of the documentation.
-    pub const ALL: [AuditEvent; 21] = [
+    pub const ALL: [AuditEvent; 22] = [
         AuditEvent::UserAdded,
         AuditEvent::UserRemoved,
         AuditEvent::UserLocked,
@@ -58,6 +59,7 @@ impl AuditEvent {
         AuditEvent::UsersImported,
         AuditEvent::TokenRejected,
         AuditEvent::UserEdited,
+        AuditEvent::AuditPruned,
     ];
 
     /// The stable name stored and printed for this event.
@@ -84,6 +86,7 @@ impl AuditEvent {
             AuditEvent::UsersImported => "users_imported",
             AuditEvent::TokenRejected => "token_rejected",
             AuditEvent::UserEdited => "user_edited",
+            AuditEvent::AuditPruned => "audit_pruned",
         }
     }
 

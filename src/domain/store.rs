@@ -180,6 +180,10 @@ pub trait Transaction {
     /// sequence number), without holding them all in memory.
     fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditRecord) -> Result<()>) -> Result<()>;
 
+    /// Deletes every audit row written before `before`, in this transaction; returns how many.
+    /// Memory stays bounded however many rows go.
+    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64>;
+
     /// The distinct user ids recorded on the audit rows about the normalised address `email`:
     /// every account that had the address when something happened to it, removed ones included.
     fn audit_user_ids(&self, email: &str) -> Result<Vec<Uuid>>;

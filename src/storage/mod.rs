@@ -297,6 +297,10 @@ impl Transaction for EngineTx<'_> {
         delegate!(self, tx => tx.audit_user_ids(email))
     }
 
+    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
+        delegate!(self, tx => tx.prune_audit(before))
+    }
+
     fn commit(self) -> Result<()> {
         delegate!(self, tx => tx.commit())
     }

@@ -34,6 +34,9 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
+/// Audit rows deleted per statement by a prune (all in one transaction).
+const PRUNE_BATCH: i64 = 10_000;
+
 pub use crate::storage::SchemaCheck;
 use crate::storage::{audit_query, no_database, username_case_from_meta};
 use crate::text::shown;
@@ -848,6 +851,21 @@ impl Transaction for SqliteTx<'_> {
             })?;
         }
         Ok(())
+    }
+
+    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
+        // In batches: one DELETE of every row would first gather all their rowids in memory.
+        let mut statement = self.0.prepare_cached(
+            "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ?1 ORDER BY at LIMIT ?2)",
+        )?;
+        let mut pruned = 0u64;
+        loop {
+            let deleted = statement.execute(params![millis(before), PRUNE_BATCH])? as u64;
+            pruned = pruned.saturating_add(deleted);
+            if deleted < PRUNE_BATCH as u64 {
+                return Ok(pruned);
+            }
+        }
     }
 
     fn audit_user_ids(&self, email: &str) -> Result<Vec<Uuid>> {

@@ -1,6 +1,7 @@
 //! `audit` (issue 12, item 5): events keep the account's id, and `--user` finds every event of
 //! an account by its email (current or past), its username or its id.
 
+use predicates::prelude::*;
 use serde_json::Value;
 
 use crate::util::{PASSWORD, World};
@@ -235,4 +236,75 @@ fn bad_moments_kinds_and_limits_are_usage_errors() {
         &["--since", "2026-12-01", "--until", "2026-11-01"],
         &["--since (2026-12-01 00:00:00 UTC) is not before --until"],
     );
+}
+
+/// `audit prune --before` deletes the older events, says how many, and leaves a row saying so;
+/// the listing keeps working next to it. Durations count back from now, and a moment in the
+/// future is refused.
+#[test]
+fn prune_deletes_older_events_and_records_that_it_did() {
+    let (world, all) = busy_world();
+    let at = all[4]["at"].as_str().unwrap();
+    let older = all.iter().filter(|row| row["at"].as_str().unwrap() < at).count();
+    let pruned = world.json(&["audit", "prune", "--before", at, "--yes"]);
+    assert_eq!(pruned, serde_json::json!({ "pruned": older }));
+    let left = audit(&world, &[]);
+    assert_eq!(left[..left.len() - 1], all[older..]);
+    let record = left.last().unwrap();
+    assert_eq!(record["event"], "audit_pruned");
+    assert_eq!(record["user_id"], Value::Null);
+    assert!(
+        record["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{older} events before "))
+    );
+    // Rows of the last day are kept by --before 1d; none is older.
+    world
+        .cmd()
+        .args(["audit", "prune", "--before", "1d", "--yes"])
+        .assert()
+        .success()
+        .stdout(
+            predicates::str::starts_with("Deleted 0 audit events before ").and(predicates::str::ends_with(" UTC.\n")),
+        );
+    assert_eq!(
+        events(&audit(&world, &["--event", "audit_pruned"])),
+        ["audit_pruned"; 2]
+    );
+    // Everything, with 0s.
+    assert_eq!(
+        world.json(&["audit", "prune", "--before", "0s", "--yes"])["pruned"],
+        left.len() + 1
+    );
+    assert_eq!(events(&audit(&world, &[])), ["audit_pruned"]);
+}
+
+#[test]
+fn prune_refuses_the_future_bad_moments_and_unconfirmed_runs() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    let refused = |args: &[&str], expected: &str| {
+        let output = world.cmd().args(["audit", "prune"]).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{args:?}: no '{expected}' in {stderr}");
+    };
+    refused(
+        &["--before", "9999-01-01", "--yes"],
+        "--before '9999-01-01' (9999-01-01 00:00:00 UTC) is in the future",
+    );
+    refused(
+        &["--before", "last week", "--yes"],
+        "--before 'last week' is not a moment",
+    );
+    refused(&["--before", "90d"], "pass --yes");
+    refused(&[], "--before");
+    // The filters of the listing belong to the listing, not to prune.
+    world
+        .cmd()
+        .args(["audit", "--event", "user_added", "prune", "--before", "0s", "--yes"])
+        .assert()
+        .code(2);
+    assert_eq!(events(&audit(&world, &[])), ["user_added"]);
 }

@@ -201,6 +201,21 @@ impl<'a, S: Store> Accounts<'a, S> {
         self.store.read()?.for_each_audit(filter, each)
     }
 
+    /// Deletes every audit row written before `before` and records, in the same transaction, an
+    /// `audit_pruned` row saying how many went; returns how many.
+    pub fn prune_audit(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        let tx = self.store.write()?;
+        let pruned = tx.prune_audit(before)?;
+        let detail = format!(
+            "{pruned} event{} before {} deleted",
+            if pruned == 1 { "" } else { "s" },
+            before.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        );
+        tx.append_audit(&self.stamp.entry(AuditEvent::AuditPruned, None, Some(detail)))?;
+        tx.commit()?;
+        Ok(pruned)
+    }
+
     /// Whose audit rows `key` means: an id is that account (removed or not); an address is the
     /// account that has it now and every account that had it when a row was written (so an
     /// account is found by a past address, and a removed one by the address its rows

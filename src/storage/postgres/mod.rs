@@ -754,6 +754,14 @@ impl Transaction for PostgresTx<'_> {
         })
     }
 
+    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
+        // One statement: the server deletes without sending the rows anywhere.
+        let before = before.max(earliest_timestamp());
+        Ok(self
+            .inner()
+            .execute("DELETE FROM audit WHERE at < $1", &[&millis(before)])?)
+    }
+
     fn audit_user_ids(&self, email: &str) -> Result<Vec<Uuid>> {
         let rows = self.inner().query(
             "SELECT DISTINCT user_id FROM audit WHERE email_normalized = $1 AND user_id IS NOT NULL",
