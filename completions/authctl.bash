@@ -409,7 +409,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__audit)
-            opts="-h --user --since --until --event --limit --db --session-file --config --json --help prune help"
+            opts="-f -h --user --since --until --event --limit --follow --db --session-file --config --json --help prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

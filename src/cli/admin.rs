@@ -1,6 +1,9 @@
 //! `init`, `db status|migrate|backup|check` and `audit`: looking after the database itself.
 
+use std::cell::Cell;
+use std::io::{self, Write};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -11,6 +14,7 @@ use crate::domain::audit::{AuditEvent, AuditFilter, AuditRecord, parse_moment};
 use crate::domain::error::{Error, Result};
 use crate::domain::store::{Store, Transaction, set_username_case};
 use crate::domain::user::UserKey;
+use crate::output::output_failed;
 use crate::settings::Database;
 use crate::storage::SchemaCheck;
 use crate::storage::sqlite::SqliteStore;
@@ -68,6 +72,11 @@ pub struct AuditArgs {
     /// Only the N most recent matching events (still printed oldest first).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     limit: Option<u64>,
+    /// After the matching events, keep printing new ones as they are recorded (checked every
+    /// second), one line each (with --json, one JSON object per line), until interrupted or
+    /// until stdout is closed.
+    #[arg(long, short = 'f', conflicts_with = "until")]
+    follow: bool,
 }
 
 /// `authctl audit ...`
@@ -357,7 +366,11 @@ impl AuditArgs {
             until,
             events: self.events.iter().map(|kind| kind.0).collect(),
             limit: self.limit,
+            after: None,
         };
+        if self.follow {
+            return follow(ctx, &filter);
+        }
         ctx.printer.list(
             &["TIME", "EVENT", "EMAIL", "OS USER", "DETAIL"],
             |record: &AuditRecord| {
@@ -372,5 +385,67 @@ impl AuditArgs {
             },
             |sink| ctx.accounts(|accounts| accounts.for_each_audit(&filter, sink)),
         )
+    }
+}
+
+/// How often `audit --follow` looks for new events.
+const FOLLOW_POLL: Duration = Duration::from_secs(1);
+
+/// `audit --follow`: the matching events, then the new ones as they are recorded, one line each
+/// and flushed at once, until stdout is closed (or the process is interrupted).
+fn follow(ctx: &Context, filter: &AuditFilter) -> Result<()> {
+    let json = ctx.printer.is_json();
+    let closed = Cell::new(false);
+    let mut out = io::stdout().lock();
+    let mut print = |record: AuditRecord| -> Result<()> {
+        if closed.get() {
+            return Ok(());
+        }
+        let written = if json {
+            serde_json::to_writer(&mut out, &record)
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out))
+        } else {
+            let entry = &record.entry;
+            let cells = [
+                format_time(entry.at),
+                entry.event.as_str().to_owned(),
+                entry.email.clone().unwrap_or_else(|| "-".to_owned()),
+                entry.os_user.clone(),
+                entry.detail.clone().unwrap_or_default(),
+            ];
+            writeln!(out, "{}", cells.join("  ").trim_end())
+        };
+        match written.and_then(|()| out.flush()) {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                closed.set(true);
+                Ok(())
+            }
+            other => other.map_err(output_failed),
+        }
+    };
+    let mut cursor = ctx.accounts(|accounts| accounts.follow_audit(filter, &mut print))?;
+    while !closed.get() && !wait_unless_stdout_closed(FOLLOW_POLL) {
+        ctx.accounts(|accounts| accounts.follow_audit_more(filter, &mut cursor, &mut print))?;
+    }
+    Ok(())
+}
+
+/// Waits `timeout`, or less when stdout is a pipe or socket whose reader went away; returns
+/// whether it did.
+fn wait_unless_stdout_closed(timeout: Duration) -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    let stdout = io::stdout();
+    // No event asked for: only an error or a hang-up (the reader closed) ends the wait early.
+    let mut fds = [PollFd::new(stdout.as_fd(), PollFlags::empty())];
+    let millis = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
+    match poll(&mut fds, PollTimeout::from(millis)) {
+        Ok(0) => false,
+        Ok(_) => fds[0]
+            .revents()
+            .is_some_and(|events| events.intersects(PollFlags::POLLERR | PollFlags::POLLHUP)),
+        // Interrupted by a signal that did not end the process: look again.
+        Err(_) => false,
     }
 }

@@ -1,5 +1,7 @@
 //! The audit log: every change of state, who made it, never a secret.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -149,7 +151,22 @@ pub struct AuditFilter {
     pub events: Vec<AuditEvent>,
     /// Only the most recent rows, this many at most (still given oldest first).
     pub limit: Option<u64>,
+    /// Only rows written after the row of this sequence number.
+    pub after: Option<i64>,
 }
+
+/// Where a follower of the audit log is: the last row written when it last looked, and the
+/// matching rows it has already seen among the [`FOLLOW_WINDOW`] rows before that one.
+#[derive(Debug, Clone, Default)]
+pub struct AuditCursor {
+    pub(crate) last: i64,
+    pub(crate) seen: BTreeSet<i64>,
+}
+
+/// How far back a follower looks again for rows that became visible late: on PostgreSQL a
+/// transaction that took its sequence number before another's may commit after it. A row that
+/// commits after this many later rows were written is missed by a follower.
+pub const FOLLOW_WINDOW: i64 = 1000;
 
 /// What `--since`, `--until` and `--before` accept, for messages.
 pub const MOMENT_FORMS: &str = "a date (2026-11-30, midnight UTC), a date-time (2026-11-30T08:00:00Z, \

@@ -180,6 +180,9 @@ pub trait Transaction {
     /// sequence number), without holding them all in memory.
     fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditRecord) -> Result<()>) -> Result<()>;
 
+    /// The sequence number of the last audit row written (0 when there is none).
+    fn last_audit_seq(&self) -> Result<i64>;
+
     /// Deletes every audit row written before `before`, in this transaction; returns how many.
     /// Memory stays bounded however many rows go.
     fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64>;

@@ -301,6 +301,10 @@ impl Transaction for EngineTx<'_> {
         delegate!(self, tx => tx.prune_audit(before))
     }
 
+    fn last_audit_seq(&self) -> Result<i64> {
+        delegate!(self, tx => tx.last_audit_seq())
+    }
+
     fn commit(self) -> Result<()> {
         delegate!(self, tx => tx.commit())
     }

@@ -853,6 +853,13 @@ impl Transaction for SqliteTx<'_> {
         Ok(())
     }
 
+    fn last_audit_seq(&self) -> Result<i64> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT coalesce(max(id), 0) FROM audit")?
+            .query_row([], |row| row.get(0))?)
+    }
+
     fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
         // In batches: one DELETE of every row would first gather all their rowids in memory.
         let mut statement = self.0.prepare_cached(
@@ -1069,6 +1076,10 @@ fn audit_conditions(filter: &AuditFilter) -> (String, Vec<rusqlite::types::Value
     if let Some(since) = filter.since {
         conditions.push("at >= ?".to_owned());
         values.push(Value::Integer(millis(since)));
+    }
+    if let Some(after) = filter.after {
+        conditions.push("id > ?".to_owned());
+        values.push(Value::Integer(after));
     }
     if let Some(until) = filter.until {
         conditions.push("at < ?".to_owned());

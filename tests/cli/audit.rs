@@ -308,3 +308,110 @@ fn prune_refuses_the_future_bad_moments_and_unconfirmed_runs() {
         .code(2);
     assert_eq!(events(&audit(&world, &[])), ["user_added"]);
 }
+
+/// A running `audit --follow --json`, its stdout read line by line on a thread.
+struct Follower {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Follower {
+    fn start(world: &World, args: &[&str]) -> Self {
+        use std::io::BufRead;
+        let mut child = world
+            .std_cmd()
+            .args(["--json", "audit", "--follow"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Follower { child, lines }
+    }
+
+    /// The next event printed (waiting up to 20 seconds), as JSON.
+    fn next(&self) -> Value {
+        let line = self
+            .lines
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("no line from audit --follow");
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("not one JSON object: {line}"))
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `--follow --json` prints the matching events, then each new matching one as one JSON object
+/// on its own line (JSON Lines), as other commands record them.
+#[test]
+fn follow_prints_new_events_as_json_lines() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    world.add_user("bob@example.com");
+    let follower = Follower::start(&world, &["--user", "ada@example.com", "--limit", "1"]);
+    let first = follower.next();
+    assert_eq!(first["event"], "user_added");
+    assert_eq!(first["email"], "ada@example.com");
+    world.login("bob@example.com", "not the right one", &[]).code(1);
+    world.login("ada@example.com", "not the right one", &[]).code(1);
+    let failed = follower.next();
+    assert_eq!(
+        (failed["event"].clone(), failed["email"].clone()),
+        ("login_failed".into(), "ada@example.com".into())
+    );
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    assert_eq!(follower.next()["event"], "login_succeeded");
+    assert!(follower.lines.try_recv().is_err(), "bob's events are not ada's");
+}
+
+/// Once its reader is gone, a follower ends by itself (exit 0) without waiting for an event.
+#[test]
+fn follow_ends_when_stdout_is_closed() {
+    let world = World::new();
+    world.add_user("ada@example.com");
+    let mut child = world
+        .std_cmd()
+        .args(["audit", "--follow"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert!(
+        line.contains("user_added") && line.contains("ada@example.com"),
+        "{line}"
+    );
+    assert!(!line.contains('│'), "plain lines, not a table: {line}");
+    drop(stdout);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "audit --follow kept running");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+    world
+        .cmd()
+        .args(["audit", "--follow", "--until", "1d"])
+        .assert()
+        .code(2);
+}

@@ -4,11 +4,14 @@
 //! flows).
 
 use std::cell::OnceCell;
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter, AuditRecord, AuditSubject};
+use crate::domain::audit::{
+    AuditCursor, AuditEntry, AuditEvent, AuditFilter, AuditRecord, AuditSubject, FOLLOW_WINDOW,
+};
 use crate::domain::email::Email;
 use crate::domain::error::{Error, Result};
 use crate::domain::lockout::{Lockout, LockoutPolicy};
@@ -199,6 +202,61 @@ impl<'a, S: Store> Accounts<'a, S> {
         each: &mut dyn FnMut(AuditRecord) -> Result<()>,
     ) -> Result<()> {
         self.store.read()?.for_each_audit(filter, each)
+    }
+
+    /// Starts following the audit log: calls `each` for the rows that pass `filter` (as
+    /// [`Accounts::for_each_audit`]) and returns where the follower is, all in one snapshot.
+    pub fn follow_audit(
+        &mut self,
+        filter: &AuditFilter,
+        each: &mut dyn FnMut(AuditRecord) -> Result<()>,
+    ) -> Result<AuditCursor> {
+        let tx = self.store.read()?;
+        let last = tx.last_audit_seq()?;
+        tx.for_each_audit(filter, each)?;
+        let mut cursor = AuditCursor {
+            last,
+            seen: BTreeSet::new(),
+        };
+        let window = AuditFilter {
+            limit: None,
+            after: Some(last.saturating_sub(FOLLOW_WINDOW)),
+            ..filter.clone()
+        };
+        tx.for_each_audit(&window, &mut |record| {
+            cursor.seen.insert(record.seq);
+            Ok(())
+        })?;
+        Ok(cursor)
+    }
+
+    /// Calls `each` for the rows that pass `filter` (its limit aside) and became visible since
+    /// the follower at `cursor` last looked, oldest first, and moves the cursor past them.
+    pub fn follow_audit_more(
+        &mut self,
+        filter: &AuditFilter,
+        cursor: &mut AuditCursor,
+        each: &mut dyn FnMut(AuditRecord) -> Result<()>,
+    ) -> Result<()> {
+        let tx = self.store.read()?;
+        let last = tx.last_audit_seq()?;
+        let window = AuditFilter {
+            limit: None,
+            after: Some(cursor.last.saturating_sub(FOLLOW_WINDOW)),
+            ..filter.clone()
+        };
+        let mut seen = BTreeSet::new();
+        tx.for_each_audit(&window, &mut |record| {
+            seen.insert(record.seq);
+            if cursor.seen.contains(&record.seq) {
+                return Ok(());
+            }
+            each(record)
+        })?;
+        let floor = last.saturating_sub(FOLLOW_WINDOW);
+        seen.retain(|seq| *seq > floor);
+        *cursor = AuditCursor { last, seen };
+        Ok(())
     }
 
     /// Deletes every audit row written before `before` and records, in the same transaction, an

@@ -754,6 +754,11 @@ impl Transaction for PostgresTx<'_> {
         })
     }
 
+    fn last_audit_seq(&self) -> Result<i64> {
+        let row = self.inner().query_opt("SELECT coalesce(max(id), 0) FROM audit", &[])?;
+        Ok(row.map(|row| row.try_get(0)).transpose()?.unwrap_or(0))
+    }
+
     fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
         // One statement: the server deletes without sending the rows anywhere.
         let before = before.max(earliest_timestamp());
@@ -966,6 +971,9 @@ fn audit_conditions(filter: &AuditFilter) -> (String, Vec<Box<dyn ToSql + Sync>>
     // A bound before PostgreSQL's earliest timestamp (4713 BC) is no bound at all.
     if let Some(since) = filter.since.filter(|since| *since > earliest_timestamp()) {
         conditions.push(format!("at >= {}", bind(Box::new(millis(since)))));
+    }
+    if let Some(after) = filter.after {
+        conditions.push(format!("id > {}", bind(Box::new(after))));
     }
     if let Some(until) = filter.until {
         conditions.push(format!("at < {}", bind(Box::new(millis(until)))));
