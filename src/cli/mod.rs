@@ -36,6 +36,7 @@ use crate::settings::{Database, Flags, Settings};
 use crate::storage::postgres::PostgresStore;
 use crate::storage::sqlite::SqliteStore;
 use crate::storage::{Engine, SchemaCheck};
+use crate::syslog::Syslog;
 
 /// The exit codes, as shown at the end of `--help` and in every man page.
 const EXIT_CODES: &str = "\
@@ -165,6 +166,8 @@ pub struct Context {
     now: DateTime<Utc>,
     /// The database, opened on first use and kept for the rest of the command.
     store: RefCell<Option<Engine>>,
+    /// Where audit events go besides the database (the setting `audit_syslog`).
+    audit_sink: Option<Syslog>,
 }
 
 impl Context {
@@ -227,6 +230,9 @@ impl Context {
             passwords: self.password_policy(),
         };
         let mut accounts = Accounts::new(store, &self.hasher, policy, self.now, os_user);
+        if let Some(sink) = &self.audit_sink {
+            accounts = accounts.with_audit_sink(sink);
+        }
         operation(&mut accounts)
     }
 }
@@ -323,6 +329,10 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
                 settings.link_base.clone(),
                 settings.smtp_timeout,
             )?,
+            audit_sink: settings
+                .audit_syslog
+                .clone()
+                .map(|socket| Syslog::new(socket, Box::new(move |warning: &str| printer.note(warning)))),
             settings,
             printer,
             now: Utc::now(),

@@ -98,6 +98,21 @@ impl AuditEvent {
     }
 }
 
+/// Where audit rows go besides the database (the `audit_syslog` setting: syslog or journald).
+/// It is told of each row once the transaction that wrote it has committed, never of a row rolled
+/// back. It cannot fail the command: a transport reports its own failures.
+pub trait AuditSink {
+    /// Passes `entry` on.
+    fn send(&self, entry: &AuditEntry);
+}
+
+/// Rows go to the database only.
+pub struct NoAuditSink;
+
+impl AuditSink for NoAuditSink {
+    fn send(&self, _entry: &AuditEntry) {}
+}
+
 /// One row of the audit log.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {

@@ -415,3 +415,92 @@ fn follow_ends_when_stdout_is_closed() {
         .assert()
         .code(2);
 }
+
+/// With `audit_syslog` on, each committed event also goes to the syslog socket as one datagram
+/// (facility authpriv) naming the event, the account and the address, never a password.
+#[test]
+fn audit_syslog_sends_each_event_to_the_socket() {
+    let world = World::new();
+    let socket_path = world.path("log.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let with_syslog = |args: &[&str], stdin: &str| {
+        world
+            .cmd()
+            .env("AUTHCTL_AUDIT_SYSLOG", "true")
+            .env("AUTHCTL_AUDIT_SYSLOG_SOCKET", &socket_path)
+            .args(args)
+            .write_stdin(stdin.to_owned())
+            .assert()
+    };
+    let id = String::from_utf8(
+        with_syslog(
+            &["user", "add", "ada@example.com", "--password-stdin"],
+            &format!("{PASSWORD}\n"),
+        )
+        .success()
+        .get_output()
+        .stdout
+        .clone(),
+    )
+    .unwrap();
+    let id = id.trim();
+    with_syslog(&["login", "ada@example.com", "--password-stdin"], "not the right one\n").code(1);
+    let mut received = Vec::new();
+    for _ in 0..2 {
+        let mut buffer = [0u8; 4096];
+        let size = socket.recv(&mut buffer).expect("no datagram on the syslog socket");
+        received.push(String::from_utf8_lossy(&buffer[..size]).into_owned());
+    }
+    assert!(received[0].starts_with("<86>"), "authpriv.info: {}", received[0]);
+    assert!(
+        received[0].contains("authctl[")
+            && received[0].contains(&format!(
+                "]: event=user_added user_id={id} email=ada@example.com os_user="
+            )),
+        "{}",
+        received[0]
+    );
+    assert!(received[1].starts_with("<85>"), "authpriv.notice: {}", received[1]);
+    assert!(received[1].contains("event=login_failed") && received[1].contains(&format!("user_id={id}")));
+    assert!(received[1].contains("detail=\"wrong password\""), "{}", received[1]);
+    assert!(!received.concat().contains("not the right one"));
+    // Off by default: nothing more is sent.
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(300)))
+        .unwrap();
+    assert!(
+        socket.recv(&mut [0u8; 4096]).is_err(),
+        "a datagram without audit_syslog"
+    );
+}
+
+/// A socket nobody listens on is a warning on stderr, once per command, never a failure: the
+/// events are in the database.
+#[test]
+fn audit_syslog_failures_are_one_warning_and_not_a_failure() {
+    let world = World::new();
+    let missing = world.path("no-such.sock");
+    let output = world
+        .cmd()
+        .env("AUTHCTL_AUDIT_SYSLOG", "yes")
+        .env("AUTHCTL_AUDIT_SYSLOG_SOCKET", &missing)
+        .args([
+            "user",
+            "add",
+            "ada@example.com",
+            "--send-confirmation",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("could not be sent to syslog").count(), 1, "{stderr}");
+    assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
+    assert_eq!(events(&audit(&world, &[])), ["user_added", "confirmation_sent"]);
+}

@@ -3,14 +3,14 @@
 //! `login` (login, lockout, re-authentication, sessions) and `tokens` (the emailed-token
 //! flows).
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::audit::{
-    AuditCursor, AuditEntry, AuditEvent, AuditFilter, AuditRecord, AuditSubject, FOLLOW_WINDOW,
+    AuditCursor, AuditEntry, AuditEvent, AuditFilter, AuditRecord, AuditSink, AuditSubject, FOLLOW_WINDOW, NoAuditSink,
 };
 use crate::domain::email::Email;
 use crate::domain::error::{Error, Result};
@@ -135,6 +135,7 @@ pub fn invalid_token() -> Error {
 /// The account operations over one store, at one moment, on behalf of one OS user.
 pub struct Accounts<'a, S: Store> {
     store: &'a mut S,
+    sink: &'a dyn AuditSink,
     hasher: &'a Hasher,
     policy: Policy,
     now: DateTime<Utc>,
@@ -174,6 +175,7 @@ impl<'a, S: Store> Accounts<'a, S> {
     ) -> Self {
         Accounts {
             store,
+            sink: &NoAuditSink,
             hasher,
             policy,
             now,
@@ -183,6 +185,12 @@ impl<'a, S: Store> Accounts<'a, S> {
                 lookup_os_user: os_user,
             },
         }
+    }
+
+    /// Passes every audit row these operations commit on to `sink` as well.
+    pub fn with_audit_sink(mut self, sink: &'a dyn AuditSink) -> Self {
+        self.sink = sink;
+        self
     }
 
     /// The user named by `key`.
@@ -262,7 +270,7 @@ impl<'a, S: Store> Accounts<'a, S> {
     /// Deletes every audit row written before `before` and records, in the same transaction, an
     /// `audit_pruned` row saying how many went; returns how many.
     pub fn prune_audit(&mut self, before: DateTime<Utc>) -> Result<u64> {
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         let pruned = tx.prune_audit(before)?;
         let detail = format!(
             "{pruned} event{} before {} deleted",
@@ -338,13 +346,56 @@ impl<S: Store> Accounts<'_, S> {
     }
 
     fn audit_mail_failure(&mut self, user: &User, error: &Error) -> Result<()> {
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         tx.append_audit(
             &self
                 .stamp
                 .entry(AuditEvent::MailFailed, Some(user), Some(error.message())),
         )?;
         tx.commit()
+    }
+}
+
+/// A write transaction whose audit rows also go to the [`AuditSink`] once it commits. Every
+/// write of the account operations goes through one; the other methods of the transaction are
+/// reached through it.
+struct Audited<'s, T: Transaction> {
+    tx: T,
+    sink: &'s dyn AuditSink,
+    pending: RefCell<Vec<AuditEntry>>,
+}
+
+impl<'s, T: Transaction> Audited<'s, T> {
+    fn new(tx: T, sink: &'s dyn AuditSink) -> Self {
+        Audited {
+            tx,
+            sink,
+            pending: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Appends a row to the audit log, to be passed on if the transaction commits.
+    fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
+        self.tx.append_audit(entry)?;
+        self.pending.borrow_mut().push(entry.clone());
+        Ok(())
+    }
+
+    /// Commits, then passes the transaction's audit rows on.
+    fn commit(self) -> Result<()> {
+        self.tx.commit()?;
+        for entry in self.pending.into_inner() {
+            self.sink.send(&entry);
+        }
+        Ok(())
+    }
+}
+
+impl<T: Transaction> std::ops::Deref for Audited<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.tx
     }
 }
 
