@@ -542,6 +542,60 @@ fn audit_rows_are_filtered_by_until_event_and_limit() {
     assert_eq!(events(&mut store, beyond).len(), 5);
 }
 
+/// `prune_audit` deletes the rows before a moment (not at it) and says how many, inside its
+/// transaction (nothing goes when it rolls back); sequence numbers grow with each row written,
+/// and `after` keeps the rows past one.
+#[test]
+fn audit_rows_are_pruned_and_followed_by_sequence_number() {
+    let world = World::new();
+    let mut store = world.store();
+    let start = store.read().unwrap().last_audit_seq().unwrap();
+    let tx = store.write().unwrap();
+    for seconds in [0, 10, 20, 30] {
+        append_row(&tx, seconds, None, "ada@example.com");
+    }
+    tx.commit().unwrap();
+    let tx = store.read().unwrap();
+    let last = tx.last_audit_seq().unwrap();
+    let mut seqs = Vec::new();
+    tx.for_each_audit(&AuditFilter::default(), &mut |record| {
+        seqs.push(record.seq);
+        Ok(())
+    })
+    .unwrap();
+    drop(tx);
+    assert_eq!(seqs.len(), 4);
+    assert!(seqs.windows(2).all(|pair| pair[0] < pair[1]) && seqs[0] > start && seqs[3] == last);
+    let after = AuditFilter {
+        after: Some(seqs[1]),
+        ..AuditFilter::default()
+    };
+    assert_eq!(audit_times(&mut store, &after), [at(20), at(30)]);
+    let tx = store.write().unwrap();
+    assert_eq!(tx.prune_audit(at(20)).unwrap(), 2);
+    drop(tx);
+    assert_eq!(audit_times(&mut store, &AuditFilter::default()).len(), 4, "rolled back");
+    let tx = store.write().unwrap();
+    assert_eq!(tx.prune_audit(at(20)).unwrap(), 2);
+    tx.commit().unwrap();
+    assert_eq!(audit_times(&mut store, &AuditFilter::default()), [at(20), at(30)]);
+    let tx = store.write().unwrap();
+    assert_eq!(tx.prune_audit(DateTime::<Utc>::MIN_UTC).unwrap(), 0);
+    assert_eq!(tx.prune_audit(DateTime::<Utc>::MAX_UTC).unwrap(), 2);
+    tx.commit().unwrap();
+    // A sequence number is never given again, even once every row is gone: a follower that saw
+    // `last` must see the next row.
+    let tx = store.write().unwrap();
+    append_row(&tx, 40, None, "ada@example.com");
+    tx.commit().unwrap();
+    assert!(store.read().unwrap().last_audit_seq().unwrap() > last);
+    let after = AuditFilter {
+        after: Some(last),
+        ..AuditFilter::default()
+    };
+    assert_eq!(audit_times(&mut store, &after), [at(40)]);
+}
+
 /// Two write transactions check one token: the second waits for the first (SQLite's write lock,
 /// PostgreSQL's row lock) and then sees it used. Neither engine lets both use it.
 #[test]
