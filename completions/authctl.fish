@@ -358,14 +358,51 @@ complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your live sessions (the current one is marked), or with --user a user\'s'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one; or with --user --all every session of a user'
 complete -c authctl -n "__fish_authctl_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c authctl -n "__fish_authctl_using_subcommand audit" -l user -d 'Only events about this email address' -r
-complete -c authctl -n "__fish_authctl_using_subcommand audit" -l since -d 'Only events of the last DURATION (for example 90m, 1d, 2weeks)' -r
-complete -c authctl -n "__fish_authctl_using_subcommand audit" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH; `authctl init` makes it) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file' -r -F
-complete -c authctl -n "__fish_authctl_using_subcommand audit" -l session-file -d 'Where the login session is kept. Also AUTHCTL_SESSION_FILE, or `session_file` in the config file' -r -F
-complete -c authctl -n "__fish_authctl_using_subcommand audit" -l config -d 'A TOML file of settings (default: $XDG_CONFIG_HOME/authctl/config.toml). Also AUTHCTL_CONFIG' -r -F
-complete -c authctl -n "__fish_authctl_using_subcommand audit" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
-complete -c authctl -n "__fish_authctl_using_subcommand audit" -s q -l quiet -d 'No remarks on stderr (where a mail went, warnings, progress): only the result and errors'
-complete -c authctl -n "__fish_authctl_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -l user -d 'Only the events of this account: its email (current, or one it had when an event was recorded), its username, or its id. A removed account is found by its id or its email' -r
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -l since -d 'Only events at or after WHEN: a date (2026-11-30, midnight UTC), an RFC 3339 date-time (2026-11-30T08:00:00Z), or a duration back from now (90m, 1d, 2weeks)' -r
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -l until -d 'Only events before WHEN (same forms as --since)' -r
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -l event -d 'Only events of this kind; repeat it or separate kinds with commas' -r -f -a "user_added\t''
+user_removed\t''
+user_locked\t''
+user_unlocked\t''
+password_set\t''
+password_rehashed\t''
+login_succeeded\t''
+login_failed\t''
+logout\t''
+session_revoked\t''
+confirmation_sent\t''
+account_confirmed\t''
+password_changed\t''
+password_reset_requested\t''
+password_reset\t''
+email_change_requested\t''
+email_changed\t''
+mail_failed\t''
+users_imported\t''
+token_rejected\t''
+user_edited\t''
+audit_pruned\t''"
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -l limit -d 'Only the N most recent matching events (still printed oldest first)' -r
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH; `authctl init` makes it) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -l session-file -d 'Where the login session is kept. Also AUTHCTL_SESSION_FILE, or `session_file` in the config file' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -l config -d 'A TOML file of settings (default: $XDG_CONFIG_HOME/authctl/config.toml). Also AUTHCTL_CONFIG' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -s f -l follow -d 'After the matching events, keep printing new ones as they are recorded (checked every second), one line each (with --json, one JSON object per line), until interrupted or until stdout is closed'
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -s q -l quiet -d 'No remarks on stderr (where a mail went, warnings, progress): only the result and errors'
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -f -a "prune" -d 'Delete the events older than a moment, in one transaction, and record that it was done (an audit_pruned event, which is kept)'
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and not __fish_seen_subcommand_from prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and __fish_seen_subcommand_from prune" -l before -d 'Delete the events before WHEN: a date (2026-11-30, midnight UTC), an RFC 3339 date-time, or a duration back from now (90d keeps the last 90 days). Not in the future' -r
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and __fish_seen_subcommand_from prune" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH; `authctl init` makes it) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and __fish_seen_subcommand_from prune" -l session-file -d 'Where the login session is kept. Also AUTHCTL_SESSION_FILE, or `session_file` in the config file' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and __fish_seen_subcommand_from prune" -l config -d 'A TOML file of settings (default: $XDG_CONFIG_HOME/authctl/config.toml). Also AUTHCTL_CONFIG' -r -F
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and __fish_seen_subcommand_from prune" -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and __fish_seen_subcommand_from prune" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'No remarks on stderr (where a mail went, warnings, progress): only the result and errors'
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Delete the events older than a moment, in one transaction, and record that it was done (an audit_pruned event, which is kept)'
+complete -c authctl -n "__fish_authctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c authctl -n "__fish_authctl_using_subcommand config; and not __fish_seen_subcommand_from show help" -l db -d 'The user database: an SQLite file (PATH or sqlite:PATH; `authctl init` makes it) or a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE; put a password in AUTHCTL_DB or the config file, never on the command line). Also AUTHCTL_DB, or `db` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand config; and not __fish_seen_subcommand_from show help" -l session-file -d 'Where the login session is kept. Also AUTHCTL_SESSION_FILE, or `session_file` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand config; and not __fish_seen_subcommand_from show help" -l config -d 'A TOML file of settings (default: $XDG_CONFIG_HOME/authctl/config.toml). Also AUTHCTL_CONFIG' -r -F
@@ -433,4 +470,5 @@ complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_su
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from email" -f -a "confirm" -d 'Switch to the new address with the token mailed to it'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "list" -d 'List your live sessions (the current one is marked), or with --user a user\'s'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "revoke" -d 'Revoke one of your sessions, or all but the current one; or with --user --all every session of a user'
+complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "prune" -d 'Delete the events older than a moment, in one transaction, and record that it was done (an audit_pruned event, which is kept)'
 complete -c authctl -n "__fish_authctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Show every setting in effect, where it came from (flag, environment, which config file, or default) and whether it is valid; passwords in URLs are masked'

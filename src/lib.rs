@@ -14,6 +14,7 @@ pub mod private_file;
 pub mod session_file;
 pub mod settings;
 pub mod storage;
+pub mod syslog;
 pub mod text;
 pub mod transfer;
 

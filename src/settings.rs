@@ -426,6 +426,20 @@ pub const REQUIRE_CONFIRMATION: Setting<Boolean> = Setting {
     kind: Boolean,
     doc: "refuse unconfirmed accounts at login",
 };
+pub const AUDIT_SYSLOG: Setting<Boolean> = Setting {
+    key: "audit_syslog",
+    flag: None,
+    default: Fallback::Value("false"),
+    kind: Boolean,
+    doc: "also send each audit event to syslog (facility authpriv; journald reads it too) through audit_syslog_socket; a failure to send is a warning, never a failed command",
+};
+pub const AUDIT_SYSLOG_SOCKET: Setting<FilePath> = Setting {
+    key: "audit_syslog_socket",
+    flag: None,
+    default: Fallback::Value("/dev/log"),
+    kind: FilePath,
+    doc: "the local syslog socket (Unix datagrams) that audit_syslog sends to",
+};
 pub const JOBS: Setting<Count> = Setting {
     key: "jobs",
     flag: Some("--jobs"),
@@ -462,6 +476,8 @@ pub const SETTINGS: &[&dyn Entry] = &[
     &LOCKOUT_DURATION,
     &LOGIN_FAILURE_DELAY,
     &REQUIRE_CONFIRMATION,
+    &AUDIT_SYSLOG,
+    &AUDIT_SYSLOG_SOCKET,
     &JOBS,
 ];
 
@@ -546,6 +562,9 @@ pub struct Settings {
     pub lockout_duration: Duration,
     /// The least time a failed login or re-authentication takes.
     pub login_failure_delay: Duration,
+    /// Where audit events are sent besides the database: the syslog socket, when
+    /// `audit_syslog` is on.
+    pub audit_syslog: Option<PathBuf>,
 }
 
 /// The `mail` setting as given. An SMTP URL may hold credentials: it is zeroed on drop and its
@@ -736,6 +755,10 @@ impl Settings {
             max_failed_logins: sources.value(&MAX_FAILED_LOGINS)?,
             lockout_duration: sources.value(&LOCKOUT_DURATION)?,
             login_failure_delay: sources.value(&LOGIN_FAILURE_DELAY)?,
+            audit_syslog: {
+                let socket = sources.value(&AUDIT_SYSLOG_SOCKET)?;
+                sources.value(&AUDIT_SYSLOG)?.then_some(socket)
+            },
             max_foreign_hash_cost: sources.value(&MAX_FOREIGN_HASH_COST_SETTING)?,
             foreign_hashes: ForeignHashes {
                 accept_plaintext: sources.value(&ACCEPT_PLAINTEXT_HASHES)?,

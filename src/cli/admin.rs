@@ -1,21 +1,24 @@
 //! `init`, `db status|migrate|backup|check` and `audit`: looking after the database itself.
 
+use std::cell::Cell;
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
 use crate::cli::Context;
-use crate::domain::audit::{AuditEntry, AuditFilter};
-use crate::domain::email::normalize;
+use crate::cli::input::confirm;
+use crate::domain::audit::{AuditEvent, AuditFilter, AuditRecord, parse_moment};
 use crate::domain::error::{Error, Result};
 use crate::domain::store::{Store, Transaction, check_username_case, set_username_case};
+use crate::domain::user::UserKey;
+use crate::output::output_failed;
 use crate::settings::Database;
 use crate::storage::SchemaCheck;
 use crate::storage::sqlite::SqliteStore;
-use crate::text::format_time;
+use crate::text::{format_time, shown};
 
 /// `authctl db ...`
 #[derive(Debug, Subcommand)]
@@ -47,15 +50,110 @@ pub struct BackupArgs {
     force: bool,
 }
 
-/// Arguments of `authctl audit`.
+/// Arguments of `authctl audit`: the filters of the listing, or a subcommand.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Only events about this email address.
-    #[arg(long, value_name = "EMAIL")]
+    #[command(subcommand)]
+    command: Option<AuditCommand>,
+    /// Only the events of this account: its email (current, or one it had when an event was
+    /// recorded), its username, or its id. A removed account is found by its id or its email.
+    #[arg(long, value_name = "USER")]
     user: Option<String>,
-    /// Only events of the last DURATION (for example 90m, 1d, 2weeks).
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
-    since: Option<Duration>,
+    /// Only events at or after WHEN: a date (2026-11-30, midnight UTC), an RFC 3339 date-time
+    /// (2026-11-30T08:00:00Z), or a duration back from now (90m, 1d, 2weeks).
+    #[arg(long, value_name = "WHEN")]
+    since: Option<String>,
+    /// Only events before WHEN (same forms as --since).
+    #[arg(long, value_name = "WHEN")]
+    until: Option<String>,
+    /// Only events of this kind; repeat it or separate kinds with commas.
+    #[arg(long = "event", value_name = "KIND", value_delimiter = ',')]
+    events: Vec<EventKind>,
+    /// Only the N most recent matching events (still printed oldest first).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    limit: Option<u64>,
+    /// After the matching events, keep printing new ones as they are recorded (checked every
+    /// second), one line each (with --json, one JSON object per line), until interrupted or
+    /// until stdout is closed.
+    #[arg(long, short = 'f', conflicts_with = "until")]
+    follow: bool,
+}
+
+/// `authctl audit ...`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Delete the events older than a moment, in one transaction, and record that it was done
+    /// (an audit_pruned event, which is kept).
+    #[command(
+        after_long_help = "Asks for confirmation on a terminal; elsewhere (cron) --yes is required.\n\n\
+Examples:\n  authctl audit prune --before 90d --yes\n  authctl audit prune --before 2026-01-01 --json --yes"
+    )]
+    Prune(PruneArgs),
+}
+
+/// Arguments of `authctl audit prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Delete the events before WHEN: a date (2026-11-30, midnight UTC), an RFC 3339 date-time,
+    /// or a duration back from now (90d keeps the last 90 days). Not in the future.
+    #[arg(long, value_name = "WHEN")]
+    before: String,
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(long)]
+    yes: bool,
+}
+
+impl PruneArgs {
+    fn run(self, ctx: &Context) -> Result<()> {
+        let before = parse_moment("--before", &self.before, ctx.now)?;
+        if before > ctx.now {
+            return Err(Error::Usage(format!(
+                "--before '{}' ({}) is in the future, which would delete the events still to come: \
+                 give a past moment (0s means now, to delete every event).",
+                shown(&self.before),
+                format_time(before)
+            )));
+        }
+        let question = format!("Delete every audit event before {}?", format_time(before));
+        let refusal = "Not pruning: stdin is not a terminal to confirm on; pass --yes.";
+        if !confirm(&question, self.yes, refusal)? {
+            return ctx.printer.message("Nothing pruned.");
+        }
+        let pruned = ctx.accounts(|accounts| accounts.prune_audit(before))?;
+        ctx.printer.emit(&json!({ "pruned": pruned }), |w| {
+            writeln!(
+                w,
+                "Deleted {pruned} audit event{} before {}.",
+                if pruned == 1 { "" } else { "s" },
+                format_time(before)
+            )
+        })
+    }
+}
+
+/// An event kind as `--event` takes it: its stored name (offered by completions and `--help`).
+#[derive(Debug, Clone, Copy)]
+struct EventKind(AuditEvent);
+
+/// Every kind, for clap.
+const EVENT_KINDS: [EventKind; AuditEvent::ALL.len()] = {
+    let mut kinds = [EventKind(AuditEvent::UserAdded); AuditEvent::ALL.len()];
+    let mut index = 0;
+    while index < kinds.len() {
+        kinds[index] = EventKind(AuditEvent::ALL[index]);
+        index += 1;
+    }
+    kinds
+};
+
+impl clap::ValueEnum for EventKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &EVENT_KINDS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.as_str()))
+    }
 }
 
 /// `authctl init`: creates and migrates the database and records the username comparison of
@@ -244,21 +342,45 @@ fn check(store: &mut SqliteStore, ctx: &Context) -> Result<()> {
 }
 
 impl AuditArgs {
-    /// Prints the matching audit rows, oldest first.
+    /// Runs the subcommand, or prints the matching audit rows, oldest first.
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let filter = AuditFilter {
-            email: self.user.as_deref().map(normalize),
-            // Further back than the calendar goes means the whole log.
-            since: self.since.map(|since| {
-                chrono::Duration::from_std(since)
-                    .ok()
-                    .and_then(|since| ctx.now.checked_sub_signed(since))
-                    .unwrap_or(DateTime::<Utc>::MIN_UTC)
-            }),
+        if let Some(AuditCommand::Prune(args)) = self.command {
+            return args.run(ctx);
+        }
+        let moment = |flag: &str, text: &Option<String>| {
+            text.as_deref()
+                .map(|text| parse_moment(flag, text, ctx.now))
+                .transpose()
         };
+        let (since, until) = (moment("--since", &self.since)?, moment("--until", &self.until)?);
+        if let (Some(since), Some(until)) = (since, until)
+            && since >= until
+        {
+            return Err(Error::Usage(format!(
+                "--since ({}) is not before --until ({}): no event could match.",
+                format_time(since),
+                format_time(until)
+            )));
+        }
+        let subject = match &self.user {
+            Some(user) => Some(ctx.accounts(|accounts| accounts.audit_subject(&UserKey::parse(user)))?),
+            None => None,
+        };
+        let filter = AuditFilter {
+            subject,
+            since,
+            until,
+            events: self.events.iter().map(|kind| kind.0).collect(),
+            limit: self.limit,
+            after: None,
+        };
+        if self.follow {
+            return follow(ctx, &filter);
+        }
         ctx.printer.list(
             &["TIME", "EVENT", "EMAIL", "OS USER", "DETAIL"],
-            |entry: &AuditEntry| {
+            |record: &AuditRecord| {
+                let entry = &record.entry;
                 vec![
                     format_time(entry.at),
                     entry.event.as_str().to_owned(),
@@ -269,5 +391,67 @@ impl AuditArgs {
             },
             |sink| ctx.accounts(|accounts| accounts.for_each_audit(&filter, sink)),
         )
+    }
+}
+
+/// How often `audit --follow` looks for new events.
+const FOLLOW_POLL: Duration = Duration::from_secs(1);
+
+/// `audit --follow`: the matching events, then the new ones as they are recorded, one line each
+/// and flushed at once, until stdout is closed (or the process is interrupted).
+fn follow(ctx: &Context, filter: &AuditFilter) -> Result<()> {
+    let json = ctx.printer.is_json();
+    let closed = Cell::new(false);
+    let mut out = io::stdout().lock();
+    let mut print = |record: AuditRecord| -> Result<()> {
+        if closed.get() {
+            return Ok(());
+        }
+        let written = if json {
+            serde_json::to_writer(&mut out, &record)
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out))
+        } else {
+            let entry = &record.entry;
+            let cells = [
+                format_time(entry.at),
+                entry.event.as_str().to_owned(),
+                entry.email.clone().unwrap_or_else(|| "-".to_owned()),
+                entry.os_user.clone(),
+                entry.detail.clone().unwrap_or_default(),
+            ];
+            writeln!(out, "{}", cells.join("  ").trim_end())
+        };
+        match written.and_then(|()| out.flush()) {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                closed.set(true);
+                Ok(())
+            }
+            other => other.map_err(output_failed),
+        }
+    };
+    let mut cursor = ctx.accounts(|accounts| accounts.follow_audit(filter, &mut print))?;
+    while !closed.get() && !wait_unless_stdout_closed(FOLLOW_POLL) {
+        ctx.accounts(|accounts| accounts.follow_audit_more(filter, &mut cursor, &mut print))?;
+    }
+    Ok(())
+}
+
+/// Waits `timeout`, or less when stdout is a pipe or socket whose reader went away; returns
+/// whether it did.
+fn wait_unless_stdout_closed(timeout: Duration) -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    let stdout = io::stdout();
+    // No event asked for: only an error or a hang-up (the reader closed) ends the wait early.
+    let mut fds = [PollFd::new(stdout.as_fd(), PollFlags::empty())];
+    let millis = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
+    match poll(&mut fds, PollTimeout::from(millis)) {
+        Ok(0) => false,
+        Ok(_) => fds[0]
+            .revents()
+            .is_some_and(|events| events.intersects(PollFlags::POLLERR | PollFlags::POLLHUP)),
+        // Interrupted by a signal that did not end the process: look again.
+        Err(_) => false,
     }
 }

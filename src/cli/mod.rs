@@ -37,6 +37,7 @@ use crate::settings::{Database, Flags, Settings};
 use crate::storage::postgres::PostgresStore;
 use crate::storage::sqlite::SqliteStore;
 use crate::storage::{Engine, SchemaCheck};
+use crate::syslog::Syslog;
 
 /// The exit codes, as shown at the end of `--help` and in every man page.
 const EXIT_CODES: &str = "\
@@ -137,7 +138,14 @@ printf '%s\\n%s\\n' \"$OLD\" \"$NEW\" | authctl passwd --password-stdin")]
     #[command(subcommand)]
     Session(session::SessionCommand),
     /// Show the audit log.
-    #[command(after_long_help = "Examples:\n  authctl audit --since 1d\n  authctl audit --user ada@example.com --json")]
+    #[command(
+        after_long_help = "Events are printed oldest first (--limit keeps the most recent ones). --since and \
+--until take a date (midnight UTC), an RFC 3339 date-time or a duration back from now.\n\nExamples:\n  \
+authctl audit --since 1d\n  authctl audit --user ada@example.com --json\n  \
+authctl audit --since 2026-11-01 --until 2026-12-01 --event login_failed,token_rejected\n  \
+authctl audit --event user_removed --limit 20\n  authctl audit prune --before 90d --yes"
+    )]
+    #[command(args_conflicts_with_subcommands = true)]
     Audit(admin::AuditArgs),
     /// Show the settings in effect and where each came from.
     #[command(subcommand)]
@@ -162,6 +170,8 @@ pub struct Context {
     now: DateTime<Utc>,
     /// The database, opened on first use and kept for the rest of the command.
     store: RefCell<Option<Engine>>,
+    /// Where audit events go besides the database (the setting `audit_syslog`).
+    audit_sink: Option<Syslog>,
 }
 
 impl Context {
@@ -224,6 +234,9 @@ impl Context {
             passwords: self.password_policy(),
         };
         let mut accounts = Accounts::new(store, &self.hasher, policy, self.now, os_user);
+        if let Some(sink) = &self.audit_sink {
+            accounts = accounts.with_audit_sink(sink);
+        }
         operation(&mut accounts)
     }
 }
@@ -320,6 +333,10 @@ fn run(cli: Cli, printer: Printer) -> Result<()> {
                 settings.link_base.clone(),
                 settings.smtp_timeout,
             )?,
+            audit_sink: settings
+                .audit_syslog
+                .clone()
+                .map(|socket| Syslog::new(socket, Box::new(move |warning: &str| printer.note(warning)))),
             settings,
             printer,
             now: Utc::now(),

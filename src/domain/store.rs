@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::audit::{AuditEntry, AuditFilter};
+use crate::domain::audit::{AuditEntry, AuditFilter, AuditRecord};
 use crate::domain::email::AddressHash;
 use crate::domain::error::{Error, Result};
 use crate::domain::lockout::Lockout;
@@ -177,8 +177,20 @@ pub trait Transaction {
     /// Appends a row to the audit log.
     fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
 
-    /// Calls `each` for every audit row that passes `filter`, oldest first.
-    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditEntry) -> Result<()>) -> Result<()>;
+    /// Calls `each` for every audit row that passes `filter`, oldest first (by time, then by
+    /// sequence number), without holding them all in memory.
+    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditRecord) -> Result<()>) -> Result<()>;
+
+    /// The sequence number of the last audit row written (0 when there is none).
+    fn last_audit_seq(&self) -> Result<i64>;
+
+    /// Deletes every audit row written before `before`, in this transaction; returns how many.
+    /// Memory stays bounded however many rows go.
+    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64>;
+
+    /// The distinct user ids recorded on the audit rows about the normalised address `email`:
+    /// every account that had the address when something happened to it, removed ones included.
+    fn audit_user_ids(&self, email: &str) -> Result<Vec<Uuid>>;
 
     /// Makes every write of the transaction durable, or none of them.
     fn commit(self) -> Result<()>;

@@ -11,7 +11,7 @@ pub mod sqlite;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::audit::{AuditEntry, AuditFilter};
+use crate::domain::audit::{AuditEntry, AuditFilter, AuditRecord};
 use crate::domain::email::AddressHash;
 use crate::domain::error::Result;
 use crate::domain::lockout::Lockout;
@@ -65,6 +65,21 @@ fn user_order(order: UserOrder, descending: bool, insertion: &str, collate: &str
         UserOrder::Username => {
             format!("username_normalized IS NULL, username_normalized{collate} {direction}, {insertion} {direction}")
         }
+    }
+}
+
+/// The query of the audit rows that pass `conditions` (a WHERE clause), oldest first; with a
+/// `limit`, the most recent ones only (found newest first through the index on the time, then
+/// put back in order). The same SQL on both engines.
+fn audit_query(conditions: &str, limit: Option<u64>) -> String {
+    let select = "SELECT id, at, event, user_id, email, os_user, detail FROM audit";
+    match limit {
+        None => format!("{select} WHERE {conditions} ORDER BY at, id"),
+        Some(limit) => format!(
+            "SELECT * FROM ({select} WHERE {conditions} ORDER BY at DESC, id DESC LIMIT {}) AS recent \
+             ORDER BY at, id",
+            limit.min(i64::MAX as u64)
+        ),
     }
 }
 
@@ -290,8 +305,20 @@ impl Transaction for EngineTx<'_> {
         delegate!(self, tx => tx.append_audit(entry))
     }
 
-    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditEntry) -> Result<()>) -> Result<()> {
+    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditRecord) -> Result<()>) -> Result<()> {
         delegate!(self, tx => tx.for_each_audit(filter, each))
+    }
+
+    fn audit_user_ids(&self, email: &str) -> Result<Vec<Uuid>> {
+        delegate!(self, tx => tx.audit_user_ids(email))
+    }
+
+    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
+        delegate!(self, tx => tx.prune_audit(before))
+    }
+
+    fn last_audit_seq(&self) -> Result<i64> {
+        delegate!(self, tx => tx.last_audit_seq())
     }
 
     fn commit(self) -> Result<()> {

@@ -10,7 +10,7 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use uuid::Uuid;
 
-use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter, AuditRecord};
 use crate::domain::email::AddressHash;
 use crate::domain::email::normalize;
 use crate::domain::error::{Error, Result};
@@ -28,13 +28,17 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0004_reset_requests.sql"),
     include_str!("../../migrations/sqlite/0005_nfkc_names.sql"),
     include_str!("../../migrations/sqlite/0006_username_case.sql"),
+    include_str!("../../migrations/sqlite/0007_audit_user_id.sql"),
 ];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
+/// Audit rows deleted per statement by a prune (all in one transaction).
+const PRUNE_BATCH: i64 = 10_000;
+
 pub use crate::storage::SchemaCheck;
-use crate::storage::{no_database, user_order, username_case_from_meta};
+use crate::storage::{audit_query, no_database, user_order, username_case_from_meta};
 use crate::text::shown;
 
 /// An open SQLite database of accounts.
@@ -840,26 +844,59 @@ impl Transaction for SqliteTx<'_> {
         Ok(())
     }
 
-    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditEntry) -> Result<()>) -> Result<()> {
-        let mut statement = self.0.prepare(
-            "SELECT at, event, user_id, email, os_user, detail FROM audit \
-             WHERE (?1 IS NULL OR email_normalized = ?1) AND at >= ?2 ORDER BY at, id",
-        )?;
-        let since = filter.since.map_or(i64::MIN, millis);
-        let mut rows = statement.query(params![filter.email, since])?;
+    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditRecord) -> Result<()>) -> Result<()> {
+        let (conditions, values) = audit_conditions(filter);
+        let sql = audit_query(&conditions, filter.limit);
+        let mut statement = self.0.prepare(&sql)?;
+        let mut rows = statement.query(rusqlite::params_from_iter(values))?;
         while let Some(row) = rows.next()? {
-            let event: String = row.get(1)?;
-            each(AuditEntry {
-                at: time(row.get(0)?)?,
-                event: AuditEvent::from_name(&event)
-                    .ok_or_else(|| Error::storage(format!("unknown audit event '{event}' in the database")))?,
-                user_id: row.get::<_, Option<String>>(2)?.map(|id| parse_uuid(&id)).transpose()?,
-                email: row.get(3)?,
-                os_user: row.get(4)?,
-                detail: row.get(5)?,
+            let event: String = row.get(2)?;
+            each(AuditRecord {
+                seq: row.get(0)?,
+                entry: AuditEntry {
+                    at: time(row.get(1)?)?,
+                    event: AuditEvent::from_name(&event)
+                        .ok_or_else(|| Error::storage(format!("unknown audit event '{event}' in the database")))?,
+                    user_id: row.get::<_, Option<String>>(3)?.map(|id| parse_uuid(&id)).transpose()?,
+                    email: row.get(4)?,
+                    os_user: row.get(5)?,
+                    detail: row.get(6)?,
+                },
             })?;
         }
         Ok(())
+    }
+
+    fn last_audit_seq(&self) -> Result<i64> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT coalesce(max(id), 0) FROM audit")?
+            .query_row([], |row| row.get(0))?)
+    }
+
+    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
+        // In batches: one DELETE of every row would first gather all their rowids in memory.
+        let mut statement = self.0.prepare_cached(
+            "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ?1 ORDER BY at LIMIT ?2)",
+        )?;
+        let mut pruned = 0u64;
+        loop {
+            let deleted = statement.execute(params![millis(before), PRUNE_BATCH])? as u64;
+            pruned = pruned.saturating_add(deleted);
+            if deleted < PRUNE_BATCH as u64 {
+                return Ok(pruned);
+            }
+        }
+    }
+
+    fn audit_user_ids(&self, email: &str) -> Result<Vec<Uuid>> {
+        let mut statement = self
+            .0
+            .prepare_cached("SELECT DISTINCT user_id FROM audit WHERE email_normalized = ?1 AND user_id IS NOT NULL")?;
+        let ids = statement
+            .query_map([email], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        ids.iter().map(|id| parse_uuid(id)).collect()
     }
 
     fn commit(self) -> Result<()> {
@@ -1025,6 +1062,49 @@ fn row_time(row: &Row<'_>, index: usize) -> rusqlite::Result<DateTime<Utc>> {
 
 fn from_millis(ms: i64, index: usize) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms).ok_or(rusqlite::Error::IntegralValueOutOfRange(index, ms))
+}
+
+/// The WHERE clause of `filter` over the audit table and its values, in order. Every condition
+/// can use an index: `audit_user_id (user_id, at)`, `audit_email_normalized (email_normalized,
+/// at)` and `audit_at (at)`.
+fn audit_conditions(filter: &AuditFilter) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut conditions = vec!["1".to_owned()];
+    let mut values = Vec::new();
+    if let Some(subject) = &filter.subject {
+        let mut either = Vec::new();
+        if !subject.user_ids.is_empty() {
+            let marks = vec!["?"; subject.user_ids.len()].join(", ");
+            either.push(format!("user_id IN ({marks})"));
+            values.extend(subject.user_ids.iter().map(|id| Value::Text(id.to_string())));
+        }
+        if let Some(email) = &subject.email {
+            either.push("email_normalized = ?".to_owned());
+            values.push(Value::Text(email.clone()));
+        }
+        if either.is_empty() {
+            either.push("0".to_owned());
+        }
+        conditions.push(format!("({})", either.join(" OR ")));
+    }
+    if let Some(since) = filter.since {
+        conditions.push("at >= ?".to_owned());
+        values.push(Value::Integer(millis(since)));
+    }
+    if let Some(after) = filter.after {
+        conditions.push("id > ?".to_owned());
+        values.push(Value::Integer(after));
+    }
+    if let Some(until) = filter.until {
+        conditions.push("at < ?".to_owned());
+        values.push(Value::Integer(millis(until)));
+    }
+    if !filter.events.is_empty() {
+        let marks = vec!["?"; filter.events.len()].join(", ");
+        conditions.push(format!("event IN ({marks})"));
+        values.extend(filter.events.iter().map(|event| Value::Text(event.as_str().to_owned())));
+    }
+    (conditions.join(" AND "), values)
 }
 
 fn time(ms: i64) -> Result<DateTime<Utc>> {

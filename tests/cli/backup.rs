@@ -186,7 +186,7 @@ fn sqlite_db_check_reports_an_old_schema() {
     let problems = failed_check(&world);
     assert_eq!(
         problems,
-        ["schema version 1, this authctl expects 6 (run `authctl db migrate`)"]
+        ["schema version 1, this authctl expects 7 (run `authctl db migrate`)"]
     );
 }
 

@@ -4,7 +4,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use authctl::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use authctl::domain::audit::{AuditEntry, AuditEvent, AuditFilter, AuditSubject};
 use authctl::domain::email::AddressHash;
 use authctl::domain::lockout::Lockout;
 use authctl::domain::session::Session;
@@ -395,49 +395,225 @@ fn unused_tokens_are_deleted_by_purpose_or_all_at_once() {
     tx.commit().unwrap();
 }
 
+/// Appends a `login_failed` row at `seconds` about `email`, recorded with `user_id`.
+fn append_row(tx: &impl Transaction, seconds: i64, user_id: Option<Uuid>, email: &str) {
+    append_event(tx, seconds, AuditEvent::LoginFailed, user_id, email);
+}
+
+fn append_event(tx: &impl Transaction, seconds: i64, event: AuditEvent, user_id: Option<Uuid>, email: &str) {
+    tx.append_audit(&AuditEntry {
+        at: at(seconds),
+        event,
+        user_id,
+        email: Some(email.to_owned()),
+        os_user: "test".to_owned(),
+        detail: None,
+    })
+    .unwrap();
+}
+
+/// The times of the rows `filter` passes, in the order the store gives them.
+fn audit_times(store: &mut Engine, filter: &AuditFilter) -> Vec<DateTime<Utc>> {
+    let tx = store.read().unwrap();
+    let mut times = Vec::new();
+    tx.for_each_audit(filter, &mut |record| {
+        times.push(record.entry.at);
+        Ok(())
+    })
+    .unwrap();
+    times
+}
+
 #[test]
 fn audit_rows_are_filtered_by_address_and_time() {
     let world = World::new();
     let mut store = world.store();
     let tx = store.write().unwrap();
     for (seconds, email) in [(0, "ada@example.com"), (10, "bob@example.com"), (20, "Ada@Example.com")] {
-        tx.append_audit(&AuditEntry {
-            at: at(seconds),
-            event: AuditEvent::LoginFailed,
-            user_id: None,
-            email: Some(email.to_owned()),
-            os_user: "test".to_owned(),
-            detail: None,
-        })
-        .unwrap();
+        append_row(&tx, seconds, None, email);
     }
     tx.commit().unwrap();
-    let tx = store.read().unwrap();
-    let times = |filter: AuditFilter| {
-        let mut times = Vec::new();
-        tx.for_each_audit(&filter, &mut |entry| {
-            times.push(entry.at);
-            Ok(())
-        })
-        .unwrap();
-        times
-    };
+    let mut times = |filter: AuditFilter| audit_times(&mut store, &filter);
     assert_eq!(times(AuditFilter::default()), [at(0), at(10), at(20)]);
     let ada = AuditFilter {
-        email: Some("ada@example.com".to_owned()),
-        since: None,
+        subject: Some(AuditSubject {
+            user_ids: vec![],
+            email: Some("ada@example.com".to_owned()),
+        }),
+        ..AuditFilter::default()
     };
     assert_eq!(times(ada), [at(0), at(20)]);
     let recent = AuditFilter {
-        email: None,
         since: Some(at(10)),
+        ..AuditFilter::default()
     };
     assert_eq!(times(recent), [at(10), at(20)]);
     let always = AuditFilter {
-        email: None,
         since: Some(DateTime::<Utc>::MIN_UTC),
+        ..AuditFilter::default()
     };
     assert_eq!(times(always).len(), 3);
+}
+
+/// Rows are found by the account id they recorded, whatever address they name; the ids of the
+/// accounts an address was recorded with are listed once each.
+#[test]
+fn audit_rows_are_filtered_by_user_id() {
+    let world = World::new();
+    let mut store = world.store();
+    let (ada, bob) = (Uuid::now_v7(), Uuid::now_v7());
+    let tx = store.write().unwrap();
+    append_row(&tx, 0, Some(ada), "ada@example.com");
+    append_row(&tx, 5, Some(ada), "ada@example.com");
+    append_row(&tx, 10, Some(bob), "bob@example.com");
+    append_row(&tx, 20, Some(ada), "ada@new.example");
+    append_row(&tx, 30, None, "ada@example.com");
+    tx.commit().unwrap();
+    let by = |user_ids: Vec<Uuid>, email: Option<&str>| AuditFilter {
+        subject: Some(AuditSubject {
+            user_ids,
+            email: email.map(str::to_owned),
+        }),
+        ..AuditFilter::default()
+    };
+    assert_eq!(audit_times(&mut store, &by(vec![ada], None)), [at(0), at(5), at(20)]);
+    assert_eq!(
+        audit_times(&mut store, &by(vec![ada, bob], None)),
+        [at(0), at(5), at(10), at(20)]
+    );
+    assert_eq!(
+        audit_times(&mut store, &by(vec![ada], Some("ada@example.com"))),
+        [at(0), at(5), at(20), at(30)]
+    );
+    assert!(audit_times(&mut store, &by(vec![], None)).is_empty());
+    let tx = store.read().unwrap();
+    assert_eq!(tx.audit_user_ids("ada@example.com").unwrap(), [ada]);
+    assert_eq!(tx.audit_user_ids("ada@new.example").unwrap(), [ada]);
+    assert!(tx.audit_user_ids("nobody@example.com").unwrap().is_empty());
+}
+
+/// `until` is exclusive, `events` any of several kinds, `limit` the most recent rows given
+/// oldest first (rows of one time in the order they were written), all combined.
+#[test]
+fn audit_rows_are_filtered_by_until_event_and_limit() {
+    let world = World::new();
+    let mut store = world.store();
+    let tx = store.write().unwrap();
+    for (seconds, event) in [
+        (0, AuditEvent::UserAdded),
+        (10, AuditEvent::LoginFailed),
+        (10, AuditEvent::LoginSucceeded),
+        (20, AuditEvent::LoginFailed),
+        (30, AuditEvent::UserRemoved),
+    ] {
+        append_event(&tx, seconds, event, None, "ada@example.com");
+    }
+    tx.commit().unwrap();
+    let events = |store: &mut Engine, filter: AuditFilter| {
+        let tx = store.read().unwrap();
+        let mut found = Vec::new();
+        tx.for_each_audit(&filter, &mut |record| {
+            found.push((record.entry.at, record.entry.event));
+            Ok(())
+        })
+        .unwrap();
+        found
+    };
+    let until = AuditFilter {
+        until: Some(at(10)),
+        ..AuditFilter::default()
+    };
+    assert_eq!(events(&mut store, until), [(at(0), AuditEvent::UserAdded)]);
+    let kinds = AuditFilter {
+        events: vec![AuditEvent::LoginFailed, AuditEvent::UserRemoved],
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        events(&mut store, kinds),
+        [
+            (at(10), AuditEvent::LoginFailed),
+            (at(20), AuditEvent::LoginFailed),
+            (at(30), AuditEvent::UserRemoved)
+        ]
+    );
+    let recent = AuditFilter {
+        limit: Some(2),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        events(&mut store, recent),
+        [(at(20), AuditEvent::LoginFailed), (at(30), AuditEvent::UserRemoved)]
+    );
+    let combined = AuditFilter {
+        since: Some(at(5)),
+        until: Some(at(30)),
+        events: vec![AuditEvent::LoginFailed, AuditEvent::LoginSucceeded],
+        limit: Some(2),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        events(&mut store, combined),
+        [(at(10), AuditEvent::LoginSucceeded), (at(20), AuditEvent::LoginFailed)]
+    );
+    let beyond = AuditFilter {
+        limit: Some(u64::MAX),
+        ..AuditFilter::default()
+    };
+    assert_eq!(events(&mut store, beyond).len(), 5);
+}
+
+/// `prune_audit` deletes the rows before a moment (not at it) and says how many, inside its
+/// transaction (nothing goes when it rolls back); sequence numbers grow with each row written,
+/// and `after` keeps the rows past one.
+#[test]
+fn audit_rows_are_pruned_and_followed_by_sequence_number() {
+    let world = World::new();
+    let mut store = world.store();
+    let start = store.read().unwrap().last_audit_seq().unwrap();
+    let tx = store.write().unwrap();
+    for seconds in [0, 10, 20, 30] {
+        append_row(&tx, seconds, None, "ada@example.com");
+    }
+    tx.commit().unwrap();
+    let tx = store.read().unwrap();
+    let last = tx.last_audit_seq().unwrap();
+    let mut seqs = Vec::new();
+    tx.for_each_audit(&AuditFilter::default(), &mut |record| {
+        seqs.push(record.seq);
+        Ok(())
+    })
+    .unwrap();
+    drop(tx);
+    assert_eq!(seqs.len(), 4);
+    assert!(seqs.windows(2).all(|pair| pair[0] < pair[1]) && seqs[0] > start && seqs[3] == last);
+    let after = AuditFilter {
+        after: Some(seqs[1]),
+        ..AuditFilter::default()
+    };
+    assert_eq!(audit_times(&mut store, &after), [at(20), at(30)]);
+    let tx = store.write().unwrap();
+    assert_eq!(tx.prune_audit(at(20)).unwrap(), 2);
+    drop(tx);
+    assert_eq!(audit_times(&mut store, &AuditFilter::default()).len(), 4, "rolled back");
+    let tx = store.write().unwrap();
+    assert_eq!(tx.prune_audit(at(20)).unwrap(), 2);
+    tx.commit().unwrap();
+    assert_eq!(audit_times(&mut store, &AuditFilter::default()), [at(20), at(30)]);
+    let tx = store.write().unwrap();
+    assert_eq!(tx.prune_audit(DateTime::<Utc>::MIN_UTC).unwrap(), 0);
+    assert_eq!(tx.prune_audit(DateTime::<Utc>::MAX_UTC).unwrap(), 2);
+    tx.commit().unwrap();
+    // A sequence number is never given again, even once every row is gone: a follower that saw
+    // `last` must see the next row.
+    let tx = store.write().unwrap();
+    append_row(&tx, 40, None, "ada@example.com");
+    tx.commit().unwrap();
+    assert!(store.read().unwrap().last_audit_seq().unwrap() > last);
+    let after = AuditFilter {
+        after: Some(last),
+        ..AuditFilter::default()
+    };
+    assert_eq!(audit_times(&mut store, &after), [at(40)]);
 }
 
 /// Two write transactions check one token: the second waits for the first (SQLite's write lock,

@@ -65,6 +65,7 @@ fn every_subcommand_has_an_example() {
         &["session", "list"],
         &["session", "revoke"],
         &["audit"],
+        &["audit", "prune"],
         &["completions"],
         &["man"],
     ];

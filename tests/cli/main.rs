@@ -6,6 +6,7 @@ mod util;
 mod accounts;
 mod architecture;
 mod attack;
+mod audit;
 mod backup;
 mod conformance;
 mod contract;

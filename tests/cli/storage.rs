@@ -17,9 +17,9 @@ fn init_is_idempotent_and_db_status_reports() {
         .arg("init")
         .assert()
         .success()
-        .stdout(contains("schema version 6"));
+        .stdout(contains("schema version 7"));
     let init = world.json(&["init"]);
-    assert_eq!(init["schema_version"], 6);
+    assert_eq!(init["schema_version"], 7);
     assert_eq!(init["path"], world.db());
     if world.is_sqlite() {
         assert_eq!(mode(&world.db_file()), 0o600);
@@ -27,8 +27,8 @@ fn init_is_idempotent_and_db_status_reports() {
     world.add_user("ada@example.com");
     let status = world.json(&["db", "status"]);
     assert_eq!(status["engine"], if world.is_sqlite() { "sqlite" } else { "postgres" });
-    assert_eq!(status["schema_version"], 6);
-    assert_eq!(status["latest_schema_version"], 6);
+    assert_eq!(status["schema_version"], 7);
+    assert_eq!(status["latest_schema_version"], 7);
     assert_eq!(status["users"], 1);
     assert_eq!(status["path"], world.db());
     world
@@ -42,8 +42,8 @@ fn init_is_idempotent_and_db_status_reports() {
         .args(["db", "migrate"])
         .assert()
         .success()
-        .stdout(contains("already at schema version 6"));
-    assert_eq!(world.json(&["db", "migrate"])["from_version"], 6);
+        .stdout(contains("already at schema version 7"));
+    assert_eq!(world.json(&["db", "migrate"])["from_version"], 7);
 }
 
 /// Issue 12: a mistyped --db is an error naming `init`, for every command but `init`, and

@@ -70,7 +70,12 @@ impl World {
     /// authctl with an empty environment but for PATH, this world's HOME and XDG directories,
     /// its database and session file, cheap argon2 parameters and no failed-login delay.
     pub fn bare(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_authctl"));
+        Command::from_std(self.bare_std())
+    }
+
+    /// [`World::bare`] as a plain process, for a test that spawns it and reads it while it runs.
+    fn bare_std(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_authctl"));
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.path("home"))
@@ -86,7 +91,12 @@ impl World {
 
     /// [`World::bare`] with this world's database and session file.
     pub fn cmd(&self) -> Command {
-        let mut cmd = self.bare();
+        Command::from_std(self.std_cmd())
+    }
+
+    /// [`World::cmd`] as a plain process, for a test that spawns it and reads it while it runs.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = self.bare_std();
         cmd.env("AUTHCTL_DB", &self.db)
             .env("AUTHCTL_SESSION_FILE", self.session_file());
         cmd
@@ -219,6 +229,33 @@ impl World {
                 .query_one(sql, &[])
                 .unwrap()
                 .get(0)
+        }
+    }
+
+    /// Runs `sql` (statements both engines understand) on the database directly: for setting up
+    /// what an older authctl left behind, which neither the CLI nor the storage traits can make.
+    pub fn execute(&self, sql: &str) {
+        if self.is_sqlite() {
+            rusqlite::Connection::open(self.db_file())
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap();
+        } else {
+            postgres::Client::connect(self.db(), postgres::NoTls)
+                .unwrap()
+                .batch_execute(sql)
+                .unwrap();
+        }
+    }
+
+    /// Records schema `version` in the database, as a database an older authctl made would.
+    pub fn set_schema_version(&self, version: u32) {
+        if self.is_sqlite() {
+            self.execute(&format!("PRAGMA user_version = {version};"));
+        } else {
+            self.execute(&format!(
+                "UPDATE meta SET value = '{version}' WHERE key = 'schema_version';"
+            ));
         }
     }
 

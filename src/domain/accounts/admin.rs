@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{
-    AccountEdit, Accounts, FirstMail, NewAccount, changed_meanwhile, end_sessions_and_tokens, replace_password,
+    AccountEdit, Accounts, Audited, FirstMail, NewAccount, changed_meanwhile, end_sessions_and_tokens, replace_password,
 };
 use crate::domain::audit::AuditEvent;
 use crate::domain::email::normalize;
@@ -65,7 +65,7 @@ impl<S: Store> Accounts<'_, S> {
             )),
             None => None,
         };
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         tx.insert_user(&user)?;
         tx.append_audit(&self.stamp.entry(AuditEvent::UserAdded, Some(&user), None))?;
         let delivery = match first {
@@ -82,7 +82,7 @@ impl<S: Store> Accounts<'_, S> {
 
     /// Deletes an account; its sessions and emailed tokens go with it.
     pub fn remove_user(&mut self, key: &UserKey) -> Result<User> {
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         let user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
         tx.delete_user(user.id)?;
         tx.append_audit(&self.stamp.entry(AuditEvent::UserRemoved, Some(&user), None))?;
@@ -93,12 +93,12 @@ impl<S: Store> Accounts<'_, S> {
     /// Locks an account (ending every session and unused emailed token), or lifts both the
     /// administrator's lock and any lockout by failed logins.
     pub fn set_locked(&mut self, key: &UserKey, locked: bool) -> Result<User> {
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         let mut user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
         tx.set_locked(user.id, locked)?;
         user.locked = locked;
         let (event, detail) = if locked {
-            let ended = end_sessions_and_tokens(&tx, user.id, None, self.now)?;
+            let ended = end_sessions_and_tokens(&*tx, user.id, None, self.now)?;
             (AuditEvent::UserLocked, Some(format!("{ended} sessions revoked")))
         } else {
             let detail = format!("{} failed logins cleared", user.lockout.failures);
@@ -118,7 +118,7 @@ impl<S: Store> Accounts<'_, S> {
     /// deactivating ends every session and unused token, as a lock does. Returns the account and
     /// whether anything changed: when nothing did, nothing is written.
     pub fn edit_user(&mut self, key: &UserKey, edit: AccountEdit) -> Result<(User, bool)> {
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         let mut user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
         let mut changes = Vec::new();
         // The username and the address go first: they are the changes another account can
@@ -157,7 +157,7 @@ impl<S: Store> Accounts<'_, S> {
             changes.push(format!("active to {active}"));
             user.active = active;
             if !active {
-                let ended = end_sessions_and_tokens(&tx, user.id, None, self.now)?;
+                let ended = end_sessions_and_tokens(&*tx, user.id, None, self.now)?;
                 changes.push(format!("{ended} sessions revoked and unused tokens ended"));
             }
         }
@@ -187,7 +187,7 @@ impl<S: Store> Accounts<'_, S> {
     /// An administrator revokes every live session of the user `key` names, each audited;
     /// returns the user and the sessions revoked.
     pub fn revoke_user_sessions(&mut self, key: &UserKey) -> Result<(User, Vec<Uuid>)> {
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         let user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
         let live: Vec<Uuid> = tx
             .live_sessions(user.id, self.now)?
@@ -207,13 +207,13 @@ impl<S: Store> Accounts<'_, S> {
     /// ends, and failed logins are forgotten.
     pub fn set_password(&mut self, key: &UserKey, password: &Password) -> Result<User> {
         let hash = self.hasher.hash(password)?;
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         let mut user = tx.find_user(key)?.ok_or_else(|| no_such_user(key))?;
         self.policy
             .passwords
             .check(password, &user.email, user.username.as_deref())?;
         let expected = user.password_hash.clone();
-        let ended = replace_password(&tx, &mut user, hash, expected.as_deref(), None, self.now)?
+        let ended = replace_password(&*tx, &mut user, hash, expected.as_deref(), None, self.now)?
             .ok_or_else(changed_meanwhile)?;
         tx.append_audit(&self.stamp.entry(
             AuditEvent::PasswordSet,
@@ -244,7 +244,7 @@ impl<S: Store> Accounts<'_, S> {
             ..ImportSummary::default()
         };
         problems.next_phase()?;
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         let mark = tx.batch_mark()?;
         let mut rows = spool.drain()?;
         let mut chunk: Vec<PreparedRow> = Vec::with_capacity(IMPORT_CHUNK);
@@ -292,7 +292,7 @@ impl<S: Store> Accounts<'_, S> {
                             ..problem(format!("the email {} is already registered", row.email))
                         }),
                         OnConflict::Skip => summary.skipped += 1,
-                        OnConflict::Update => match update_imported(&tx, existing, row, self.now) {
+                        OnConflict::Update => match update_imported(&*tx, existing, row, self.now) {
                             Ok(()) => summary.updated += 1,
                             Err(
                                 conflict @ (Error::EmailTaken { .. }

@@ -6,7 +6,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Accounts, Login, Noticed, Revoked, SessionClaim, replace_password};
+use super::{Accounts, Audited, Login, Noticed, Revoked, SessionClaim, replace_password};
 use crate::domain::audit::AuditEvent;
 use crate::domain::email::Email;
 use crate::domain::error::{Error, Result};
@@ -64,7 +64,7 @@ impl<S: Store> Accounts<'_, S> {
             expires_at: self.expiry(lifetime),
             revoked_at: None,
         };
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         // Verifying took time: an administrator may have removed, locked or deactivated the
         // account or set a new password meanwhile, and that must stand.
         let current = match tx.find_user(&UserKey::Id(user.id))? {
@@ -154,8 +154,8 @@ impl<S: Store> Accounts<'_, S> {
 
     /// Ends the current session.
     pub fn logout(&mut self, claim: &SessionClaim) -> Result<User> {
-        let tx = self.store.write()?;
-        let (user, session) = check_session(&tx, claim, self.now)?;
+        let tx = Audited::new(self.store.write()?, self.sink);
+        let (user, session) = check_session(&*tx, claim, self.now)?;
         tx.revoke_session(user.id, session.id, self.now)?;
         tx.append_audit(&self.stamp.entry(AuditEvent::Logout, Some(&user), None))?;
         tx.commit()?;
@@ -171,8 +171,8 @@ impl<S: Store> Accounts<'_, S> {
 
     /// Revokes one session of the logged-in user, or all but the current one.
     pub fn revoke(&mut self, claim: &SessionClaim, target: RevokeTarget) -> Result<Revoked> {
-        let tx = self.store.write()?;
-        let (user, current) = check_session(&tx, claim, self.now)?;
+        let tx = Audited::new(self.store.write()?, self.sink);
+        let (user, current) = check_session(&*tx, claim, self.now)?;
         let revoked: Vec<Uuid> = match target {
             RevokeTarget::One(id) => {
                 if !tx.revoke_session(user.id, id, self.now)? {
@@ -219,12 +219,12 @@ impl<S: Store> Accounts<'_, S> {
         let (user, _) = self.current(claim)?;
         let verified = self.reauthenticate(started, &user, current, "wrong current password (passwd)")?;
         let hash = self.hasher.hash(new)?;
-        let tx = self.store.write()?;
-        let (mut user, session) = check_session(&tx, claim, self.now)?;
+        let tx = Audited::new(self.store.write()?, self.sink);
+        let (mut user, session) = check_session(&*tx, claim, self.now)?;
         self.policy
             .passwords
             .check(new, &user.email, user.username.as_deref())?;
-        let Some(ended) = replace_password(&tx, &mut user, hash, Some(&verified), Some(session.id), self.now)? else {
+        let Some(ended) = replace_password(&*tx, &mut user, hash, Some(&verified), Some(session.id), self.now)? else {
             drop(tx);
             return self.fail_login(
                 started,
@@ -287,7 +287,7 @@ impl<S: Store> Accounts<'_, S> {
         why: &str,
         counts: bool,
     ) -> Result<T> {
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         let current = match user {
             Some(user) => tx.find_user(&UserKey::Id(user.id))?,
             None => None,
@@ -335,7 +335,7 @@ impl<S: Store> Accounts<'_, S> {
             Attempt::WrongPassword => return self.fail_login(started, Some(user), &user.email, why, true),
         };
         if user.lockout != Lockout::default() {
-            let tx = self.store.write()?;
+            let tx = Audited::new(self.store.write()?, self.sink);
             tx.set_lockout(user.id, Lockout::default())?;
             tx.commit()?;
         }

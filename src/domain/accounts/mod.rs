@@ -3,12 +3,15 @@
 //! `login` (login, lockout, re-authentication, sessions) and `tokens` (the emailed-token
 //! flows).
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use crate::domain::audit::{
+    AuditCursor, AuditEntry, AuditEvent, AuditFilter, AuditRecord, AuditSink, AuditSubject, FOLLOW_WINDOW, NoAuditSink,
+};
 use crate::domain::email::Email;
 use crate::domain::error::{Error, Result};
 use crate::domain::lockout::{Lockout, LockoutPolicy};
@@ -132,6 +135,7 @@ pub fn invalid_token() -> Error {
 /// The account operations over one store, at one moment, on behalf of one OS user.
 pub struct Accounts<'a, S: Store> {
     store: &'a mut S,
+    sink: &'a dyn AuditSink,
     hasher: &'a Hasher,
     policy: Policy,
     now: DateTime<Utc>,
@@ -171,6 +175,7 @@ impl<'a, S: Store> Accounts<'a, S> {
     ) -> Self {
         Accounts {
             store,
+            sink: &NoAuditSink,
             hasher,
             policy,
             now,
@@ -180,6 +185,12 @@ impl<'a, S: Store> Accounts<'a, S> {
                 lookup_os_user: os_user,
             },
         }
+    }
+
+    /// Passes every audit row these operations commit on to `sink` as well.
+    pub fn with_audit_sink(mut self, sink: &'a dyn AuditSink) -> Self {
+        self.sink = sink;
+        self
     }
 
     /// The user named by `key`.
@@ -198,9 +209,119 @@ impl<'a, S: Store> Accounts<'a, S> {
     pub fn for_each_audit(
         &mut self,
         filter: &AuditFilter,
-        each: &mut dyn FnMut(AuditEntry) -> Result<()>,
+        each: &mut dyn FnMut(AuditRecord) -> Result<()>,
     ) -> Result<()> {
         self.store.read()?.for_each_audit(filter, each)
+    }
+
+    /// Starts following the audit log: calls `each` for the rows that pass `filter` (as
+    /// [`Accounts::for_each_audit`]) and returns where the follower is, all in one snapshot.
+    pub fn follow_audit(
+        &mut self,
+        filter: &AuditFilter,
+        each: &mut dyn FnMut(AuditRecord) -> Result<()>,
+    ) -> Result<AuditCursor> {
+        let tx = self.store.read()?;
+        let last = tx.last_audit_seq()?;
+        tx.for_each_audit(filter, each)?;
+        let mut cursor = AuditCursor {
+            last,
+            seen: BTreeSet::new(),
+        };
+        let window = AuditFilter {
+            limit: None,
+            after: Some(last.saturating_sub(FOLLOW_WINDOW)),
+            ..filter.clone()
+        };
+        tx.for_each_audit(&window, &mut |record| {
+            cursor.seen.insert(record.seq);
+            Ok(())
+        })?;
+        Ok(cursor)
+    }
+
+    /// Calls `each` for the rows that pass `filter` (its limit aside) and became visible since
+    /// the follower at `cursor` last looked, oldest first, and moves the cursor past them.
+    pub fn follow_audit_more(
+        &mut self,
+        filter: &AuditFilter,
+        cursor: &mut AuditCursor,
+        each: &mut dyn FnMut(AuditRecord) -> Result<()>,
+    ) -> Result<()> {
+        let tx = self.store.read()?;
+        let last = tx.last_audit_seq()?;
+        let window = AuditFilter {
+            limit: None,
+            after: Some(cursor.last.saturating_sub(FOLLOW_WINDOW)),
+            ..filter.clone()
+        };
+        let mut seen = BTreeSet::new();
+        tx.for_each_audit(&window, &mut |record| {
+            seen.insert(record.seq);
+            if cursor.seen.contains(&record.seq) {
+                return Ok(());
+            }
+            each(record)
+        })?;
+        let floor = last.saturating_sub(FOLLOW_WINDOW);
+        seen.retain(|seq| *seq > floor);
+        *cursor = AuditCursor { last, seen };
+        Ok(())
+    }
+
+    /// Deletes every audit row written before `before` and records, in the same transaction, an
+    /// `audit_pruned` row saying how many went; returns how many.
+    pub fn prune_audit(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        let tx = Audited::new(self.store.write()?, self.sink);
+        let pruned = tx.prune_audit(before)?;
+        let detail = format!(
+            "{pruned} event{} before {} deleted",
+            if pruned == 1 { "" } else { "s" },
+            before.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        );
+        tx.append_audit(&self.stamp.entry(AuditEvent::AuditPruned, None, Some(detail)))?;
+        tx.commit()?;
+        Ok(pruned)
+    }
+
+    /// Whose audit rows `key` means: an id is that account (removed or not); an address is the
+    /// account that has it now and every account that had it when a row was written (so an
+    /// account is found by a past address, and a removed one by the address its rows
+    /// recorded), plus the rows about the address itself; a username is the account that has
+    /// it now (rows do not record usernames: an unknown one is [`Error::NotFound`]).
+    pub fn audit_subject(&mut self, key: &UserKey) -> Result<AuditSubject> {
+        let tx = self.store.read()?;
+        match key {
+            UserKey::Id(id) => Ok(AuditSubject {
+                user_ids: vec![*id],
+                email: None,
+            }),
+            UserKey::Email(email) => {
+                let mut user_ids: Vec<Uuid> = tx.find_user(key)?.map(|user| user.id).into_iter().collect();
+                for id in tx.audit_user_ids(email)? {
+                    if !user_ids.contains(&id) {
+                        user_ids.push(id);
+                    }
+                }
+                Ok(AuditSubject {
+                    user_ids,
+                    email: Some(email.clone()),
+                })
+            }
+            UserKey::Username(_) => {
+                let user = tx.find_user(key)?.ok_or_else(|| {
+                    Error::NotFound(format!(
+                        "{} The audit log keeps ids and addresses, not usernames: give the email or \
+                         the id of a removed account.",
+                        no_such_user(key)
+                    ))
+                })?;
+                Ok(AuditSubject {
+                    user_ids: vec![user.id],
+                    email: None,
+                })
+            }
+        }
     }
 }
 
@@ -227,13 +348,56 @@ impl<S: Store> Accounts<'_, S> {
     }
 
     fn audit_mail_failure(&mut self, user: &User, error: &Error) -> Result<()> {
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         tx.append_audit(
             &self
                 .stamp
                 .entry(AuditEvent::MailFailed, Some(user), Some(error.message())),
         )?;
         tx.commit()
+    }
+}
+
+/// A write transaction whose audit rows also go to the [`AuditSink`] once it commits. Every
+/// write of the account operations goes through one; the other methods of the transaction are
+/// reached through it.
+struct Audited<'s, T: Transaction> {
+    tx: T,
+    sink: &'s dyn AuditSink,
+    pending: RefCell<Vec<AuditEntry>>,
+}
+
+impl<'s, T: Transaction> Audited<'s, T> {
+    fn new(tx: T, sink: &'s dyn AuditSink) -> Self {
+        Audited {
+            tx,
+            sink,
+            pending: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Appends a row to the audit log, to be passed on if the transaction commits.
+    fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
+        self.tx.append_audit(entry)?;
+        self.pending.borrow_mut().push(entry.clone());
+        Ok(())
+    }
+
+    /// Commits, then passes the transaction's audit rows on.
+    fn commit(self) -> Result<()> {
+        self.tx.commit()?;
+        for entry in self.pending.into_inner() {
+            self.sink.send(&entry);
+        }
+        Ok(())
+    }
+}
+
+impl<T: Transaction> std::ops::Deref for Audited<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.tx
     }
 }
 

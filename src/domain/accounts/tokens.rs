@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
-use super::{Accounts, Noticed, SessionClaim, Stamp, changed_meanwhile, invalid_token, replace_password};
+use super::{Accounts, Audited, Noticed, SessionClaim, Stamp, changed_meanwhile, invalid_token, replace_password};
 use crate::domain::audit::{AuditEntry, AuditEvent};
 use crate::domain::email::{AddressHash, Email, normalize};
 use crate::domain::error::Result;
@@ -27,8 +27,8 @@ impl<S: Store> Accounts<'_, S> {
 
     /// Marks the account of a confirmation token confirmed.
     pub fn confirm(&mut self, token: &SecretToken) -> Result<User> {
-        let tx = self.store.write()?;
-        let (record, mut user) = match usable_token(&tx, token, TokenPurpose::Confirm, self.now)? {
+        let tx = Audited::new(self.store.write()?, self.sink);
+        let (record, mut user) = match usable_token(&*tx, token, TokenPurpose::Confirm, self.now)? {
             Ok(found) => found,
             Err(rejected) => return reject_token(tx, &self.stamp, TokenPurpose::Confirm, rejected),
         };
@@ -92,7 +92,7 @@ impl<S: Store> Accounts<'_, S> {
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let detail = format!("over reset_requests_per_hour ({per_hour}): nothing sent");
         let over_limit = self.reset_request_entry(user, email, AuditEvent::PasswordResetRequested, detail);
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         let address = AddressHash::of(email, &tx.database_id()?);
         let allowed = tx.count_reset_requests(&address, hour_ago)? < u64::from(per_hour);
         if allowed {
@@ -112,7 +112,7 @@ impl<S: Store> Accounts<'_, S> {
         detail: String,
     ) -> Result<()> {
         let entry = self.reset_request_entry(user, email, event, detail);
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         tx.append_audit(&entry)?;
         tx.commit()
     }
@@ -132,7 +132,12 @@ impl<S: Store> Accounts<'_, S> {
         let found = usable_token(&self.store.read()?, token, TokenPurpose::Reset, self.now)?;
         match found {
             Ok(_) => Ok(()),
-            Err(rejected) => reject_token(self.store.write()?, &self.stamp, TokenPurpose::Reset, rejected),
+            Err(rejected) => reject_token(
+                Audited::new(self.store.write()?, self.sink),
+                &self.stamp,
+                TokenPurpose::Reset,
+                rejected,
+            ),
         }
     }
 
@@ -140,8 +145,8 @@ impl<S: Store> Accounts<'_, S> {
     /// forgets failed logins (a lockout ends: the mailbox was proven), and confirms the account.
     pub fn reset_password(&mut self, token: &SecretToken, password: &Password) -> Result<User> {
         let hash = self.hasher.hash(password)?;
-        let tx = self.store.write()?;
-        let (record, mut user) = match usable_token(&tx, token, TokenPurpose::Reset, self.now)? {
+        let tx = Audited::new(self.store.write()?, self.sink);
+        let (record, mut user) = match usable_token(&*tx, token, TokenPurpose::Reset, self.now)? {
             Ok(found) => found,
             Err(rejected) => return reject_token(tx, &self.stamp, TokenPurpose::Reset, rejected),
         };
@@ -150,7 +155,7 @@ impl<S: Store> Accounts<'_, S> {
             .check(password, &user.email, user.username.as_deref())?;
         tx.mark_token_used(&record.hash, self.now)?;
         let expected = user.password_hash.clone();
-        let ended = replace_password(&tx, &mut user, hash, expected.as_deref(), None, self.now)?
+        let ended = replace_password(&*tx, &mut user, hash, expected.as_deref(), None, self.now)?
             .ok_or_else(changed_meanwhile)?;
         tx.set_confirmed(user.id, true)?;
         user.confirmed = true;
@@ -197,8 +202,8 @@ impl<S: Store> Accounts<'_, S> {
     /// free, and ends the user's other unused emailed tokens; otherwise nothing changes (the
     /// token stays unused).
     pub fn confirm_email_change(&mut self, token: &SecretToken) -> Result<User> {
-        let tx = self.store.write()?;
-        let (record, mut user) = match usable_token(&tx, token, TokenPurpose::EmailChange, self.now)? {
+        let tx = Audited::new(self.store.write()?, self.sink);
+        let (record, mut user) = match usable_token(&*tx, token, TokenPurpose::EmailChange, self.now)? {
             Ok(found) => found,
             Err(rejected) => return reject_token(tx, &self.stamp, TokenPurpose::EmailChange, rejected),
         };
@@ -277,7 +282,7 @@ impl<S: Store> Accounts<'_, S> {
         event: AuditEvent,
     ) -> Result<Delivery> {
         let (record, delivery) = self.mail_token(outbox, user, purpose, new_email)?;
-        let tx = self.store.write()?;
+        let tx = Audited::new(self.store.write()?, self.sink);
         let unchanged = tx
             .find_user(&UserKey::Id(user.id))?
             .is_some_and(|now| now.may_log_in() && now.password_hash == user.password_hash && now.email == user.email);
@@ -334,7 +339,12 @@ fn usable_token(
 }
 
 /// Audits a rejected token (never the token itself) in `tx` and fails with [`invalid_token`].
-fn reject_token<T>(tx: impl Transaction, stamp: &Stamp, purpose: TokenPurpose, rejected: Rejected) -> Result<T> {
+fn reject_token<T, X: Transaction>(
+    tx: Audited<'_, X>,
+    stamp: &Stamp,
+    purpose: TokenPurpose,
+    rejected: Rejected,
+) -> Result<T> {
     let detail = format!("{} token: {}", purpose.as_str(), rejected.why);
     tx.append_audit(&stamp.entry(AuditEvent::TokenRejected, rejected.user.as_ref(), Some(detail)))?;
     tx.commit()?;

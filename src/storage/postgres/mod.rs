@@ -29,7 +29,7 @@ use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, Row, Statement};
 use uuid::Uuid;
 
-use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter};
+use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter, AuditRecord};
 use crate::domain::email::AddressHash;
 use crate::domain::email::normalize;
 use crate::domain::error::{Error, Result};
@@ -38,7 +38,7 @@ use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey, UserSelection, UsernameCase, email_taken};
-use crate::storage::{SchemaCheck, no_database, user_order, username_case_from_meta};
+use crate::storage::{SchemaCheck, audit_query, no_database, user_order, username_case_from_meta};
 use connect::{Target, tls_config};
 use import::{changed_during_import, in_batch, qualified};
 
@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0004_reset_requests.sql"),
     include_str!("../../../migrations/postgres/0005_nfkc_names.sql"),
     include_str!("../../../migrations/postgres/0006_username_case.sql"),
+    include_str!("../../../migrations/postgres/0007_audit_user_id.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -750,27 +751,46 @@ impl Transaction for PostgresTx<'_> {
         Ok(())
     }
 
-    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditEntry) -> Result<()>) -> Result<()> {
-        // A bound before PostgreSQL's earliest timestamp (4713 BC) is no bound at all.
-        let since = filter.since.filter(|since| *since > earliest_timestamp()).map(millis);
-        self.inner().for_each_row(
-            "SELECT at, event, user_id, email, os_user, detail FROM audit \
-             WHERE ($1::text IS NULL OR email_normalized = $1) AND ($2::timestamptz IS NULL OR at >= $2) \
-             ORDER BY at, id",
-            &[&filter.email, &since],
-            &mut |row| {
-                let event: String = row.try_get(1)?;
-                each(AuditEntry {
-                    at: row.try_get(0)?,
+    fn for_each_audit(&self, filter: &AuditFilter, each: &mut dyn FnMut(AuditRecord) -> Result<()>) -> Result<()> {
+        let (conditions, values) = audit_conditions(filter);
+        let sql = audit_query(&conditions, filter.limit);
+        let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|value| value.as_ref()).collect();
+        self.inner().for_each_row(&sql, &params, &mut |row| {
+            let event: String = row.try_get(2)?;
+            each(AuditRecord {
+                seq: row.try_get(0)?,
+                entry: AuditEntry {
+                    at: row.try_get(1)?,
                     event: AuditEvent::from_name(&event)
                         .ok_or_else(|| Error::storage(format!("unknown audit event '{event}' in the database")))?,
-                    user_id: row.try_get(2)?,
-                    email: row.try_get(3)?,
-                    os_user: row.try_get(4)?,
-                    detail: row.try_get(5)?,
-                })
-            },
-        )
+                    user_id: row.try_get(3)?,
+                    email: row.try_get(4)?,
+                    os_user: row.try_get(5)?,
+                    detail: row.try_get(6)?,
+                },
+            })
+        })
+    }
+
+    fn last_audit_seq(&self) -> Result<i64> {
+        let row = self.inner().query_opt("SELECT coalesce(max(id), 0) FROM audit", &[])?;
+        Ok(row.map(|row| row.try_get(0)).transpose()?.unwrap_or(0))
+    }
+
+    fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
+        // One statement: the server deletes without sending the rows anywhere.
+        let before = before.max(earliest_timestamp());
+        Ok(self
+            .inner()
+            .execute("DELETE FROM audit WHERE at < $1", &[&millis(before)])?)
+    }
+
+    fn audit_user_ids(&self, email: &str) -> Result<Vec<Uuid>> {
+        let rows = self.inner().query(
+            "SELECT DISTINCT user_id FROM audit WHERE email_normalized = $1 AND user_id IS NOT NULL",
+            &[&email],
+        )?;
+        rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
     }
 
     fn commit(self) -> Result<()> {
@@ -941,6 +961,46 @@ fn hash32(row: &Row, index: usize) -> Result<[u8; 32]> {
 /// `time` to the millisecond, the precision both engines store.
 fn millis(time: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(time.timestamp_millis()).unwrap_or(time)
+}
+
+/// The WHERE clause of `filter` over the audit table and its values, `$1` onwards. Every
+/// condition can use an index: `audit_user_id (user_id, at)`, `audit_email_normalized
+/// (email_normalized, at)` and `audit_at (at)`.
+fn audit_conditions(filter: &AuditFilter) -> (String, Vec<Box<dyn ToSql + Sync>>) {
+    let mut conditions = vec!["true".to_owned()];
+    let mut values: Vec<Box<dyn ToSql + Sync>> = Vec::new();
+    let mut bind = |value: Box<dyn ToSql + Sync>| {
+        values.push(value);
+        format!("${}", values.len())
+    };
+    if let Some(subject) = &filter.subject {
+        let mut either = Vec::new();
+        if !subject.user_ids.is_empty() {
+            either.push(format!("user_id = ANY({})", bind(Box::new(subject.user_ids.clone()))));
+        }
+        if let Some(email) = &subject.email {
+            either.push(format!("email_normalized = {}", bind(Box::new(email.clone()))));
+        }
+        if either.is_empty() {
+            either.push("false".to_owned());
+        }
+        conditions.push(format!("({})", either.join(" OR ")));
+    }
+    // A bound before PostgreSQL's earliest timestamp (4713 BC) is no bound at all.
+    if let Some(since) = filter.since.filter(|since| *since > earliest_timestamp()) {
+        conditions.push(format!("at >= {}", bind(Box::new(millis(since)))));
+    }
+    if let Some(after) = filter.after {
+        conditions.push(format!("id > {}", bind(Box::new(after))));
+    }
+    if let Some(until) = filter.until {
+        conditions.push(format!("at < {}", bind(Box::new(millis(until)))));
+    }
+    if !filter.events.is_empty() {
+        let names: Vec<String> = filter.events.iter().map(|event| event.as_str().to_owned()).collect();
+        conditions.push(format!("event = ANY({})", bind(Box::new(names))));
+    }
+    (conditions.join(" AND "), values)
 }
 
 /// PostgreSQL's earliest timestamp, 4713 BC.
