@@ -152,6 +152,9 @@ fn since_and_until_take_dates_date_times_and_durations() {
     assert!(audit(&world, &["--until", "2000-01-01"]).is_empty());
     assert_eq!(audit(&world, &["--since", "1h"]), all);
     assert!(audit(&world, &["--until", "1h"]).is_empty());
+    // Further back than any engine's calendar: every event is after it, none before.
+    assert_eq!(audit(&world, &["--since", "300000years"]), all);
+    assert!(audit(&world, &["--until", "300000years"]).is_empty());
     // Split at the time of the fourth row: what is before it and what is at or after it.
     let at = all[3]["at"].as_str().unwrap();
     let before = audit(&world, &["--until", at]);

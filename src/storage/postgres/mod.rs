@@ -986,15 +986,17 @@ fn audit_conditions(filter: &AuditFilter) -> (String, Vec<Box<dyn ToSql + Sync>>
         }
         conditions.push(format!("({})", either.join(" OR ")));
     }
-    // A bound before PostgreSQL's earliest timestamp (4713 BC) is no bound at all.
-    if let Some(since) = filter.since.filter(|since| *since > earliest_timestamp()) {
-        conditions.push(format!("at >= {}", bind(Box::new(millis(since)))));
+    // PostgreSQL's timestamps start in 4713 BC: a bound before that is that bound (`--since`
+    // then holds every row, `--until` none).
+    let bound = |time: DateTime<Utc>| Box::new(millis(time.max(earliest_timestamp())));
+    if let Some(since) = filter.since {
+        conditions.push(format!("at >= {}", bind(bound(since))));
     }
     if let Some(after) = filter.after {
         conditions.push(format!("id > {}", bind(Box::new(after))));
     }
     if let Some(until) = filter.until {
-        conditions.push(format!("at < {}", bind(Box::new(millis(until)))));
+        conditions.push(format!("at < {}", bind(bound(until))));
     }
     if !filter.events.is_empty() {
         let names: Vec<String> = filter.events.iter().map(|event| event.as_str().to_owned()).collect();
