@@ -223,6 +223,11 @@ impl DataOut {
         }
     }
 
+    /// Whether the reader went away: what is written from now on is dropped.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
     fn guard<T>(&mut self, result: io::Result<T>, closed: T) -> io::Result<T> {
         match result {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {

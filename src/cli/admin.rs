@@ -1,6 +1,5 @@
 //! `init`, `db status|migrate|backup|check` and `audit`: looking after the database itself.
 
-use std::cell::Cell;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,11 +9,11 @@ use serde_json::json;
 
 use crate::cli::Context;
 use crate::cli::input::confirm;
-use crate::domain::audit::{AuditEvent, AuditFilter, AuditRecord, parse_moment};
+use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter, AuditRecord, parse_moment};
 use crate::domain::error::{Error, Result};
 use crate::domain::store::{Store, Transaction, check_username_case, set_username_case};
 use crate::domain::user::UserKey;
-use crate::output::output_failed;
+use crate::output::{DataOut, output_failed};
 use crate::settings::Database;
 use crate::storage::SchemaCheck;
 use crate::storage::sqlite::SqliteStore;
@@ -379,16 +378,7 @@ impl AuditArgs {
         }
         ctx.printer.list(
             &["TIME", "EVENT", "EMAIL", "OS USER", "DETAIL"],
-            |record: &AuditRecord| {
-                let entry = &record.entry;
-                vec![
-                    format_time(entry.at),
-                    entry.event.as_str().to_owned(),
-                    entry.email.clone().unwrap_or_default(),
-                    entry.os_user.clone(),
-                    entry.detail.clone().unwrap_or_default(),
-                ]
-            },
+            |record: &AuditRecord| cells(&record.entry).to_vec(),
             |sink| ctx.accounts(|accounts| accounts.for_each_audit(&filter, sink)),
         )
     }
@@ -397,42 +387,42 @@ impl AuditArgs {
 /// How often `audit --follow` looks for new events.
 const FOLLOW_POLL: Duration = Duration::from_secs(1);
 
+/// The cells of an audit row in human output: time, event, email, OS user, detail.
+fn cells(entry: &AuditEntry) -> [String; 5] {
+    [
+        format_time(entry.at),
+        entry.event.as_str().to_owned(),
+        entry.email.clone().unwrap_or_default(),
+        entry.os_user.clone(),
+        entry.detail.clone().unwrap_or_default(),
+    ]
+}
+
 /// `audit --follow`: the matching events, then the new ones as they are recorded, one line each
 /// and flushed at once, until stdout is closed (or the process is interrupted).
 fn follow(ctx: &Context, filter: &AuditFilter) -> Result<()> {
     let json = ctx.printer.is_json();
-    let closed = Cell::new(false);
-    let mut out = io::stdout().lock();
-    let mut print = |record: AuditRecord| -> Result<()> {
-        if closed.get() {
-            return Ok(());
-        }
+    let mut out = DataOut::stdout();
+    let print = |out: &mut DataOut, record: AuditRecord| -> Result<()> {
         let written = if json {
-            serde_json::to_writer(&mut out, &record)
+            serde_json::to_writer(&mut *out, &record)
                 .map_err(io::Error::from)
                 .and_then(|()| writeln!(out))
         } else {
-            let entry = &record.entry;
-            let cells = [
-                format_time(entry.at),
-                entry.event.as_str().to_owned(),
-                entry.email.clone().unwrap_or_else(|| "-".to_owned()),
-                entry.os_user.clone(),
-                entry.detail.clone().unwrap_or_default(),
-            ];
+            let mut cells = cells(&record.entry);
+            // Columns are separated by two spaces: an empty email would shift the others.
+            if cells[2].is_empty() {
+                cells[2] = "-".to_owned();
+            }
             writeln!(out, "{}", cells.join("  ").trim_end())
         };
-        match written.and_then(|()| out.flush()) {
-            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
-                closed.set(true);
-                Ok(())
-            }
-            other => other.map_err(output_failed),
-        }
+        written.and_then(|()| out.flush()).map_err(output_failed)
     };
-    let mut cursor = ctx.accounts(|accounts| accounts.follow_audit(filter, &mut print))?;
-    while !closed.get() && !wait_unless_stdout_closed(FOLLOW_POLL) {
-        ctx.accounts(|accounts| accounts.follow_audit_more(filter, &mut cursor, &mut print))?;
+    let mut cursor = ctx.accounts(|accounts| accounts.follow_audit(filter, &mut |record| print(&mut out, record)))?;
+    while !out.is_closed() && !wait_unless_stdout_closed(FOLLOW_POLL) {
+        ctx.accounts(|accounts| {
+            accounts.follow_audit_more(filter, &mut cursor, &mut |record| print(&mut out, record))
+        })?;
     }
     Ok(())
 }

@@ -228,12 +228,7 @@ impl<'a, S: Store> Accounts<'a, S> {
             last,
             seen: BTreeSet::new(),
         };
-        let window = AuditFilter {
-            limit: None,
-            after: Some(last.saturating_sub(FOLLOW_WINDOW)),
-            ..filter.clone()
-        };
-        tx.for_each_audit(&window, &mut |record| {
+        tx.for_each_audit(&follow_window(filter, last), &mut |record| {
             cursor.seen.insert(record.seq);
             Ok(())
         })?;
@@ -250,13 +245,8 @@ impl<'a, S: Store> Accounts<'a, S> {
     ) -> Result<()> {
         let tx = self.store.read()?;
         let last = tx.last_audit_seq()?;
-        let window = AuditFilter {
-            limit: None,
-            after: Some(cursor.last.saturating_sub(FOLLOW_WINDOW)),
-            ..filter.clone()
-        };
         let mut seen = BTreeSet::new();
-        tx.for_each_audit(&window, &mut |record| {
+        tx.for_each_audit(&follow_window(filter, cursor.last), &mut |record| {
             seen.insert(record.seq);
             if cursor.seen.contains(&record.seq) {
                 return Ok(());
@@ -277,7 +267,7 @@ impl<'a, S: Store> Accounts<'a, S> {
         let detail = format!(
             "{pruned} event{} before {} deleted",
             if pruned == 1 { "" } else { "s" },
-            before.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            crate::domain::timestamp::format(before)
         );
         tx.append_audit(&self.stamp.entry(AuditEvent::AuditPruned, None, Some(detail)))?;
         tx.commit()?;
@@ -355,6 +345,16 @@ impl<S: Store> Accounts<'_, S> {
                 .entry(AuditEvent::MailFailed, Some(user), Some(error.message())),
         )?;
         tx.commit()
+    }
+}
+
+/// The rows of `filter` (its limit aside) among the last [`FOLLOW_WINDOW`] before the row `last`
+/// and after it: where a follower looks for rows it has not seen.
+fn follow_window(filter: &AuditFilter, last: i64) -> AuditFilter {
+    AuditFilter {
+        limit: None,
+        after: Some(last.saturating_sub(FOLLOW_WINDOW)),
+        ..filter.clone()
     }
 }
 
