@@ -1,4 +1,5 @@
-//! The generated documents (completions, man page) on pipes that close early or disks that fill.
+//! The generated documents (completions, man page) on pipes that close early, and every kind of
+//! output on disks that fill.
 
 use std::process::Command;
 
@@ -29,11 +30,21 @@ fn a_reader_that_stops_early_is_not_an_error() {
 #[test]
 fn a_full_disk_exits_7() {
     let world = World::new();
-    for args in [&["completions", "bash"][..], &["man"]] {
+    world.add_user("ada@example.com");
+    // The documents, and the lists and objects every other command prints, in both forms.
+    for args in [
+        &["completions", "bash"][..],
+        &["man"],
+        &["user", "list"],
+        &["--json", "user", "list"],
+        &["audit"],
+        &["--json", "db", "status"],
+    ] {
         let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
         let status = std::process::Command::new(env!("CARGO_BIN_EXE_authctl"))
             .args(args)
             .env("HOME", world.path("home"))
+            .env("AUTHCTL_DB", world.db())
             .stdout(full)
             .status()
             .unwrap();
