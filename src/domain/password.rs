@@ -1,4 +1,5 @@
-//! Passwords: the policy they must pass, and argon2id hashing in PHC strings.
+//! Passwords: the policy they must pass, and hashing them: argon2id PHC strings, or the format
+//! of the application whose users authctl administers.
 
 use std::fmt;
 use std::ops::RangeInclusive;
@@ -13,7 +14,7 @@ use crate::domain::argon2_memory;
 use crate::domain::common_passwords;
 use crate::domain::error::{Error, Result};
 use crate::domain::hashes::{
-    Cost, DEFAULT_MAX_FOREIGN_HASH_COST, MAX_HASH_MEMORY_BYTES, StoredHash, flask_security_prehash,
+    AppScheme, Cost, DEFAULT_MAX_FOREIGN_HASH_COST, MAX_HASH_MEMORY_BYTES, StoredHash, flask_security_prehash,
 };
 use crate::domain::token::random_bytes;
 
@@ -64,6 +65,11 @@ impl Password {
 
     fn as_bytes(&self) -> &[u8] {
         self.normalized.as_bytes()
+    }
+
+    /// The password as typed: what a web application hashes and verifies (none normalises).
+    fn typed(&self) -> &[u8] {
+        self.typed.as_bytes()
     }
 
     /// The NFKC-normalised password, for the policy's checks.
@@ -141,8 +147,8 @@ pub enum Verdict {
     Mismatch,
     /// The password is right and the hash uses the current parameters.
     Match,
-    /// The password is right but the hash, of the scheme named, should be remade with the
-    /// current argon2id parameters.
+    /// The password is right but the hash, of the scheme named, should be remade in the
+    /// hasher's scheme with its current parameters.
     MatchNeedsRehash(&'static str),
 }
 
@@ -168,14 +174,15 @@ impl fmt::Debug for ForeignHashes {
     }
 }
 
-/// Hashes and verifies passwords with one set of argon2id parameters, verifying no stored hash
-/// that would cost more than its limit.
+/// Hashes passwords in one scheme (argon2id with one set of parameters by default) and verifies
+/// them, verifying no stored hash that would cost more than its limit.
 #[derive(Clone)]
 pub struct Hasher {
     params: HashParams,
     argon2: Argon2<'static>,
-    /// A PHC string with the current parameters that no password matches: verifying against it
-    /// is exactly the work of a wrong password for an account with a current hash.
+    scheme: AppScheme,
+    /// A hash in the scheme with the current parameters that no password matches: verifying
+    /// against it is exactly the work of a wrong password for an account with a current hash.
     decoy: String,
     max_cost: Duration,
     foreign: ForeignHashes,
@@ -210,23 +217,24 @@ impl Hasher {
         Cost::argon2(memory_kib, iterations, parallelism)
             .check(&settings, max_cost)
             .map_err(|e| Error::Usage(format!("Invalid argon2 settings: {e}.")))?;
-        let invalid = |e: argon2::password_hash::Error| invalid(&e);
-        let salt = SaltString::encode_b64(&[0u8; 16]).map_err(invalid)?;
-        let decoy = PasswordHash {
-            algorithm: Algorithm::Argon2id.ident(),
-            version: Some(Version::V0x13.into()),
-            params: (&argon_params).try_into().map_err(invalid)?,
-            salt: Some(salt.as_salt()),
-            hash: Some(Output::new(&[0u8; Params::DEFAULT_OUTPUT_LEN]).map_err(invalid)?),
-        }
-        .to_string();
+        let decoy = argon2_decoy(&argon_params).map_err(|e| invalid(&e))?;
         Ok(Hasher {
             params,
             argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params),
+            scheme: AppScheme::Argon2,
             decoy,
             max_cost,
             foreign: ForeignHashes::default(),
         })
+    }
+
+    /// This hasher, writing new hashes in `scheme` (with authctl's argon2 parameters for the
+    /// argon2 ones); refuses a scheme whose own hashes would cost more than the limit to verify.
+    pub fn with_scheme(self, scheme: AppScheme) -> Result<Self> {
+        let argon2 = argon2_decoy(self.argon2.params())
+            .map_err(|e| Error::storage_from("cannot make the decoy hash", e.to_string()))?;
+        let decoy = scheme.decoy(&argon2, self.max_cost)?;
+        Ok(Hasher { scheme, decoy, ..self })
     }
 
     /// This hasher, taking over the foreign formats that need a setting as `foreign` says.
@@ -248,25 +256,40 @@ impl Hasher {
         Ok(hash)
     }
 
-    /// The parameters new hashes are made with.
+    /// The argon2 parameters new hashes are made with (in the argon2 schemes).
     pub fn params(&self) -> HashParams {
         self.params
     }
 
-    /// Hashes `password` with a fresh random salt into a PHC string.
+    /// The scheme new hashes are written in.
+    pub fn scheme(&self) -> AppScheme {
+        self.scheme
+    }
+
+    /// Hashes `password` in the hasher's scheme with a fresh random salt: authctl's own argon2id
+    /// PHC string hashes it NFKC-normalised; the application formats hash it as typed, as the
+    /// application will when the user logs in there.
+    pub fn hash(&self, password: &Password) -> Result<String> {
+        evaluated();
+        match self.scheme {
+            AppScheme::Argon2 => self.hash_argon2(password.as_bytes()),
+            scheme => scheme.hash(password.typed(), |typed| self.hash_argon2(typed)),
+        }
+    }
+
+    /// Hashes `password` with a fresh random salt into an argon2id PHC string.
     ///
     /// Each thread keeps its argon2 block memory between hashes: a bulk import then costs the
     /// hashing alone, not a fresh 19 MiB allocation (and its page faults) per password.
-    pub fn hash(&self, password: &Password) -> Result<String> {
+    fn hash_argon2(&self, password: &[u8]) -> Result<String> {
         let failed = |e: &dyn std::fmt::Display| Error::storage_from("cannot hash password", e.to_string());
         let salt_bytes = random_bytes::<16>()?;
         let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| failed(&e))?;
         let params = self.argon2.params();
-        evaluated();
         let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
         argon2_memory::with_blocks(params.block_count(), |blocks| {
             self.argon2
-                .hash_password_into_with_memory(password.as_bytes(), &salt_bytes, &mut output, blocks)
+                .hash_password_into_with_memory(password, &salt_bytes, &mut output, blocks)
                 .map_err(|e| failed(&e))
         })?;
         let hash = PasswordHash {
@@ -280,9 +303,10 @@ impl Hasher {
     }
 
     /// Verifies `password` against a stored hash: an argon2 PHC string, or one of the foreign
-    /// formats of [`StoredHash`] (which always need a rehash). A hash that cannot be verified or
-    /// would cost more than the limit (written by another program, or before the limit was
-    /// lowered) is not computed: it is a mismatch, after the time of a wrong password.
+    /// formats of [`StoredHash`]; any but a hash in the hasher's scheme with its current
+    /// parameters needs a rehash. A hash that cannot be verified or would cost more than the
+    /// limit (written by another program, or before the limit was lowered) is not computed: it
+    /// is a mismatch, after the time of a wrong password.
     ///
     /// A hash that passlib may have written (not an argon2id hash with the current parameters,
     /// authctl's own) is also tried in NFKD when that differs, as Flask-Security-Too normalises;
@@ -322,20 +346,21 @@ impl Hasher {
         {
             return Verdict::Mismatch;
         }
-        if own {
+        if self.scheme.is_current(&hash, |phc| self.is_current(phc)) {
             Verdict::Match
         } else {
             Verdict::MatchNeedsRehash(hash.scheme())
         }
     }
 
-    /// Does the work of a wrong password for an account with a current argon2id hash, spelling
-    /// for spelling, so that an unknown account (or one refused without checking the password)
-    /// answers as slowly as a known one.
+    /// Does the work of a wrong password for an account with a current hash in the hasher's
+    /// scheme, spelling for spelling, so that an unknown account (or one refused without checking
+    /// the password) answers as slowly as a known one.
     pub fn spend_equal_time(&self, password: &Password) {
         let _ = self.verify(password, &self.decoy);
     }
 
+    /// Whether an argon2 PHC string is argon2id with the current parameters.
     fn is_current(&self, parsed: &PasswordHash<'_>) -> bool {
         let same_params = Params::try_from(parsed).is_ok_and(|p| {
             p.m_cost() == self.params.memory_kib
@@ -346,9 +371,23 @@ impl Hasher {
     }
 }
 
+/// An argon2id PHC string with `params` that no password matches: a zero salt and a zero hash.
+fn argon2_decoy(params: &Params) -> std::result::Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::encode_b64(&[0u8; 16])?;
+    Ok(PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: params.try_into()?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&[0u8; Params::DEFAULT_OUTPUT_LEN])?),
+    }
+    .to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::hashes;
 
     const CHEAP: HashParams = HashParams {
         memory_kib: 64,
@@ -600,6 +639,187 @@ mod tests {
             );
         }
         assert!(Password::new_checked("correct horse battery").is_ok());
+    }
+
+    /// A hasher with cheap argon2 parameters writing `scheme`.
+    fn writing(scheme: AppScheme) -> Hasher {
+        Hasher::new(CHEAP).unwrap().with_scheme(scheme).unwrap()
+    }
+
+    /// `scheme`'s hashes: their format and salt, readable by [`StoredHash`] and detected; and
+    /// when `verified`, matching as current and not matching a wrong password.
+    fn assert_writes(scheme: AppScheme, prefix: &str, salt_field: usize, salt_chars: usize, verified: bool) {
+        let hasher = writing(scheme);
+        assert_eq!(hasher.scheme(), scheme);
+        let stored = hasher.hash(&Password::new("correct horse battery")).unwrap();
+        assert!(stored.starts_with(prefix), "{stored}");
+        let salt = stored.split('$').nth(salt_field).unwrap();
+        assert_eq!(salt.len(), salt_chars, "{stored}");
+        assert!(StoredHash::parse(&stored).is_ok(), "{stored}");
+        assert_eq!(AppScheme::detect(&stored), Some(scheme), "{stored}");
+        if !verified {
+            return;
+        }
+        for (password, verdict) in [
+            ("correct horse battery", Verdict::Match),
+            ("wrong horse battery", Verdict::Mismatch),
+        ] {
+            assert_eq!(hasher.verify(&Password::new(password), &stored), verdict, "{stored}");
+        }
+    }
+
+    #[test]
+    fn every_scheme_writes_current_hashes() {
+        for (scheme, prefix, salt_field, salt_chars) in [
+            (AppScheme::Argon2, "$argon2id$v=19$m=64,t=1,p=1$", 4, 22),
+            (AppScheme::WerkzeugScrypt, "scrypt:32768:8:1$", 1, 16),
+            (AppScheme::Bcrypt, "$2b$12$", 3, 53),
+            (AppScheme::DjangoArgon2, "argon2$argon2id$v=19$m=64,t=1,p=1$", 4, 22),
+        ] {
+            assert_writes(scheme, prefix, salt_field, salt_chars, true);
+        }
+        assert_eq!(Hasher::new(CHEAP).unwrap().scheme(), AppScheme::Argon2);
+    }
+
+    // A million pbkdf2 iterations take about 2 s in the debug build (pbkdf2's generic code is
+    // compiled at authctl's own opt-level): these hashes are made and verified once each, apart
+    // so that they run side by side. That their writer gives what Werkzeug and Django give is
+    // tested in `hashes::app_scheme`, that a wrong password is refused by the vectors with 1000
+    // iterations in `hashes`.
+
+    #[test]
+    fn werkzeug_pbkdf2_writes_current_hashes() {
+        assert_writes(AppScheme::WerkzeugPbkdf2, "pbkdf2:sha256:1000000$", 1, 16, false);
+    }
+
+    #[test]
+    fn django_pbkdf2_writes_current_hashes() {
+        assert_writes(AppScheme::DjangoPbkdf2Sha256, "pbkdf2_sha256$1000000$", 2, 22, false);
+    }
+
+    /// A matching hash of another scheme, or of the scheme with other parameters, is upgraded.
+    #[test]
+    fn other_schemes_and_parameters_need_a_rehash() {
+        let argon2 = Hasher::new(CHEAP).unwrap();
+        let own = argon2.hash(&Password::new("correct horse battery")).unwrap();
+        let django_argon2 = format!("argon2{own}");
+        let bcrypt = "$2b$04$8zzgitde1e3bxsfMkzwJ2e2XbuDHeHs1HnmwD9aqWY3wbpIIBerRC";
+        let bcrypt_cost_4 = bcrypt::hash("correct horse battery", 4).unwrap();
+        for (scheme, stored, found) in [
+            (
+                AppScheme::WerkzeugPbkdf2,
+                "pbkdf2:sha256:1000$saltsalt$daf2eb9b12bc60544e9c64cbea88a73b86df4f4da0bd3a697856f3ec75b3e57d",
+                "werkzeug-pbkdf2",
+            ),
+            (
+                AppScheme::WerkzeugPbkdf2,
+                "pbkdf2:sha1:1000$0VQDIdsevYIKzI1v$78748c66723b748d2818784499767e380f426ec3",
+                "werkzeug-pbkdf2",
+            ),
+            (
+                AppScheme::WerkzeugScrypt,
+                "scrypt:1024:8:1$emn9ZreATYZib5Nt$d6a331e40e8f1cf38ad665dc4aab4cfc22e37c8143bafce04a6684a03b50\
+                 bea114a910ef7bfcc7bafe398a89ed5625137a51c007775247af559ebd227494cfe9",
+                "werkzeug-scrypt",
+            ),
+            (AppScheme::WerkzeugScrypt, &own, "argon2"),
+            (
+                AppScheme::DjangoPbkdf2Sha256,
+                "pbkdf2_sha256$1000$pepper$gedcPL0GaEi5iRBONs6pjoZ7T4F4YBQdhznvbVGSheE=",
+                "django-pbkdf2",
+            ),
+            (AppScheme::Bcrypt, &bcrypt_cost_4, "bcrypt"),
+            (AppScheme::DjangoArgon2, &own, "argon2"),
+            (AppScheme::Argon2, &django_argon2, "django-argon2"),
+            (AppScheme::Bcrypt, &django_argon2, "django-argon2"),
+        ] {
+            assert_eq!(
+                writing(scheme).verify(&Password::new("correct horse battery"), stored),
+                Verdict::MatchNeedsRehash(found),
+                "{scheme}: {stored}"
+            );
+        }
+        // Flask-Security-Too's pre-hash still applies to bcrypt hashes when writing bcrypt.
+        let salted = writing(AppScheme::Bcrypt).with_foreign(ForeignHashes {
+            passlib_hmac_salt: Some(Zeroizing::new("flask-security-salt".to_owned())),
+            ..ForeignHashes::default()
+        });
+        assert_eq!(
+            salted.verify(&Password::new("correct horse battery"), bcrypt),
+            Verdict::MatchNeedsRehash("bcrypt")
+        );
+    }
+
+    /// `stored`, recorded from a real library with its defaults, is `scheme`'s and current.
+    fn assert_current(scheme: AppScheme, stored: &str) {
+        assert_eq!(AppScheme::detect(stored), Some(scheme), "{stored}");
+        assert_eq!(
+            writing(scheme).verify(&Password::new("correct horse battery"), stored),
+            Verdict::Match,
+            "{stored}"
+        );
+    }
+
+    #[test]
+    fn verifies_what_werkzeug_writes_as_current() {
+        assert_current(AppScheme::WerkzeugScrypt, hashes::WERKZEUG_SCRYPT);
+        assert_current(AppScheme::WerkzeugPbkdf2, hashes::WERKZEUG_PBKDF2);
+    }
+
+    #[test]
+    fn verifies_what_django_writes_as_current() {
+        assert_current(AppScheme::DjangoPbkdf2Sha256, hashes::DJANGO_PBKDF2);
+    }
+
+    /// The web application hashes the password as typed: so do its formats here, while
+    /// authctl's own argon2id hashes the NFKC form.
+    #[test]
+    fn application_formats_hash_the_password_as_typed() {
+        let typed = "\u{FB01}le-caf\u{e9}";
+        let hasher = writing(AppScheme::WerkzeugScrypt);
+        let stored = hasher.hash(&Password::new(typed)).unwrap();
+        let parsed = StoredHash::parse(&stored).unwrap();
+        assert!(parsed.matches(typed.as_bytes()));
+        assert!(!parsed.matches("file-caf\u{e9}".as_bytes()));
+    }
+
+    /// Refusing an unknown account costs a wrong password against a current hash of the scheme:
+    /// the decoy is one, within the limit, and computed once per spelling.
+    #[test]
+    fn the_decoy_is_a_current_hash_of_the_scheme() {
+        for scheme in AppScheme::ALL {
+            let hasher = writing(scheme);
+            let decoy = StoredHash::parse(&hasher.decoy).unwrap();
+            assert!(
+                hasher.scheme.is_current(&decoy, |phc| hasher.is_current(phc)),
+                "{scheme}"
+            );
+            assert!(hasher.check_stored(&hasher.decoy).is_ok(), "{scheme}");
+        }
+        let hasher = writing(AppScheme::WerkzeugScrypt);
+        EVALUATIONS.with(|count| count.set(0));
+        hasher.spend_equal_time(&Password::new("\u{FB01}ne horse"));
+        assert_eq!(EVALUATIONS.with(|count| count.get()), 2);
+    }
+
+    #[test]
+    fn the_scheme_must_fit_the_limit() {
+        for scheme in AppScheme::ALL {
+            assert!(
+                Hasher::new(HashParams::default()).unwrap().with_scheme(scheme).is_ok(),
+                "{scheme}"
+            );
+        }
+        let strict = Hasher::with_max_cost(CHEAP, Duration::from_millis(100)).unwrap();
+        assert!(strict.clone().with_scheme(AppScheme::WerkzeugPbkdf2).is_ok());
+        let error = strict.with_scheme(AppScheme::Bcrypt).err().unwrap();
+        assert_eq!(error.exit_code(), 2);
+        assert!(
+            error
+                .to_string()
+                .starts_with("Cannot write bcrypt hashes: bcrypt cost 12"),
+            "{error}"
+        );
     }
 
     #[test]

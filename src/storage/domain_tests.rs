@@ -7,8 +7,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::domain::accounts::*;
+use crate::domain::audit::{AuditEvent, AuditFilter};
 use crate::domain::email::Email;
 use crate::domain::error::Result;
+use crate::domain::hashes::AppScheme;
 use crate::domain::lockout::{Lockout, LockoutPolicy};
 use crate::domain::mail::{Delivery, Mail, Outbox};
 use crate::domain::password::{HashParams, Verdict};
@@ -412,5 +414,54 @@ fn every_refused_verify_does_the_work_of_a_wrong_password() {
         accounts.user(&ada).unwrap().lockout.failures,
         2,
         "a success writes nothing"
+    );
+}
+
+/// A login upgrades a stale hash to the hasher's scheme, and the audit log says so.
+#[test]
+fn a_login_upgrades_to_the_hashers_scheme() {
+    let (_dir, mut store, hasher) = setup();
+    let now = Utc::now();
+    let (ada, _) = Accounts::new(&mut store, &hasher, policy(), now, os)
+        .add_user(ada(), None)
+        .unwrap();
+    // Werkzeug 3.1.3's generate_password_hash("correct horse", "pbkdf2:sha256:1000").
+    let stale = "pbkdf2:sha256:1000$7PP5ssdeWjYGVvMO$526a3ff9732c11ce02f153be58e9dad47c51f1539851be721537bffcd089f593";
+    let tx = store.write().unwrap();
+    assert!(
+        tx.set_password_hash(ada.id, stale, ada.password_hash.as_deref())
+            .unwrap()
+    );
+    tx.commit().unwrap();
+    let scrypt = hasher.with_scheme(AppScheme::WerkzeugScrypt).unwrap();
+    let login = Accounts::new(&mut store, &scrypt, policy(), now, os)
+        .login(
+            &Email::parse("ada@example.com").unwrap(),
+            &Password::new("correct horse"),
+            false,
+        )
+        .unwrap();
+    let upgraded = login.user.password_hash.unwrap();
+    assert_eq!(
+        AppScheme::detect(&upgraded),
+        Some(AppScheme::WerkzeugScrypt),
+        "{upgraded}"
+    );
+    let filter = AuditFilter {
+        events: vec![AuditEvent::PasswordRehashed],
+        ..AuditFilter::default()
+    };
+    let mut details = Vec::new();
+    store
+        .read()
+        .unwrap()
+        .for_each_audit(&filter, &mut |record| {
+            details.push(record.entry.detail.unwrap_or_default());
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(
+        details,
+        ["werkzeug-pbkdf2 hash upgraded to werkzeug-scrypt with the current parameters"]
     );
 }

@@ -10,6 +10,7 @@ use super::{Accounts, Audited, Login, Noticed, Revoked, SessionClaim, replace_pa
 use crate::domain::audit::AuditEvent;
 use crate::domain::email::Email;
 use crate::domain::error::{Error, Result};
+use crate::domain::hashes::AppScheme;
 use crate::domain::lockout::Lockout;
 use crate::domain::mail::{Mail, Outbox};
 use crate::domain::password::{Password, Verdict};
@@ -87,7 +88,10 @@ impl<S: Store> Accounts<'_, S> {
             && tx.set_password_hash(user.id, &hash, Some(&verified))?
         {
             user.password_hash = Some(hash);
-            let detail = format!("{scheme} hash upgraded to argon2id with the current parameters");
+            let detail = match self.hasher.scheme() {
+                AppScheme::Argon2 => format!("{scheme} hash upgraded to argon2id with the current parameters"),
+                target => format!("{scheme} hash upgraded to {target} with the current parameters"),
+            };
             tx.append_audit(
                 &self
                     .stamp
@@ -245,7 +249,8 @@ impl<S: Store> Accounts<'_, S> {
 impl<S: Store> Accounts<'_, S> {
     /// Checks `password` for a login attempt on `user`. An account that may not log in now is
     /// refused without checking the password; every path does the hashing work of a wrong
-    /// password for a current argon2id hash (a foreign hash costs what its own scheme costs).
+    /// password for a current hash in the hasher's scheme (another hash costs what its own scheme
+    /// costs).
     fn attempt(&self, user: &User, password: &Password) -> Attempt {
         let refusal = if user.locked {
             Some("account locked")

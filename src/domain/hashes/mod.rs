@@ -1,6 +1,7 @@
 //! Stored password hashes: authctl's argon2 PHC strings and the formats taken over from other
 //! systems, one file per family (Werkzeug, passlib, Django, Unix crypt), parsed and priced here,
-//! verified with the RustCrypto crates (and `bcrypt`), compared in constant time.
+//! verified with the RustCrypto crates (and `bcrypt`), compared in constant time; and the
+//! formats authctl writes ([`AppScheme`]).
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -13,12 +14,17 @@ use subtle::ConstantTimeEq;
 use crate::domain::argon2_memory;
 use crate::text::shown;
 
+mod app_scheme;
 mod cost;
 mod django;
 mod passlib;
 mod unix;
 mod werkzeug;
 
+pub use app_scheme::AppScheme;
+/// Hashes Werkzeug and Django wrote with their defaults, for the tests of `password` too.
+#[cfg(test)]
+pub(crate) use app_scheme::tests::{DJANGO_PBKDF2, WERKZEUG_PBKDF2, WERKZEUG_SCRYPT};
 pub use cost::{Cost, DEFAULT_MAX_FOREIGN_HASH_COST, MAX_FOREIGN_HASH_COST, MAX_HASH_MEMORY_BYTES};
 pub use passlib::flask_security_prehash;
 
