@@ -51,6 +51,16 @@ pub enum Error {
     /// (exit 5).
     #[error("{0}")]
     NamesCollide(String),
+    /// The application's database refused a change by its own constraints (a foreign key that
+    /// references the account, say); nothing was written (exit 5).
+    #[error("{context}")]
+    Constrained {
+        /// What was refused, and why.
+        context: String,
+        /// The engine's error.
+        #[source]
+        source: Cause,
+    },
     /// A message could not be delivered (exit 6).
     #[error("{context}")]
     Mail {
@@ -175,7 +185,8 @@ impl Error {
             Error::EmailTaken { .. }
             | Error::UsernameTaken { .. }
             | Error::ChangedMeanwhile(_)
-            | Error::NamesCollide(_) => 5,
+            | Error::NamesCollide(_)
+            | Error::Constrained { .. } => 5,
             Error::Mail { .. } => 6,
             Error::Busy { .. } | Error::Storage { .. } => 7,
             Error::RowsRejected { .. } => 8,

@@ -231,7 +231,7 @@ fn validate(row: RawRow, hasher: &Hasher, policy: &PasswordPolicy) -> Result<Pre
                 return Err(invalid("password_hash holds spaces or control characters".to_owned()));
             }
             hasher
-                .check_stored(&hash)
+                .check_importable(&hash)
                 .map_err(|e| invalid(format!("password_hash: {e}")))?;
             Some(hash)
         }

@@ -4,6 +4,7 @@
 //! [`store::Store`], and the command layer turns results into output.
 
 pub mod accounts;
+pub mod app;
 mod argon2_memory;
 pub mod audit;
 pub mod common_passwords;

@@ -181,6 +181,9 @@ pub struct Hasher {
     params: HashParams,
     argon2: Argon2<'static>,
     scheme: AppScheme,
+    /// Whether the hashes are an application's ([`Hasher::with_scheme`]): an import then takes
+    /// over only the formats its library verifies.
+    application: bool,
     /// A hash in the scheme with the current parameters that no password matches: verifying
     /// against it is exactly the work of a wrong password for an account with a current hash.
     decoy: String,
@@ -222,6 +225,7 @@ impl Hasher {
             params,
             argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params),
             scheme: AppScheme::Argon2,
+            application: false,
             decoy,
             max_cost,
             foreign: ForeignHashes::default(),
@@ -234,7 +238,12 @@ impl Hasher {
         let argon2 = argon2_decoy(self.argon2.params())
             .map_err(|e| Error::storage_from("cannot make the decoy hash", e.to_string()))?;
         let decoy = scheme.decoy(&argon2, self.max_cost)?;
-        Ok(Hasher { scheme, decoy, ..self })
+        Ok(Hasher {
+            scheme,
+            decoy,
+            application: true,
+            ..self
+        })
     }
 
     /// This hasher, taking over the foreign formats that need a setting as `foreign` says.
@@ -252,6 +261,20 @@ impl Hasher {
                         unless the setting accept_plaintext_hashes is on"
                     .to_owned(),
             );
+        }
+        Ok(hash)
+    }
+
+    /// [`Hasher::check_stored`] for a hash an import would write: for an application's
+    /// database, also one of the formats its library verifies.
+    pub fn check_importable<'h>(&self, stored: &'h str) -> std::result::Result<StoredHash<'h>, String> {
+        let hash = self.check_stored(stored)?;
+        let library = self.scheme.library();
+        if self.application && AppScheme::of(&hash).map(AppScheme::library) != Some(library) {
+            return Err(format!(
+                "a {} hash, which the application cannot verify: it verifies {library} hashes only",
+                hash.scheme()
+            ));
         }
         Ok(hash)
     }

@@ -78,7 +78,9 @@ pub trait Transaction {
 
     /// Inserts a new user; an email or username already taken is
     /// [`crate::domain::error::Error::EmailTaken`] or [`crate::domain::error::Error::UsernameTaken`].
-    fn insert_user(&self, user: &User) -> Result<()>;
+    /// An engine whose table numbers its rows (an application's own) gives `user` the id it
+    /// was stored under.
+    fn insert_user(&self, user: &mut User) -> Result<()>;
 
     /// Marks the start of a batch of inserts (an import) in this transaction, so that
     /// [`Transaction::insert_user_unless_taken`] can tell rows of the batch from older ones.

@@ -38,9 +38,9 @@ fn user(email: &str, username: Option<&str>) -> User {
 
 /// Stores ada@example.com with one unused token of `purpose`, all of whose hash bytes are 7.
 fn ada_with_token_7(store: &mut Engine, purpose: TokenPurpose) -> User {
-    let ada = user("ada@example.com", None);
+    let mut ada = user("ada@example.com", None);
     let tx = store.write().unwrap();
-    tx.insert_user(&ada).unwrap();
+    tx.insert_user(&mut ada).unwrap();
     tx.insert_token(&token(7, ada.id, purpose)).unwrap();
     tx.commit().unwrap();
     ada
@@ -76,14 +76,14 @@ fn users_are_found_listed_in_creation_order_and_unique() {
     let mut store = world.store();
     let tx = store.write().unwrap();
     assert_eq!(tx.database_id().unwrap().len(), 32);
-    let ada = user("Ada@Example.com", Some("ada"));
-    tx.insert_user(&ada).unwrap();
-    tx.insert_user(&user("bob@example.com", None)).unwrap();
-    tx.insert_user(&user("cy@example.com", None)).unwrap();
-    let taken = tx.insert_user(&user("ADA@example.com", None)).unwrap_err();
+    let mut ada = user("Ada@Example.com", Some("ada"));
+    tx.insert_user(&mut ada).unwrap();
+    tx.insert_user(&mut user("bob@example.com", None)).unwrap();
+    tx.insert_user(&mut user("cy@example.com", None)).unwrap();
+    let taken = tx.insert_user(&mut user("ADA@example.com", None)).unwrap_err();
     assert_eq!(taken.exit_code(), 5);
     assert!(taken.to_string().contains("ADA@example.com"), "{taken}");
-    let taken = tx.insert_user(&user("dan@example.com", Some("ADA"))).unwrap_err();
+    let taken = tx.insert_user(&mut user("dan@example.com", Some("ADA"))).unwrap_err();
     assert_eq!(taken.exit_code(), 5);
     assert!(taken.to_string().contains("username"), "{taken}");
     tx.commit().unwrap();
@@ -136,7 +136,7 @@ fn an_uncommitted_write_leaves_nothing() {
     let world = World::new();
     let mut store = world.store();
     let tx = store.write().unwrap();
-    tx.insert_user(&user("ada@example.com", None)).unwrap();
+    tx.insert_user(&mut user("ada@example.com", None)).unwrap();
     drop(tx);
     assert_eq!(store.read().unwrap().count_users().unwrap(), 0);
 }
@@ -146,8 +146,8 @@ fn a_batch_tells_its_own_rows_from_older_ones() {
     let world = World::new();
     let mut store = world.store();
     let tx = store.write().unwrap();
-    let old = user("old@example.com", Some("olduser"));
-    tx.insert_user(&old).unwrap();
+    let mut old = user("old@example.com", Some("olduser"));
+    tx.insert_user(&mut old).unwrap();
     tx.commit().unwrap();
 
     let tx = store.write().unwrap();
@@ -171,8 +171,8 @@ fn a_batch_of_users_meets_the_same_outcomes_as_one_by_one() {
     let world = World::new();
     let mut store = world.store();
     let tx = store.write().unwrap();
-    let old = user("old@example.com", Some("olduser"));
-    tx.insert_user(&old).unwrap();
+    let mut old = user("old@example.com", Some("olduser"));
+    tx.insert_user(&mut old).unwrap();
     tx.commit().unwrap();
 
     // Values a text COPY would have to escape, and more than one script, pass as they are.
@@ -295,7 +295,7 @@ fn a_batch_racing_a_registration_writes_nothing_twice() {
     let world = World::new();
     let mut first = world.store();
     let tx = first.write().unwrap();
-    tx.insert_user(&user("race@example.com", None)).unwrap();
+    tx.insert_user(&mut user("race@example.com", None)).unwrap();
     let (started, wait_started) = mpsc::channel();
     let outcome = std::thread::scope(|scope| {
         let racer = scope.spawn(|| {
@@ -328,9 +328,9 @@ fn a_batch_racing_a_registration_writes_nothing_twice() {
 fn sessions_are_revoked_purged_and_go_with_their_user() {
     let world = World::new();
     let mut store = world.store();
-    let ada = user("ada@example.com", None);
+    let mut ada = user("ada@example.com", None);
     let tx = store.write().unwrap();
-    tx.insert_user(&ada).unwrap();
+    tx.insert_user(&mut ada).unwrap();
     let old = session(1, ada.id, 0, 10);
     let first = session(2, ada.id, 0, 1000);
     let second = session(3, ada.id, 20, 1000);
@@ -366,9 +366,9 @@ fn sessions_are_revoked_purged_and_go_with_their_user() {
 fn unused_tokens_are_deleted_by_purpose_or_all_at_once() {
     let world = World::new();
     let mut store = world.store();
-    let ada = user("ada@example.com", None);
+    let mut ada = user("ada@example.com", None);
     let tx = store.write().unwrap();
-    tx.insert_user(&ada).unwrap();
+    tx.insert_user(&mut ada).unwrap();
     tx.insert_token(&token(1, ada.id, TokenPurpose::Reset)).unwrap();
     tx.insert_token(&token(2, ada.id, TokenPurpose::Confirm)).unwrap();
     tx.insert_token(&token(3, ada.id, TokenPurpose::Reset)).unwrap();
@@ -650,9 +650,9 @@ fn targeted_writes_change_only_what_they_name() {
     let world = World::new();
     let mut store = world.store();
     let tx = store.write().unwrap();
-    let ada = user("ada@example.com", Some("ada"));
-    tx.insert_user(&ada).unwrap();
-    tx.insert_user(&user("bob@example.com", Some("bob"))).unwrap();
+    let mut ada = user("ada@example.com", Some("ada"));
+    tx.insert_user(&mut ada).unwrap();
+    tx.insert_user(&mut user("bob@example.com", Some("bob"))).unwrap();
     let stale = Some("$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$c3RhbGU");
     assert!(
         !tx.set_password_hash(ada.id, "new", stale).unwrap(),
@@ -789,12 +789,12 @@ fn the_username_comparison_is_recorded_and_changed_in_one_transaction() {
     };
     let tx = store.write().unwrap();
     assert_eq!(tx.username_case().unwrap(), UsernameCase::Insensitive);
-    tx.insert_user(&user("a@example.com", Some("Alice"))).unwrap();
+    tx.insert_user(&mut user("a@example.com", Some("Alice"))).unwrap();
     assert_eq!(named(&tx, "ALICE").as_deref(), Some("a@example.com"));
     assert_eq!(tx.set_username_case(UsernameCase::Sensitive).unwrap(), None);
     assert_eq!(tx.username_case().unwrap(), UsernameCase::Sensitive);
     assert_eq!(named(&tx, "ALICE"), None);
-    tx.insert_user(&user("b@example.com", Some("alice"))).unwrap();
+    tx.insert_user(&mut user("b@example.com", Some("alice"))).unwrap();
     tx.commit().unwrap();
 
     let tx = store.write().unwrap();
@@ -813,7 +813,7 @@ fn a_change_of_the_username_comparison_waits_for_a_registration_and_sees_it() {
     let world = World::new();
     let mut first = world.store();
     let tx = first.write().unwrap();
-    tx.insert_user(&user("bob@example.com", Some("Bob"))).unwrap();
+    tx.insert_user(&mut user("bob@example.com", Some("Bob"))).unwrap();
     let (started, wait_started) = mpsc::channel();
     let changed = std::thread::scope(|scope| {
         let racer = scope.spawn(|| {

@@ -41,7 +41,7 @@ impl<S: Store> Accounts<'_, S> {
                 .check(password, account.email.as_str(), username.as_deref())?;
         }
         let password_hash = account.password.as_ref().map(|p| self.hasher.hash(p)).transpose()?;
-        let user = User {
+        let mut user = User {
             id: Uuid::now_v7(),
             email: account.email.as_str().to_owned(),
             username: account.username.map(Username::into_string),
@@ -66,10 +66,11 @@ impl<S: Store> Accounts<'_, S> {
             None => None,
         };
         let tx = Audited::new(self.store.write()?, self.sink);
-        tx.insert_user(&user)?;
+        tx.insert_user(&mut user)?;
         tx.append_audit(&self.stamp.entry(AuditEvent::UserAdded, Some(&user), None))?;
         let delivery = match first {
-            Some(((token, delivery), event, detail)) => {
+            Some(((mut token, delivery), event, detail)) => {
+                token.user_id = user.id;
                 tx.insert_token(&token)?;
                 tx.append_audit(&self.stamp.entry(event, Some(&user), detail))?;
                 Some(delivery)

@@ -71,6 +71,16 @@ impl AppScheme {
         }
     }
 
+    /// The library that verifies this scheme's hashes (and the other schemes of that library).
+    pub fn library(self) -> &'static str {
+        match self {
+            AppScheme::Argon2 => "argon2",
+            AppScheme::WerkzeugScrypt | AppScheme::WerkzeugPbkdf2 => "Werkzeug",
+            AppScheme::DjangoPbkdf2Sha256 | AppScheme::DjangoArgon2 => "Django",
+            AppScheme::Bcrypt => "bcrypt",
+        }
+    }
+
     /// The scheme named `name`, if there is one.
     pub fn from_name(name: &str) -> Option<Self> {
         AppScheme::ALL.into_iter().find(|scheme| scheme.as_str() == name)

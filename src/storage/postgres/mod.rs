@@ -472,7 +472,7 @@ impl Transaction for PostgresTx<'_> {
         )
     }
 
-    fn insert_user(&self, user: &User) -> Result<()> {
+    fn insert_user(&self, user: &mut User) -> Result<()> {
         let mut inner = self.inner();
         let case = inner.username_case()?;
         insert(&mut inner, user, case, "")
