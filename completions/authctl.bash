@@ -100,6 +100,9 @@ _authctl() {
             authctl__subcmd__confirm__subcmd__help,resend)
                 cmd="authctl__subcmd__confirm__subcmd__help__subcmd__resend"
                 ;;
+            authctl__subcmd__db,adopt)
+                cmd="authctl__subcmd__db__subcmd__adopt"
+                ;;
             authctl__subcmd__db,backup)
                 cmd="authctl__subcmd__db__subcmd__backup"
                 ;;
@@ -114,6 +117,9 @@ _authctl() {
                 ;;
             authctl__subcmd__db,status)
                 cmd="authctl__subcmd__db__subcmd__status"
+                ;;
+            authctl__subcmd__db__subcmd__help,adopt)
+                cmd="authctl__subcmd__db__subcmd__help__subcmd__adopt"
                 ;;
             authctl__subcmd__db__subcmd__help,backup)
                 cmd="authctl__subcmd__db__subcmd__help__subcmd__backup"
@@ -204,6 +210,9 @@ _authctl() {
                 ;;
             authctl__subcmd__help__subcmd__confirm,resend)
                 cmd="authctl__subcmd__help__subcmd__confirm__subcmd__resend"
+                ;;
+            authctl__subcmd__help__subcmd__db,adopt)
+                cmd="authctl__subcmd__help__subcmd__db__subcmd__adopt"
                 ;;
             authctl__subcmd__help__subcmd__db,backup)
                 cmd="authctl__subcmd__help__subcmd__db__subcmd__backup"
@@ -741,8 +750,34 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__db)
-            opts="-q -h --db --session-file --config --json --quiet --help status migrate backup check help"
+            opts="-q -h --db --session-file --config --json --quiet --help status migrate backup check adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__db__subcmd__adopt)
+            opts="-q -h --dry-run --db --session-file --config --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -819,8 +854,22 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__db__subcmd__help)
-            opts="status migrate backup check help"
+            opts="status migrate backup check adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__db__subcmd__help__subcmd__adopt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1201,8 +1250,22 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__help__subcmd__db)
-            opts="status migrate backup check"
+            opts="status migrate backup check adopt"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        authctl__subcmd__help__subcmd__db__subcmd__adopt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -10,6 +10,7 @@ use directories::BaseDirs;
 use lettre::message::Mailbox;
 use zeroize::Zeroizing;
 
+use crate::domain::app::AppHints;
 use crate::domain::error::{Error, Result};
 use crate::domain::hashes::MAX_FOREIGN_HASH_COST;
 use crate::domain::password::{self, ForeignHashes, HashParams};
@@ -565,6 +566,8 @@ pub struct Settings {
     /// Where audit events are sent besides the database: the syslog socket, when
     /// `audit_syslog` is on.
     pub audit_syslog: Option<PathBuf>,
+    /// The config file's `[app]` section: what `db adopt` is told of an application's table.
+    pub app: AppHints,
 }
 
 /// The `mail` setting as given. An SMTP URL may hold credentials: it is zeroed on drop and its
@@ -769,6 +772,7 @@ impl Settings {
             },
             min_password_score: sources.value(&MIN_PASSWORD_SCORE_SETTING)? as u8,
             username_case: UsernameCase::from_setting(sources.value(&USERNAME_CASE_SENSITIVE)?),
+            app: sources.app_hints(),
         })
     }
 }

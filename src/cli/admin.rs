@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::cli::Context;
 use crate::cli::input::confirm;
+use crate::domain::app::Role;
 use crate::domain::audit::{AuditEntry, AuditEvent, AuditFilter, AuditRecord, parse_moment};
 use crate::domain::error::{Error, Result};
 use crate::domain::store::{Store, Transaction, check_username_case, set_username_case};
@@ -17,6 +18,7 @@ use crate::output::{DataOut, output_failed};
 use crate::settings::Database;
 use crate::storage::SchemaCheck;
 use crate::storage::sqlite::SqliteStore;
+use crate::storage::sqlite::adopted;
 use crate::text::{format_time, shown};
 
 /// `authctl db ...`
@@ -36,6 +38,25 @@ pub enum DbCommand {
     /// Check integrity, foreign keys and authctl's own invariants (exit 7 listing any problem).
     #[command(after_long_help = "Example:\n  authctl db check --json")]
     Check,
+    /// Manage a Flask-Login or Django application's own SQLite database in place: find its users
+    /// table, the columns and the password-hash format, and record them. authctl's own state
+    /// (sessions, tokens, audit) goes to a side database, FILE.authctl; the application's schema
+    /// is never changed. The config file's [app] section says what cannot be guessed.
+    #[command(
+        after_long_help = "Examples:\n  authctl --db /srv/flasky/data.sqlite db adopt --dry-run\n  \
+authctl --db /srv/flasky/data.sqlite db adopt\n\n\
+The [app] section (every key optional):\n  [app]\n  table = \"users\"\n  email_column = \"email\"\n  \
+password_column = \"password_hash\"\n  password_scheme = \"werkzeug-scrypt\"\n  [app.defaults]\n  role_id = 1"
+    )]
+    Adopt(AdoptArgs),
+}
+
+/// Arguments of `authctl db adopt`.
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// Print the mapping found without recording it.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// Arguments of `authctl db backup`.
@@ -191,6 +212,7 @@ impl DbCommand {
             DbCommand::Migrate => migrate(ctx),
             DbCommand::Backup(args) => args.run(&sqlite_file(ctx, BACKUP_ON_POSTGRES)?, ctx),
             DbCommand::Check => check(&mut sqlite_file(ctx, CHECK_ON_POSTGRES)?, ctx),
+            DbCommand::Adopt(args) => adopt(ctx, args.dry_run),
         }
     }
 }
@@ -203,10 +225,80 @@ const BACKUP_ON_POSTGRES: &str = "db backup copies an SQLite file; back up a Pos
 const CHECK_ON_POSTGRES: &str = "db check checks an SQLite file; check a PostgreSQL database with its \
      own tools (for example pg_amcheck, or pg_dump to /dev/null to read every row).";
 
+/// `authctl db adopt`.
+fn adopt(ctx: &Context, dry_run: bool) -> Result<()> {
+    let path = match &ctx.settings.db {
+        Database::Sqlite(path) => path,
+        Database::Postgres(_) => {
+            return Err(Error::Usage(
+                "db adopt manages an application's SQLite database in place; a PostgreSQL database cannot be adopted \
+                 (yet): keep authctl's accounts in a database of their own."
+                    .to_owned(),
+            ));
+        }
+    };
+    let settings = &ctx.settings;
+    let found = adopted::adopt(
+        path,
+        &settings.app,
+        settings.username_case,
+        settings.busy_timeout,
+        dry_run,
+        ctx.now,
+    )?;
+    let mapping = &found.mapping;
+    let columns: serde_json::Map<String, serde_json::Value> = Role::ALL
+        .iter()
+        .map(|role| (role.name().to_owned(), json!(mapping.column(*role))))
+        .collect();
+    let value = json!({
+        "path": found.path,
+        "side_database": found.side,
+        "table": mapping.table,
+        "columns": columns,
+        "password_scheme": mapping.password_scheme,
+        "password_scheme_source": found.scheme_source,
+        "defaults": mapping.defaults,
+        "users": found.users,
+        "recorded": found.recorded,
+        "replaced": found.replaced,
+    });
+    ctx.printer.emit(&value, |w| {
+        let path = found.path.display();
+        let what = format!("the table {} of {path} ({} accounts)", mapping.table, found.users);
+        match (found.recorded, found.replaced) {
+            (false, _) => writeln!(w, "Would adopt {what} (dry run: nothing recorded):")?,
+            (true, false) => writeln!(w, "Adopted {what}:")?,
+            (true, true) => writeln!(w, "Adopted {what} again, replacing the recorded mapping:")?,
+        }
+        for role in Role::ALL {
+            let column = mapping.column(role).unwrap_or("(none)");
+            writeln!(w, "  {:<10} {column}", role.name())?;
+        }
+        let source = match found.scheme_source {
+            "config" => "from the config file",
+            "rows" => "the format of the stored hashes",
+            _ => "no stored hash: the library's default",
+        };
+        writeln!(w, "  {:<10} {} ({source})", "hashes", mapping.password_scheme)?;
+        for (column, value) in &mapping.defaults {
+            writeln!(w, "  {:<10} {column} = {value}", "default")?;
+        }
+        writeln!(w, "authctl's own state: {}", found.side.display())
+    })
+}
+
 /// `authctl db status`.
 fn status(ctx: &Context) -> Result<()> {
     let mut store = ctx.open_store(SchemaCheck::UpToThisBinary)?;
     let path = store.location();
+    let app = store.app_mapping().map(|mapping| {
+        json!({
+            "table": mapping.table,
+            "password_scheme": mapping.password_scheme,
+            "side_database": adopted::side_path(std::path::Path::new(&path)),
+        })
+    });
     let version = store.schema_version()?;
     let latest = store.latest_schema_version();
     let engine = store.name();
@@ -223,11 +315,25 @@ fn status(ctx: &Context) -> Result<()> {
         "users": users,
         "username_case": case.as_str(),
         "username_case_setting": wanted.as_str(),
+        "app": app,
     });
     ctx.printer.emit(&value, |w| {
         writeln!(w, "engine:          {engine}")?;
         writeln!(w, "path:            {path}")?;
         writeln!(w, "schema version:  {version} (this authctl: {latest})")?;
+        if let Some(app) = &app {
+            writeln!(
+                w,
+                "adopted table:   {} (hashes {})",
+                app["table"].as_str().unwrap_or_default(),
+                app["password_scheme"].as_str().unwrap_or_default()
+            )?;
+            writeln!(
+                w,
+                "side database:   {}",
+                app["side_database"].as_str().unwrap_or_default()
+            )?;
+        }
         writeln!(w, "users:           {users}")?;
         write!(w, "usernames:       case-{}", case.as_str())?;
         if case == wanted {
@@ -277,6 +383,13 @@ fn migrate(ctx: &Context) -> Result<()> {
 /// PostgreSQL tool that does the job.
 fn sqlite_file(ctx: &Context, on_postgres: &str) -> Result<SqliteStore> {
     match &ctx.settings.db {
+        Database::Sqlite(path) if adopted::is_adopted(path) => Err(Error::Usage(format!(
+            "{} is an application's database, adopted: back it up and check it with the application's own \
+             tools or sqlite3 (for example `sqlite3 {} \".backup copy.sqlite\"`); authctl's side database is {}.",
+            path.display(),
+            path.display(),
+            adopted::side_path(path).display()
+        ))),
         Database::Sqlite(path) => SqliteStore::open(path, ctx.settings.busy_timeout, SchemaCheck::UpToThisBinary),
         Database::Postgres(_) => Err(Error::Usage(on_postgres.to_owned())),
     }

@@ -24,7 +24,9 @@ use chrono::{DateTime, Utc};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::domain::accounts::{Accounts, Policy};
+use crate::domain::app::AppMapping;
 use crate::domain::error::{Error, Result};
+use crate::domain::hashes::AppScheme;
 use crate::domain::lockout::LockoutPolicy;
 use crate::domain::password::Hasher;
 use crate::domain::policy::PasswordPolicy;
@@ -36,6 +38,7 @@ use crate::output::Printer;
 use crate::settings::{Database, Flags, Settings};
 use crate::storage::postgres::PostgresStore;
 use crate::storage::sqlite::SqliteStore;
+use crate::storage::sqlite::adopted::{self, AdoptedStore};
 use crate::storage::{Engine, SchemaCheck};
 use crate::syslog::Syslog;
 
@@ -193,17 +196,20 @@ impl Context {
         move |password| policy.check(password, email, username)
     }
 
-    /// Opens the database of the `db` setting with the engine its form names.
+    /// Opens the database of the `db` setting with the engine its form names: an SQLite file
+    /// that `db adopt` adopted is an application's, managed in place.
     fn open_store(&self, check: SchemaCheck) -> Result<Engine> {
         let timeout = self.settings.busy_timeout;
         Ok(match &self.settings.db {
+            Database::Sqlite(path) if adopted::is_adopted(path) => Engine::Adopted(AdoptedStore::open(path, timeout)?),
             Database::Sqlite(path) => Engine::Sqlite(SqliteStore::open(path, timeout, check)?),
             Database::Postgres(url) => Engine::Postgres(Box::new(PostgresStore::connect(url, timeout, check)?)),
         })
     }
 
-    /// Runs `operation` on the account service over the current database.
-    fn accounts<T>(&self, operation: impl FnOnce(&mut Accounts<'_, Engine>) -> Result<T>) -> Result<T> {
+    /// Runs `operation` on the database of the command, opened (and its username comparison
+    /// checked) on first use.
+    fn with_store<T>(&self, operation: impl FnOnce(&mut Engine) -> Result<T>) -> Result<T> {
         let mut opened = self.store.borrow_mut();
         let store = match &mut *opened {
             Some(store) => store,
@@ -214,6 +220,32 @@ impl Context {
                 empty.insert(store)
             }
         };
+        operation(store)
+    }
+
+    /// The hasher of the command's database: new hashes in the format an adopted application
+    /// verifies, argon2id in authctl's own database.
+    fn hasher(&self) -> Result<Hasher> {
+        self.with_store(|store| {
+            Ok(match store.app_mapping() {
+                Some(mapping) => self.hasher.clone().with_scheme(app_scheme(mapping)?)?,
+                None => self.hasher.clone(),
+            })
+        })
+    }
+
+    /// Runs `operation` on the account service over the current database.
+    fn accounts<T>(&self, operation: impl FnOnce(&mut Accounts<'_, Engine>) -> Result<T>) -> Result<T> {
+        let hasher = self.hasher()?;
+        self.with_store(|store| self.run_accounts(store, &hasher, operation))
+    }
+
+    fn run_accounts<T>(
+        &self,
+        store: &mut Engine,
+        hasher: &Hasher,
+        operation: impl FnOnce(&mut Accounts<'_, Engine>) -> Result<T>,
+    ) -> Result<T> {
         let settings = &self.settings;
         let policy = Policy {
             sessions: SessionDurations {
@@ -233,12 +265,22 @@ impl Context {
             failure_delay: settings.login_failure_delay,
             passwords: self.password_policy(),
         };
-        let mut accounts = Accounts::new(store, &self.hasher, policy, self.now, os_user);
+        let mut accounts = Accounts::new(store, hasher, policy, self.now, os_user);
         if let Some(sink) = &self.audit_sink {
             accounts = accounts.with_audit_sink(sink);
         }
         operation(&mut accounts)
     }
+}
+
+/// The scheme an adopted application's hashes are written in, as `db adopt` recorded it.
+fn app_scheme(mapping: &AppMapping) -> Result<AppScheme> {
+    AppScheme::from_name(&mapping.password_scheme).ok_or_else(|| {
+        Error::storage(format!(
+            "The adoption records an unknown password scheme '{}': run `authctl db adopt` again.",
+            mapping.password_scheme
+        ))
+    })
 }
 
 /// Prints where a message went: on stderr, so that stdout keeps the command's own answer.

@@ -156,14 +156,10 @@ impl ImportArgs {
             Some(_) => Problems::keeping_all()?,
             None => Problems::default(),
         };
-        let prepared = import::prepare(
-            rows,
-            &ctx.hasher,
-            &ctx.password_policy(),
-            &pool,
-            &mut problems,
-            &|done| progress.prepared(done),
-        );
+        let hasher = ctx.hasher()?;
+        let prepared = import::prepare(rows, &hasher, &ctx.password_policy(), &pool, &mut problems, &|done| {
+            progress.prepared(done)
+        });
         let spool = prepared.inspect_err(|_| progress.finish())?;
         progress.writing(spool.rows());
         let on_conflict = self.on_conflict.into();

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use directories::BaseDirs;
 
 use super::{DB, Fallback, Flags, Kind, SESSION_FILE, Setting, env_var, keys};
+use crate::domain::app::{AppHints, FillValue, Role};
 use crate::domain::error::{Error, Result};
 use crate::text::shown;
 
@@ -45,6 +46,8 @@ impl fmt::Display for Origin {
 struct ConfigFile {
     path: PathBuf,
     values: BTreeMap<String, String>,
+    /// The `[app]` section, if the file has one.
+    app: Option<AppHints>,
 }
 
 /// The flags, the environment (through a function, so that tests can give their own) and the
@@ -84,9 +87,7 @@ impl<'a> Sources<'a> {
         files.push((PathBuf::from(SYSTEM_CONFIG), false));
         let files = files
             .into_iter()
-            .map(|(path, required)| {
-                read_config(&path, required).map(|values| values.map(|values| ConfigFile { path, values }))
-            })
+            .map(|(path, required)| read_config(&path, required))
             .filter_map(Result::transpose)
             .collect::<Result<_>>()?;
         Ok(Sources { flags, env, files })
@@ -115,6 +116,11 @@ impl<'a> Sources<'a> {
         })
     }
 
+    /// The `[app]` section of the first config file that has one (`db adopt`'s hints).
+    pub(super) fn app_hints(&self) -> AppHints {
+        self.files.iter().find_map(|file| file.app.clone()).unwrap_or_default()
+    }
+
     /// The value of `setting` as given, else its default; `None` when neither is there.
     pub(super) fn get<K: Kind>(&self, setting: &Setting<K>) -> Result<Option<K::Value>> {
         let (raw, origin) = match (self.raw(setting.key), &setting.default) {
@@ -138,7 +144,7 @@ const CONFIG_LIMIT: u64 = 1024 * 1024;
 /// Reads a config file into raw strings (`None` when it is missing and not `required`); an unknown key or a value that is not a string,
 /// number or boolean is refused by name. Only a regular file of at most [`CONFIG_LIMIT`] bytes is
 /// read, and no error echoes a value from it (the `mail` URL can hold a password).
-fn read_config(path: &Path, required: bool) -> Result<Option<BTreeMap<String, String>>> {
+fn read_config(path: &Path, required: bool) -> Result<Option<ConfigFile>> {
     let refuse =
         |why: &dyn std::fmt::Display| Error::Usage(format!("Cannot read the config file {}: {why}.", path.display()));
     // Without blocking: opening a FIFO would otherwise wait for a writer before the type check.
@@ -173,9 +179,21 @@ fn read_config(path: &Path, required: bool) -> Result<Option<BTreeMap<String, St
             e.message().trim()
         ))
     })?;
+    let mut app = None;
     table
         .into_iter()
-        .map(|(key, value)| {
+        .filter_map(|(key, value)| match value {
+            toml::Value::Table(section) if key == "app" => match app_hints(section, path) {
+                Ok(hints) => {
+                    app = Some(hints);
+                    None
+                }
+                Err(e) => Some(Err(e)),
+            },
+            value => Some(Ok((key, value))),
+        })
+        .map(|entry| {
+            let (key, value) = entry?;
             if !keys().any(|known| known == key) {
                 return Err(Error::Usage(format!(
                     "Unknown setting '{}' in the config file {}. Known settings: {}.",
@@ -199,5 +217,67 @@ fn read_config(path: &Path, required: bool) -> Result<Option<BTreeMap<String, St
             Ok((key, raw))
         })
         .collect::<Result<_>>()
-        .map(Some)
+        .map(|values| {
+            Some(ConfigFile {
+                path: path.to_owned(),
+                values,
+                app,
+            })
+        })
+}
+
+/// The keys of the `[app]` section besides the columns' (`email_column`, …).
+const APP_KEYS: [&str; 3] = ["table", "password_scheme", "defaults"];
+
+/// Reads the `[app]` section: names as strings, `[app.defaults]` as strings, numbers or booleans.
+fn app_hints(section: toml::Table, path: &Path) -> Result<AppHints> {
+    let invalid = |key: &str, what: &str| {
+        Error::Usage(format!(
+            "Invalid value for {key} in the [app] section of the config file {}: {what}.",
+            path.display()
+        ))
+    };
+    let text = |key: &str, value: toml::Value| match value {
+        toml::Value::String(text) if !text.is_empty() => Ok(text),
+        _ => Err(invalid(key, "expected a name (a non-empty string)")),
+    };
+    let mut hints = AppHints::default();
+    for (key, value) in section {
+        if let Some(role) = Role::ALL.into_iter().find(|role| role.key() == key) {
+            hints.columns.insert(role, text(&key, value)?);
+            continue;
+        }
+        match (key.as_str(), value) {
+            ("table", value) => hints.table = Some(text(&key, value)?),
+            ("password_scheme", value) => hints.password_scheme = Some(text(&key, value)?),
+            ("defaults", toml::Value::Table(defaults)) => {
+                for (column, value) in defaults {
+                    let value = match value {
+                        toml::Value::String(text) => FillValue::Text(text),
+                        toml::Value::Integer(number) => FillValue::Integer(number),
+                        toml::Value::Float(number) => FillValue::Real(number),
+                        toml::Value::Boolean(flag) => FillValue::Boolean(flag),
+                        other => {
+                            return Err(invalid(
+                                &format!("defaults.{column}"),
+                                &format!("a TOML {} (expected a string, a number or a boolean)", other.type_str()),
+                            ));
+                        }
+                    };
+                    hints.defaults.insert(column, value);
+                }
+            }
+            ("defaults", _) => return Err(invalid("defaults", "expected a table ([app.defaults])")),
+            (unknown, _) => {
+                return Err(Error::Usage(format!(
+                    "Unknown key '{}' in the [app] section of the config file {}. Known keys: {}, {}.",
+                    shown(unknown),
+                    path.display(),
+                    APP_KEYS.join(", "),
+                    Role::ALL.map(Role::key).join(", ")
+                )));
+            }
+        }
+    }
+    Ok(hints)
 }

@@ -90,6 +90,8 @@ pub enum Engine {
     Sqlite(sqlite::SqliteStore),
     /// A PostgreSQL database (boxed: its connection is much larger than an SQLite handle).
     Postgres(Box<postgres::PostgresStore>),
+    /// An application's own SQLite database, managed in place (`db adopt`).
+    Adopted(sqlite::adopted::AdoptedStore),
 }
 
 impl Engine {
@@ -98,6 +100,7 @@ impl Engine {
         match self {
             Engine::Sqlite(store) => store.path().display().to_string(),
             Engine::Postgres(store) => store.shown().to_owned(),
+            Engine::Adopted(store) => store.path().display().to_string(),
         }
     }
 
@@ -106,6 +109,7 @@ impl Engine {
         match self {
             Engine::Sqlite(_) => "sqlite",
             Engine::Postgres(_) => "postgres",
+            Engine::Adopted(_) => "sqlite-adopted",
         }
     }
 
@@ -114,6 +118,7 @@ impl Engine {
         match self {
             Engine::Sqlite(store) => store.schema_version(),
             Engine::Postgres(store) => store.schema_version(),
+            Engine::Adopted(store) => store.schema_version(),
         }
     }
 
@@ -122,14 +127,25 @@ impl Engine {
         match self {
             Engine::Sqlite(_) => sqlite::SCHEMA_VERSION,
             Engine::Postgres(_) => postgres::SCHEMA_VERSION,
+            Engine::Adopted(_) => sqlite::adopted::SIDE_SCHEMA_VERSION,
         }
     }
 
-    /// Applies every pending migration; returns the versions before and after.
+    /// Applies every pending migration; returns the versions before and after. An adopted
+    /// database's side database has one version, made by `db adopt`.
     pub fn migrate(&mut self) -> Result<(u32, u32)> {
         match self {
             Engine::Sqlite(store) => store.migrate(),
             Engine::Postgres(store) => store.migrate(),
+            Engine::Adopted(store) => store.schema_version().map(|version| (version, version)),
+        }
+    }
+
+    /// The recorded mapping of an adopted application database.
+    pub fn app_mapping(&self) -> Option<&crate::domain::app::AppMapping> {
+        match self {
+            Engine::Adopted(store) => Some(store.mapping()),
+            _ => None,
         }
     }
 }
@@ -141,6 +157,7 @@ impl Store for Engine {
         Ok(match self {
             Engine::Sqlite(store) => EngineTx::Sqlite(store.read()?),
             Engine::Postgres(store) => EngineTx::Postgres(store.read()?),
+            Engine::Adopted(store) => EngineTx::Adopted(store.read()?),
         })
     }
 
@@ -148,6 +165,7 @@ impl Store for Engine {
         Ok(match self {
             Engine::Sqlite(store) => EngineTx::Sqlite(store.write()?),
             Engine::Postgres(store) => EngineTx::Postgres(store.write()?),
+            Engine::Adopted(store) => EngineTx::Adopted(store.write()?),
         })
     }
 }
@@ -158,6 +176,8 @@ pub enum EngineTx<'a> {
     Sqlite(sqlite::SqliteTx<'a>),
     /// On PostgreSQL.
     Postgres(postgres::PostgresTx<'a>),
+    /// On an adopted application database.
+    Adopted(sqlite::adopted::AdoptedTx<'a>),
 }
 
 /// Forwards a [`Transaction`] method to the engine's transaction.
@@ -166,6 +186,7 @@ macro_rules! delegate {
         match $self {
             EngineTx::Sqlite($tx) => $call,
             EngineTx::Postgres($tx) => $call,
+            EngineTx::Adopted($tx) => $call,
         }
     };
 }
@@ -195,7 +216,7 @@ impl Transaction for EngineTx<'_> {
         delegate!(self, tx => tx.for_each_user(selection, each))
     }
 
-    fn insert_user(&self, user: &User) -> Result<()> {
+    fn insert_user(&self, user: &mut User) -> Result<()> {
         delegate!(self, tx => tx.insert_user(user))
     }
 

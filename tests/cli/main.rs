@@ -4,6 +4,7 @@ mod engine;
 mod util;
 
 mod accounts;
+mod adopted;
 mod architecture;
 mod attack;
 mod audit;

@@ -42,6 +42,14 @@ impl World {
         World { dir, db }
     }
 
+    /// A world whose database is the SQLite file `name` in its directory, on either engine's
+    /// run: an application's own database, for the tests of `db adopt`.
+    pub fn with_sqlite_file(name: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join(name).display().to_string();
+        World { dir, db }
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }

@@ -20,6 +20,7 @@ use crate::domain::store::{BatchMark, Insert, Store, Transaction};
 use crate::domain::token::{EmailToken, TokenHash, TokenPurpose};
 use crate::domain::user::{User, UserKey, UserSelection, UsernameCase, email_taken};
 
+pub mod adopted;
 mod maintenance;
 pub use maintenance::{BackupSummary, CheckReport, MAX_LISTED_PROBLEMS};
 
@@ -176,9 +177,10 @@ fn identify(conn: &Connection, path: &Path) -> Result<u32> {
     }
     if !meta || version == 0 {
         return Err(Error::Usage(format!(
-            "{} is not an authctl database: it holds another application's tables. \
-             authctl keeps its accounts in a database of its own: choose another --db.",
-            path.display()
+            "{path} is not an authctl database: it holds another application's tables, and authctl \
+             changes nothing in it. To manage that application's accounts in place, run \
+             `authctl --db {path} db adopt`; to keep authctl's accounts apart, choose another --db.",
+            path = path.display()
         )));
     }
     if version > SCHEMA_VERSION {
@@ -332,7 +334,7 @@ impl Transaction for SqliteTx<'_> {
         Ok(())
     }
 
-    fn insert_user(&self, user: &User) -> Result<()> {
+    fn insert_user(&self, user: &mut User) -> Result<()> {
         let username_key = self.username_key_of(user)?;
         self.execute_insert(user, username_key.as_deref(), "")
             .map_err(|e| self.conflict_or_storage(e, Some(&user.email), user.username.as_deref()))?;
@@ -867,7 +869,7 @@ mod tests {
         let path = dir.path().join("authctl.db");
         let mut store = SqliteStore::open(&path, Duration::from_secs(1), SchemaCheck::Create).unwrap();
         let tx = store.write().unwrap();
-        tx.insert_user(&User {
+        tx.insert_user(&mut User {
             id: Uuid::now_v7(),
             email: "ａｄａ@example.com".to_owned(),
             username: Some("ＡＤＡ".to_owned()),

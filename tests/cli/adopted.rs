@@ -1,0 +1,469 @@
+//! `db adopt`: a Flask-Login application's and a Django application's own SQLite database,
+//! managed in place, checked against the real libraries (tests/webapp.py drives a Flask-Login
+//! application with Flask's test client, and Django's own `authenticate`).
+//!
+//! The application's database is an SQLite file whatever the engine of the suite: these tests
+//! run once, in the SQLite run.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::engine;
+use crate::util::{PASSWORD, World, python, take_mail};
+
+const NEW_PASSWORD: &str = "a brand new passphrase";
+
+/// Runs tests/webapp.py with `args`; returns its exit code and its JSON line.
+fn webapp(args: &[&str]) -> (i32, Value) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/webapp.py");
+    let output = python().arg(script).args(args).output().unwrap();
+    let code = output.status.code().unwrap_or(-1);
+    assert!(
+        matches!(code, 0 | 1),
+        "webapp.py {args:?} exited {code}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line = String::from_utf8_lossy(&output.stdout);
+    (code, serde_json::from_str(line.trim()).unwrap_or(Value::Null))
+}
+
+/// A world whose database is a Flask-Login application's (`flask-create` with `options`).
+fn flask_world(options: &[&str]) -> (World, String) {
+    let world = World::with_sqlite_file("app.sqlite");
+    let db = world.db().to_owned();
+    let (code, _) = webapp(&[&["flask-create", &db], options].concat());
+    assert_eq!(code, 0);
+    (world, db)
+}
+
+/// Whether the Flask application logs `email` in with `password` (and shows them at /whoami).
+fn flask_login(db: &str, email: &str, password: &str, options: &[&str]) -> bool {
+    webapp(&[&["flask-login", db, email, password], options].concat()).0 == 0
+}
+
+/// What must not change in an application's file: its schema, and the header fields that are
+/// not counters of data writes (page size, file format versions, whose journal-mode bytes
+/// tell WAL from a rollback journal, the schema cookie and format, encoding, user version,
+/// application id).
+fn schema_and_header(path: &str) -> (Vec<u8>, Vec<u8>, String) {
+    let bytes = std::fs::read(path).unwrap();
+    let schema = std::process::Command::new("sqlite3")
+        .args([
+            path,
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name",
+        ])
+        .output()
+        .unwrap();
+    assert!(schema.status.success());
+    (
+        bytes[..24].to_vec(),
+        bytes[40..92].to_vec(),
+        String::from_utf8(schema.stdout).unwrap(),
+    )
+}
+
+fn adopt(world: &World) -> Value {
+    world.json(&["db", "adopt"])
+}
+
+fn set_password(world: &World, user: &str, password: &str) {
+    world
+        .cmd()
+        .args(["user", "set-password", user, "--password-stdin"])
+        .write_stdin(format!("{password}\n"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_foreign_database_is_refused_byte_for_byte_unchanged_naming_db_adopt() {
+    if engine::is_postgres() {
+        return;
+    }
+    let (world, db) = flask_world(&[]);
+    webapp(&["flask-register", &db, "ada@example.com", PASSWORD]);
+    let before = std::fs::read(&db).unwrap();
+    for args in [&["db", "status"][..], &["user", "list"], &["init"], &["db", "migrate"]] {
+        world
+            .cmd()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("db adopt"));
+    }
+    world
+        .cmd()
+        .args(["login", "ada@example.com", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .code(2);
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the application's file changed");
+    assert!(!world.path("app.sqlite.authctl").exists());
+    assert!(!world.path("app.sqlite-wal").exists());
+}
+
+#[test]
+fn adopt_finds_the_table_columns_and_hash_format_and_a_dry_run_records_nothing() {
+    if engine::is_postgres() {
+        return;
+    }
+    let (world, db) = flask_world(&[]);
+    webapp(&["flask-register", &db, "ada@example.com", PASSWORD, "--username", "ada"]);
+    let before = std::fs::read(&db).unwrap();
+    let found = world.json(&["db", "adopt", "--dry-run"]);
+    assert_eq!(found["table"], "users");
+    assert_eq!(found["columns"]["email"], "email");
+    assert_eq!(found["columns"]["password"], "password_hash");
+    assert_eq!(found["columns"]["confirmed"], "confirmed");
+    assert_eq!(found["columns"]["locked"], Value::Null);
+    assert_eq!(found["password_scheme"], "werkzeug-scrypt");
+    assert_eq!(found["password_scheme_source"], "rows");
+    assert_eq!(found["users"], 1);
+    assert_eq!(found["recorded"], false);
+    assert!(
+        !world.path("app.sqlite.authctl").exists(),
+        "a dry run recorded the mapping"
+    );
+    let text = world.cmd().args(["db", "adopt"]).output().unwrap();
+    assert!(text.status.success());
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("Adopted the table users"), "{text}");
+    assert!(text.contains("werkzeug-scrypt"), "{text}");
+    assert!(world.path("app.sqlite.authctl").exists());
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "adopting changed the application's file"
+    );
+    let status = world.json(&["db", "status"]);
+    assert_eq!(status["engine"], "sqlite-adopted");
+    assert_eq!(status["app"]["table"], "users");
+    assert_eq!(status["users"], 1);
+    let listed = world.json(&["user", "list"]);
+    assert_eq!(listed[0]["email"], "ada@example.com");
+    assert_eq!(listed[0]["id"], "00000000-0000-0000-0000-000000000001");
+    // Adopting again replaces the mapping.
+    assert_eq!(adopt(&world)["replaced"], true);
+}
+
+#[test]
+fn adopt_names_what_it_cannot_find() {
+    if engine::is_postgres() {
+        return;
+    }
+    let world = World::with_sqlite_file("app.sqlite");
+    let db = world.db().to_owned();
+    let sql = "CREATE TABLE members (id INTEGER PRIMARY KEY, mail TEXT, secret TEXT, role_id INTEGER NOT NULL);";
+    assert!(
+        std::process::Command::new("sqlite3")
+            .args([&db, sql])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let refused = |config: &str, needle: &str| {
+        std::fs::write(world.path("config.toml"), config).unwrap();
+        world
+            .cmd()
+            .args(["--config", "config.toml", "db", "adopt"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(needle.to_owned()));
+        assert!(!world.path("app.sqlite.authctl").exists());
+    };
+    refused("", "none of the tables users, user, auth_user (its tables: members)");
+    refused("[app]\ntable = \"people\"\n", "no such table");
+    refused("[app]\ntable = \"members\"\n", "no email column");
+    refused(
+        "[app]\ntable = \"members\"\nemail_column = \"email\"\n",
+        "names the column email (email_column)",
+    );
+    refused(
+        "[app]\ntable = \"members\"\nemail_column = \"mail\"\npassword_column = \"secret\"\n",
+        "NOT NULL columns without a default that authctl does not fill: role_id",
+    );
+    refused(
+        "[app]\ntable = \"members\"\nfavourite_colour = \"blue\"\n",
+        "Unknown key 'favourite_colour'",
+    );
+    std::fs::write(
+        world.path("config.toml"),
+        "[app]\ntable = \"members\"\nemail_column = \"mail\"\npassword_column = \"secret\"\n\
+         password_scheme = \"werkzeug-pbkdf2\"\n[app.defaults]\nrole_id = 3\n",
+    )
+    .unwrap();
+    let found = world.json(&["--config", "config.toml", "db", "adopt"]);
+    assert_eq!(found["password_scheme_source"], "config");
+    assert_eq!(found["defaults"]["role_id"], 3);
+    world.add_user("ada@example.com");
+    let row = std::process::Command::new("sqlite3")
+        .args([&db, "SELECT role_id, substr(secret, 1, 22) FROM members"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(row.stdout).unwrap().trim(),
+        "3|pbkdf2:sha256:1000000$"
+    );
+    // A command the table has no column for is refused by name, and changes nothing.
+    world
+        .cmd()
+        .args(["user", "lock", "ada@example.com"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("neither a locked nor an active column"));
+}
+
+/// Every command of the everyday jobs, in place, checked by the Flask-Login application itself;
+/// the application's schema and header stay as they were.
+#[test]
+fn a_flask_login_application_accepts_what_authctl_does_in_place() {
+    if engine::is_postgres() {
+        return;
+    }
+    let active = ["--active-column"];
+    let (world, db) = flask_world(&active);
+    webapp(&[
+        "flask-register",
+        &db,
+        "bob@example.com",
+        PASSWORD,
+        "--username",
+        "bob",
+        "--active-column",
+    ]);
+    let before = schema_and_header(&db);
+    adopt(&world);
+
+    // An account added by authctl logs in to the web application.
+    world.add_user_with("ada@example.com", &["--username", "ada"]);
+    assert!(flask_login(
+        &db,
+        "ada@example.com",
+        PASSWORD,
+        &["--active-column", "--remember"]
+    ));
+    // One registered through the web application logs in with authctl.
+    world.login("bob@example.com", PASSWORD, &["--remember"]).success();
+    assert_eq!(world.json(&["whoami"])["user"]["email"], "bob@example.com");
+
+    // set-password, passwd and reset confirm: the new password works, the old does not.
+    set_password(&world, "ada@example.com", NEW_PASSWORD);
+    assert!(flask_login(&db, "ada@example.com", NEW_PASSWORD, &active));
+    assert!(!flask_login(&db, "ada@example.com", PASSWORD, &active));
+    world
+        .cmd()
+        .args(["passwd", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n{NEW_PASSWORD}\n"))
+        .assert()
+        .success();
+    assert!(flask_login(&db, "bob@example.com", NEW_PASSWORD, &active));
+    assert!(!flask_login(&db, "bob@example.com", PASSWORD, &active));
+    world
+        .cmd()
+        .args(["reset", "request", "ada@example.com"])
+        .assert()
+        .success();
+    let token = take_mail(&world.path("mail"))
+        .into_iter()
+        .find(|mail| mail.is_to("ada@example.com"))
+        .expect("a reset message")
+        .token("reset confirm");
+    world
+        .cmd()
+        .args(["reset", "confirm", &token, "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+    assert!(flask_login(&db, "ada@example.com", PASSWORD, &active));
+    assert!(!flask_login(&db, "ada@example.com", NEW_PASSWORD, &active));
+
+    // email change and confirm: the web application knows the account by its new address.
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    world
+        .cmd()
+        .args(["email", "change", "ada.new@example.com", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .success();
+    let token = take_mail(&world.path("mail"))
+        .into_iter()
+        .find(|mail| mail.is_to("ada.new@example.com"))
+        .expect("a message to the new address")
+        .token("email confirm");
+    world.cmd().args(["email", "confirm", &token]).assert().success();
+    assert!(flask_login(&db, "ada.new@example.com", PASSWORD, &active));
+    assert!(!flask_login(&db, "ada@example.com", PASSWORD, &active));
+
+    // A locked account is refused by the web application (through its active column).
+    world
+        .cmd()
+        .args(["user", "lock", "ada.new@example.com"])
+        .assert()
+        .success();
+    assert!(!flask_login(&db, "ada.new@example.com", PASSWORD, &active));
+    world
+        .cmd()
+        .args(["user", "unlock", "ada.new@example.com"])
+        .assert()
+        .success();
+    assert!(flask_login(&db, "ada.new@example.com", PASSWORD, &active));
+
+    // The application's foreign keys hold: bob wrote a post, so he cannot be removed.
+    assert_eq!(
+        webapp(&[
+            "flask-post",
+            &db,
+            "bob@example.com",
+            NEW_PASSWORD,
+            "hello",
+            "--active-column"
+        ])
+        .0,
+        0
+    );
+    world
+        .cmd()
+        .args(["user", "remove", "bob@example.com", "--yes"])
+        .assert()
+        .code(5)
+        .stderr(predicates::str::contains("reference"));
+    assert!(flask_login(&db, "bob@example.com", NEW_PASSWORD, &active));
+    world
+        .cmd()
+        .args(["user", "remove", "ada.new@example.com", "--yes"])
+        .assert()
+        .success();
+    assert!(!flask_login(&db, "ada.new@example.com", PASSWORD, &active));
+
+    // The read-only commands and the rest, in place.
+    world.login("bob@example.com", NEW_PASSWORD, &[]).success();
+    world.cmd().args(["user", "list"]).assert().success();
+    world.cmd().args(["user", "export"]).assert().success();
+    world.cmd().args(["audit"]).assert().success();
+    world.cmd().args(["session", "list"]).assert().success();
+    world.cmd().args(["logout"]).assert().success();
+    world.cmd().args(["db", "status"]).assert().success();
+    world.cmd().args(["db", "migrate"]).assert().success();
+    world.cmd().args(["db", "backup", "copy.db"]).assert().code(2);
+    assert_eq!(
+        schema_and_header(&db),
+        before,
+        "the application's schema or header changed"
+    );
+    assert!(!world.path("app.sqlite-wal").exists());
+}
+
+#[test]
+fn login_upgrades_an_old_hash_to_the_application_s_own_format() {
+    if engine::is_postgres() {
+        return;
+    }
+    let (world, db) = flask_world(&[]);
+    webapp(&["flask-register", &db, "bob@example.com", PASSWORD]);
+    adopt(&world);
+    // An account whose hash Werkzeug wrote long ago, with 1000 pbkdf2 rounds.
+    let made = python()
+        .args([
+            "-c",
+            "import sys; from werkzeug.security import generate_password_hash as g; \
+             print(g(sys.argv[1], method='pbkdf2:sha256:1000'))",
+            PASSWORD,
+        ])
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let hash = String::from_utf8(made.stdout).unwrap().trim().to_owned();
+    assert!(hash.starts_with("pbkdf2:sha256:1000$"), "{hash}");
+    let sql = format!("UPDATE users SET password_hash = '{hash}'");
+    assert!(
+        std::process::Command::new("sqlite3")
+            .args([&db, &sql])
+            .status()
+            .unwrap()
+            .success()
+    );
+    world.login("bob@example.com", PASSWORD, &[]).success();
+    let stored = world.stored_hash("bob@example.com");
+    assert!(stored.starts_with("scrypt:32768:8:1$"), "{stored}");
+    assert!(flask_login(&db, "bob@example.com", PASSWORD, &[]));
+}
+
+/// Django's `auth_user`: passwords authctl sets are accepted by Django's own `authenticate`,
+/// and its deferred foreign keys refuse removing an account that a group references.
+#[test]
+fn django_accepts_the_passwords_authctl_sets() {
+    if engine::is_postgres() {
+        return;
+    }
+    let world = World::with_sqlite_file("django.sqlite");
+    let db = world.db().to_owned();
+    assert_eq!(webapp(&["django-create", &db]).0, 0);
+    assert_eq!(
+        webapp(&["django-add", &db, "grace", "grace@example.com", PASSWORD]).0,
+        0
+    );
+    let found = adopt(&world);
+    assert_eq!(found["table"], "auth_user");
+    assert_eq!(found["columns"]["password"], "password");
+    assert_eq!(found["columns"]["active"], "is_active");
+    assert_eq!(found["password_scheme"], "django-pbkdf2-sha256");
+    world.add_user_with("alice@example.com", &["--username", "alice"]);
+    let (code, checked) = webapp(&["django-check", &db, "alice", PASSWORD]);
+    assert_eq!(code, 0, "{checked}");
+    assert_eq!(checked["must_update"], false);
+    set_password(&world, "alice", NEW_PASSWORD);
+    assert_eq!(webapp(&["django-check", &db, "alice", NEW_PASSWORD]).0, 0);
+    assert_eq!(webapp(&["django-check", &db, "alice", PASSWORD]).0, 1);
+    // An account Django made logs in with authctl.
+    world.login("grace@example.com", PASSWORD, &[]).success();
+    // Locking deactivates: Django refuses the account.
+    world.cmd().args(["user", "lock", "alice"]).assert().success();
+    assert_eq!(webapp(&["django-check", &db, "alice", NEW_PASSWORD]).0, 1);
+    world.cmd().args(["user", "unlock", "alice"]).assert().success();
+    // A group membership references grace: removing her is refused and changes nothing.
+    assert_eq!(webapp(&["django-add-to-group", &db, "grace", "staff"]).0, 0);
+    world
+        .cmd()
+        .args(["user", "remove", "grace", "--yes"])
+        .assert()
+        .code(5)
+        .stderr(predicates::str::contains("reference"));
+    assert_eq!(webapp(&["django-check", &db, "grace", PASSWORD]).0, 0);
+    world
+        .cmd()
+        .args(["user", "remove", "alice", "--yes"])
+        .assert()
+        .success();
+    assert_eq!(webapp(&["django-check", &db, "alice", NEW_PASSWORD]).0, 1);
+}
+
+/// `user import` into an application's table: plaintext passwords hashed in its format, hashes
+/// it cannot verify refused by row, and the accounts log in to the web application.
+#[test]
+fn an_import_writes_only_what_the_application_can_verify() {
+    if engine::is_postgres() {
+        return;
+    }
+    let (world, db) = flask_world(&[]);
+    adopt(&world);
+    let argon2 = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+    let rows = format!("email,password,password_hash\nada@example.com,{PASSWORD},\nbob@example.com,,\"{argon2}\"\n");
+    world
+        .cmd()
+        .args(["user", "import", "--format", "csv", "-"])
+        .write_stdin(rows)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("which the application cannot verify"));
+    assert_eq!(world.user_count(), 0, "a refused import wrote rows");
+    world
+        .cmd()
+        .args(["user", "import", "--format", "csv", "-"])
+        .write_stdin(format!("email,password\nada@example.com,{PASSWORD}\n"))
+        .assert()
+        .success();
+    assert!(world.stored_hash("ada@example.com").starts_with("scrypt:32768:8:1$"));
+    assert!(flask_login(&db, "ada@example.com", PASSWORD, &[]));
+}
