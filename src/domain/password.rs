@@ -669,6 +669,27 @@ mod tests {
         Hasher::new(CHEAP).unwrap().with_scheme(scheme).unwrap()
     }
 
+    #[test]
+    fn django_argon2_hashes_of_any_parameters_are_current() {
+        // Django rewrites its argon2 hashes to its own parameters at its next login: were
+        // authctl to rewrite them back to its own, each would undo the other at every login.
+        let password = Password::new("correct horse battery");
+        let other = Hasher::new(HashParams {
+            memory_kib: 128,
+            ..CHEAP
+        })
+        .unwrap();
+        let stored = format!("argon2{}", other.hash(&password).unwrap());
+        assert_eq!(
+            writing(AppScheme::DjangoArgon2).verify(&password, &stored),
+            Verdict::Match
+        );
+        assert_eq!(
+            writing(AppScheme::Argon2).verify(&password, &other.hash(&password).unwrap()),
+            Verdict::MatchNeedsRehash("argon2")
+        );
+    }
+
     /// `scheme`'s hashes: their format and salt, readable by [`StoredHash`] and detected; and
     /// when `verified`, matching as current and not matching a wrong password.
     fn assert_writes(scheme: AppScheme, prefix: &str, salt_field: usize, salt_chars: usize, verified: bool) {

@@ -343,6 +343,37 @@ fn a_flask_login_application_accepts_what_authctl_does_in_place() {
     world.cmd().args(["user", "export"]).assert().success();
     world.cmd().args(["audit"]).assert().success();
     world.cmd().args(["session", "list"]).assert().success();
+    world
+        .cmd()
+        .args(["session", "revoke", "--all-others"])
+        .assert()
+        .success();
+    world.cmd().args(["user", "show", "bob"]).assert().success();
+    world
+        .cmd()
+        .args(["user", "verify", "bob", "--password-stdin"])
+        .write_stdin(format!("{NEW_PASSWORD}\n"))
+        .assert()
+        .success();
+    world
+        .cmd()
+        .args(["user", "edit", "bob", "--username", "robert"])
+        .assert()
+        .success();
+    assert!(flask_login(&db, "bob@example.com", NEW_PASSWORD, &active));
+    world.cmd().args(["confirm", "resend"]).assert().success();
+    world
+        .cmd()
+        .args(["user", "import", "--format", "csv", "-"])
+        .write_stdin(format!("email,password\ncy@example.com,{PASSWORD}\n"))
+        .assert()
+        .success();
+    assert!(flask_login(&db, "cy@example.com", PASSWORD, &active));
+    world
+        .cmd()
+        .args(["audit", "prune", "--before", "1d", "--yes"])
+        .assert()
+        .success();
     world.cmd().args(["logout"]).assert().success();
     world.cmd().args(["db", "status"]).assert().success();
     world.cmd().args(["db", "migrate"]).assert().success();

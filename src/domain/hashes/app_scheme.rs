@@ -132,6 +132,11 @@ impl AppScheme {
             return false;
         }
         match hash {
+            // Django upgrades its own argon2 hashes to its parameters at its next login: any
+            // argon2id it wrote is current, or each side would rewrite the other's at every login.
+            StoredHash::Argon2 { phc, .. } if self == AppScheme::DjangoArgon2 => {
+                phc.algorithm == argon2::Algorithm::Argon2id.ident()
+            }
             StoredHash::Argon2 { phc, .. } => current_argon2(phc),
             StoredHash::Scrypt { log_n, r, p, .. } => (*log_n, *r, *p) == (SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P),
             StoredHash::Pbkdf2 { digest, iterations, .. } => {
