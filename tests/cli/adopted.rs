@@ -498,3 +498,44 @@ fn an_import_writes_only_what_the_application_can_verify() {
     assert!(world.stored_hash("ada@example.com").starts_with("scrypt:32768:8:1$"));
     assert!(flask_login(&db, "ada@example.com", PASSWORD, &[]));
 }
+
+/// Several authctl processes and the web application write the application's file at once:
+/// nothing fails with "database is locked" and nothing is lost.
+#[test]
+fn concurrent_commands_and_the_web_application_all_get_through() {
+    if engine::is_postgres() {
+        return;
+    }
+    let (world, db) = flask_world(&[]);
+    adopt(&world);
+    std::thread::scope(|scope| {
+        let adds: Vec<_> = (0..6)
+            .map(|i| {
+                let world = &world;
+                scope.spawn(move || {
+                    world
+                        .cmd()
+                        .args(["user", "add", &format!("u{i}@example.com"), "--password-stdin"])
+                        .write_stdin(format!("{PASSWORD}\n"))
+                        .output()
+                        .unwrap()
+                })
+            })
+            .collect();
+        let web: Vec<_> = (0..3)
+            .map(|i| {
+                let db = &db;
+                scope.spawn(move || webapp(&["flask-register", db, &format!("w{i}@example.com"), PASSWORD]).0)
+            })
+            .collect();
+        for add in adds {
+            let output = add.join().unwrap();
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        }
+        for registered in web {
+            assert_eq!(registered.join().unwrap(), 0);
+        }
+    });
+    assert_eq!(world.user_count(), 9);
+    assert!(flask_login(&db, "u3@example.com", PASSWORD, &[]));
+}

@@ -70,7 +70,9 @@ pub fn adopt(
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?
         .query_map([], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    if tables.iter().any(|t| t == "meta") && tables.iter().any(|t| t == "sessions") {
+    let version: u32 = app.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let has = |name: &str| tables.iter().any(|t| t == name);
+    if version > 0 && has("meta") && has("tokens") && has("audit") {
         return Err(Error::Usage(format!(
             "{} is authctl's own database: there is nothing to adopt.",
             path.display()
