@@ -320,14 +320,7 @@ impl Transaction for SqliteTx<'_> {
               LIMIT ?5 OFFSET ?6",
             user_order(query.order, query.descending, "rowid", "")
         ))?;
-        let mut rows = statement.query(params![
-            query.locked_at.map(millis),
-            query.unconfirmed,
-            selection.email_search,
-            selection.username_search,
-            sql_count(query.limit),
-            sql_count(Some(query.offset)),
-        ])?;
+        let mut rows = statement.query(listing_params(selection))?;
         while let Some(row) = rows.next()? {
             each(user_from_row(row)?)?;
         }
@@ -844,6 +837,23 @@ fn parse_uuid(text: &str) -> Result<Uuid> {
 }
 
 /// A LIMIT or OFFSET: none, or past what SQLite counts, is no limit.
+/// The parameters `?1` to `?6` of a listing of users: the time of a running lockout, whether
+/// only unconfirmed accounts, the search text in the email's and the username's comparison
+/// forms, the limit and the offset.
+fn listing_params(selection: &UserSelection) -> rusqlite::ParamsFromIter<[rusqlite::types::Value; 6]> {
+    use rusqlite::types::Value;
+    let query = &selection.query;
+    let text = |search: &Option<String>| search.clone().map_or(Value::Null, Value::Text);
+    rusqlite::params_from_iter([
+        query.locked_at.map_or(Value::Null, |at| Value::Integer(millis(at))),
+        Value::Integer(query.unconfirmed.into()),
+        text(&selection.email_search),
+        text(&selection.username_search),
+        Value::Integer(sql_count(query.limit)),
+        Value::Integer(sql_count(Some(query.offset))),
+    ])
+}
+
 fn sql_count(count: Option<u64>) -> i64 {
     count.map_or(i64::MAX, |count| i64::try_from(count).unwrap_or(i64::MAX))
 }

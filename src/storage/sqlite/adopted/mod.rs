@@ -21,7 +21,7 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use uuid::Uuid;
 
-use super::{SqliteTx, from_millis, millis, sql_count};
+use super::{SqliteTx, from_millis, listing_params, millis};
 use crate::domain::app::{AppMapping, FillValue, Role};
 use crate::domain::audit::{AuditEntry, AuditFilter, AuditRecord};
 use crate::domain::email::{AddressHash, normalize};
@@ -625,14 +625,7 @@ impl Transaction for AdoptedTx<'_> {
                 .map_or("1".to_owned(), |c| format!("coalesce(u.{c}, 0) <> 0")),
         );
         let mut statement = self.conn().prepare_cached(&t.select(&extra, &tail))?;
-        let mut rows = statement.query(params![
-            query.locked_at.map(millis),
-            query.unconfirmed,
-            selection.email_search,
-            selection.username_search,
-            sql_count(query.limit),
-            sql_count(Some(query.offset)),
-        ])?;
+        let mut rows = statement.query(listing_params(selection))?;
         while let Some(row) = rows.next()? {
             each(t.user(row)?)?;
         }
