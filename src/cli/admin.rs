@@ -258,10 +258,12 @@ fn adopt(ctx: &Context, dry_run: bool) -> Result<()> {
         "columns": columns,
         "password_scheme": mapping.password_scheme,
         "password_scheme_source": found.scheme_source,
+        "lowercase_emails": mapping.lowercase_emails,
         "defaults": mapping.defaults,
         "users": found.users,
         "recorded": found.recorded,
         "replaced": found.replaced,
+        "state_forgotten": found.state_forgotten,
     });
     ctx.printer.emit(&value, |w| {
         let path = found.path.display();
@@ -283,6 +285,15 @@ fn adopt(ctx: &Context, dry_run: bool) -> Result<()> {
         writeln!(w, "  {:<10} {} ({source})", "hashes", mapping.password_scheme)?;
         for (column, value) in &mapping.defaults {
             writeln!(w, "  {:<10} {column} = {value}", "default")?;
+        }
+        if mapping.lowercase_emails {
+            writeln!(w, "  {:<10} stored in lower case, as the application does", "addresses")?;
+        }
+        if found.state_forgotten {
+            writeln!(
+                w,
+                "The mapping names another table or id column: authctl's sessions, tokens and lockouts of the old one were forgotten."
+            )?;
         }
         writeln!(w, "authctl's own state: {}", found.side.display())
     })

@@ -201,7 +201,9 @@ impl Context {
     fn open_store(&self, check: SchemaCheck) -> Result<Engine> {
         let timeout = self.settings.busy_timeout;
         Ok(match &self.settings.db {
-            Database::Sqlite(path) if adopted::is_adopted(path) => Engine::Adopted(AdoptedStore::open(path, timeout)?),
+            Database::Sqlite(path) if adopted::is_adopted(path) => {
+                Engine::Adopted(Box::new(AdoptedStore::open(path, timeout)?))
+            }
             Database::Sqlite(path) => Engine::Sqlite(SqliteStore::open(path, timeout, check)?),
             Database::Postgres(url) => Engine::Postgres(Box::new(PostgresStore::connect(url, timeout, check)?)),
         })

@@ -117,6 +117,7 @@ pub struct AppHints {
     pub columns: BTreeMap<Role, String>,
     /// The name of an [`crate::domain::hashes::AppScheme`].
     pub password_scheme: Option<String>,
+    pub lowercase_emails: Option<bool>,
     pub defaults: BTreeMap<String, FillValue>,
 }
 
@@ -129,6 +130,10 @@ pub struct AppMapping {
     pub columns: BTreeMap<Role, String>,
     /// The name of the [`crate::domain::hashes::AppScheme`] new hashes are written in.
     pub password_scheme: String,
+    /// Whether addresses are stored lower-cased, as the application does (Flasky lower-cases
+    /// at registration and at login: an address stored otherwise could never log in).
+    #[serde(default)]
+    pub lowercase_emails: bool,
     /// Values for the NOT NULL columns without a default that no role fills.
     pub defaults: BTreeMap<String, FillValue>,
 }

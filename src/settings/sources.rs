@@ -227,7 +227,7 @@ fn read_config(path: &Path, required: bool) -> Result<Option<ConfigFile>> {
 }
 
 /// The keys of the `[app]` section besides the columns' (`email_column`, …).
-const APP_KEYS: [&str; 3] = ["table", "password_scheme", "defaults"];
+const APP_KEYS: [&str; 4] = ["table", "password_scheme", "lowercase_emails", "defaults"];
 
 /// Reads the `[app]` section: names as strings, `[app.defaults]` as strings, numbers or booleans.
 fn app_hints(section: toml::Table, path: &Path) -> Result<AppHints> {
@@ -250,6 +250,8 @@ fn app_hints(section: toml::Table, path: &Path) -> Result<AppHints> {
         match (key.as_str(), value) {
             ("table", value) => hints.table = Some(text(&key, value)?),
             ("password_scheme", value) => hints.password_scheme = Some(text(&key, value)?),
+            ("lowercase_emails", toml::Value::Boolean(flag)) => hints.lowercase_emails = Some(flag),
+            ("lowercase_emails", _) => return Err(invalid("lowercase_emails", "expected true or false")),
             ("defaults", toml::Value::Table(defaults)) => {
                 for (column, value) in defaults {
                     let value = match value {

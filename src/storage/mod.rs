@@ -90,8 +90,9 @@ pub enum Engine {
     Sqlite(sqlite::SqliteStore),
     /// A PostgreSQL database (boxed: its connection is much larger than an SQLite handle).
     Postgres(Box<postgres::PostgresStore>),
-    /// An application's own SQLite database, managed in place (`db adopt`).
-    Adopted(sqlite::adopted::AdoptedStore),
+    /// An application's own SQLite database, managed in place (`db adopt`; boxed: it keeps
+    /// the mapping and its SQL).
+    Adopted(Box<sqlite::adopted::AdoptedStore>),
 }
 
 impl Engine {

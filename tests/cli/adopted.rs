@@ -539,3 +539,164 @@ fn concurrent_commands_and_the_web_application_all_get_through() {
     assert_eq!(world.user_count(), 9);
     assert!(flask_login(&db, "u3@example.com", PASSWORD, &[]));
 }
+
+/// Defect found in review: SQLite gives a deleted account's id to the next one. The new
+/// account must not inherit the old one's session or reset token.
+#[test]
+fn an_id_the_application_reuses_inherits_no_session_and_no_token() {
+    if engine::is_postgres() {
+        return;
+    }
+    let (world, db) = flask_world(&[]);
+    webapp(&["flask-register", &db, "alice@example.com", PASSWORD]);
+    webapp(&["flask-register", &db, "mallory@example.com", PASSWORD]);
+    adopt(&world);
+    world.login("mallory@example.com", PASSWORD, &["--remember"]).success();
+    world
+        .cmd()
+        .args(["reset", "request", "mallory@example.com"])
+        .assert()
+        .success();
+    let token = take_mail(&world.path("mail"))
+        .pop()
+        .expect("a reset message")
+        .token("reset confirm");
+    let sql = "DELETE FROM users WHERE email = 'mallory@example.com'";
+    assert!(
+        std::process::Command::new("sqlite3")
+            .args([&db, sql])
+            .status()
+            .unwrap()
+            .success()
+    );
+    webapp(&["flask-register", &db, "victim@example.com", PASSWORD]);
+    assert_eq!(
+        world.json(&["user", "show", "victim@example.com"])["id"],
+        "00000000-0000-0000-0000-000000000002"
+    );
+    world.cmd().args(["whoami"]).assert().code(3);
+    world
+        .cmd()
+        .args(["reset", "confirm", &token, "--password-stdin"])
+        .write_stdin(format!("{NEW_PASSWORD}\n"))
+        .assert()
+        .code(1);
+    assert!(flask_login(&db, "victim@example.com", PASSWORD, &[]));
+}
+
+/// Defects found in review: addresses the application stores lower-cased are written so; an
+/// address two accounts share (Django does not make them unique) names neither; a row without
+/// an address lists; a Django account needs its NOT NULL username.
+#[test]
+fn addresses_are_stored_and_matched_as_the_application_needs() {
+    if engine::is_postgres() {
+        return;
+    }
+    let (world, db) = flask_world(&[]);
+    webapp(&["flask-register", &db, "ada@example.com", PASSWORD]);
+    assert_eq!(adopt(&world)["lowercase_emails"], true);
+    world.add_user("Bob@Example.com");
+    assert!(flask_login(&db, "bob@example.com", PASSWORD, &[]));
+    let sql = "INSERT INTO users (username) VALUES ('phone-only')";
+    assert!(
+        std::process::Command::new("sqlite3")
+            .args([&db, sql])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(world.json(&["user", "list"]).as_array().unwrap().len(), 3);
+
+    let world = World::with_sqlite_file("django.sqlite");
+    let db = world.db().to_owned();
+    webapp(&["django-create", &db]);
+    webapp(&["django-add", &db, "admin", "shared@example.com", PASSWORD]);
+    webapp(&["django-add", &db, "intern", "Shared@Example.com", PASSWORD]);
+    adopt(&world);
+    world
+        .cmd()
+        .args(["user", "set-password", "shared@example.com", "--password-stdin"])
+        .write_stdin(format!("{NEW_PASSWORD}\n"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("Several accounts"));
+    assert_eq!(webapp(&["django-check", &db, "admin", PASSWORD]).0, 0);
+    set_password(&world, "intern", NEW_PASSWORD);
+    assert_eq!(webapp(&["django-check", &db, "intern", NEW_PASSWORD]).0, 0);
+    world
+        .cmd()
+        .args(["user", "add", "new@example.com", "--password-stdin"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--username"));
+}
+
+/// Defect found in review: without a locked column, a lock is kept through the active column;
+/// it shows as a lock, and unlocking reactivates only what authctl locked.
+#[test]
+fn a_lock_through_the_active_column_shows_and_undoes_only_itself() {
+    if engine::is_postgres() {
+        return;
+    }
+    let (world, db) = flask_world(&["--active-column"]);
+    webapp(&["flask-register", &db, "ada@example.com", PASSWORD, "--active-column"]);
+    webapp(&["flask-register", &db, "ban@example.com", PASSWORD, "--active-column"]);
+    adopt(&world);
+    world.cmd().args(["user", "lock", "ada@example.com"]).assert().success();
+    let shown = world.json(&["user", "show", "ada@example.com"]);
+    assert_eq!(
+        (shown["locked"].clone(), shown["active"].clone()),
+        (Value::Bool(true), Value::Bool(false))
+    );
+    assert_eq!(world.json(&["user", "list", "--locked"]).as_array().unwrap().len(), 1);
+    world
+        .cmd()
+        .args(["user", "unlock", "ada@example.com"])
+        .assert()
+        .success();
+    assert!(flask_login(&db, "ada@example.com", PASSWORD, &["--active-column"]));
+    // Deactivated by the application: unlocking leaves it so.
+    let sql = "UPDATE users SET active = 0 WHERE email = 'ban@example.com'";
+    assert!(
+        std::process::Command::new("sqlite3")
+            .args([&db, sql])
+            .status()
+            .unwrap()
+            .success()
+    );
+    world
+        .cmd()
+        .args(["user", "unlock", "ban@example.com"])
+        .assert()
+        .success();
+    assert_eq!(world.json(&["user", "show", "ban@example.com"])["active"], false);
+}
+
+/// Defects found in review: a WAL application keeps its journal mode and is left without
+/// stray -wal/-shm files, even by a dry run; the side database given as --db is refused.
+#[test]
+fn a_wal_application_file_stays_as_it_was_and_the_side_file_is_not_a_database() {
+    if engine::is_postgres() {
+        return;
+    }
+    let (world, db) = flask_world(&[]);
+    let wal = std::process::Command::new("sqlite3")
+        .args([&db, "PRAGMA journal_mode=WAL"])
+        .output()
+        .unwrap();
+    assert!(wal.status.success());
+    world.json(&["db", "adopt", "--dry-run"]);
+    assert!(!world.path("app.sqlite-wal").exists() && !world.path("app.sqlite-shm").exists());
+    adopt(&world);
+    world.add_user("ada@example.com");
+    assert!(flask_login(&db, "ada@example.com", PASSWORD, &[]));
+    let header = std::fs::read(&db).unwrap();
+    assert_eq!(header[18..20], [2, 2], "the application's file left WAL mode");
+    world
+        .cmd()
+        .args(["--db", "app.sqlite.authctl", "user", "list"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("use --db"));
+}

@@ -175,6 +175,15 @@ fn identify(conn: &Connection, path: &Path) -> Result<u32> {
     if objects == 0 && version == 0 {
         return Ok(0);
     }
+    let application_id: i32 = conn.pragma_query_value(None, "application_id", |row| row.get(0))?;
+    if application_id == adopted::SIDE_APPLICATION_ID {
+        let app = path.to_string_lossy();
+        return Err(Error::Usage(format!(
+            "{} is authctl's side database of an adopted application database: use --db {}.",
+            path.display(),
+            app.strip_suffix(".authctl").unwrap_or(&app)
+        )));
+    }
     if !meta || version == 0 {
         return Err(Error::Usage(format!(
             "{path} is not an authctl database: it holds another application's tables, and authctl \

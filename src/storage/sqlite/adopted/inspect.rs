@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 
-use super::{SIDE_SCHEMA, SIDE_SCHEMA_VERSION, key_function, quoted, register_functions, side_path};
+use super::{
+    SIDE_APPLICATION_ID, SIDE_SCHEMA, SIDE_SCHEMA_VERSION, Shape, key_function, quoted, register_functions, side_path,
+};
 use crate::domain::app::{AppHints, AppMapping, FillValue, Role, TABLE_CANDIDATES};
 use crate::domain::error::{Error, Result};
 use crate::domain::hashes::AppScheme;
@@ -35,6 +37,16 @@ pub struct Adoption {
     pub recorded: bool,
     /// Whether a mapping was recorded before (this one replaces it).
     pub replaced: bool,
+    /// Whether authctl's sessions, tokens and lockouts were forgotten: the new mapping names
+    /// another table or id column, whose accounts they do not belong to.
+    pub state_forgotten: bool,
+}
+
+/// What recording a mapping did.
+#[derive(Debug, Default)]
+struct Recorded {
+    replaced: bool,
+    state_forgotten: bool,
 }
 
 /// One column of the application's table, as SQLite describes it.
@@ -62,9 +74,12 @@ pub fn adopt(
             path.display()
         )));
     }
-    let app = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+    // Read-write but query-only, not read-only: a read-only connection to a WAL database
+    // leaves the -wal and -shm files it creates behind; this one removes them on close.
+    let app = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
         .map_err(|e| Error::storage_from(format!("cannot open the application database {}", path.display()), e))?;
     app.busy_timeout(busy_timeout)?;
+    app.pragma_update(None, "query_only", true)?;
     register_functions(&app)?;
     let tables: Vec<String> = app
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?
@@ -84,6 +99,7 @@ pub fn adopt(
         table: table.clone(),
         columns: BTreeMap::new(),
         password_scheme: String::new(),
+        lowercase_emails: false,
         defaults: BTreeMap::new(),
     };
     for role in Role::ALL {
@@ -95,6 +111,10 @@ pub fn adopt(
     mapping.defaults = fill_values(&columns, &mapping, hints)?;
     let (scheme, scheme_source) = password_scheme(&app, &mapping, hints)?;
     mapping.password_scheme = scheme.as_str().to_owned();
+    mapping.lowercase_emails = match hints.lowercase_emails {
+        Some(lowercase) => lowercase,
+        None => all_lowercase(&app, &mapping)?,
+    };
     if let Some(column) = mapping.column(Role::Username) {
         check_usernames(&app, &table, column, case)?;
     }
@@ -103,7 +123,11 @@ pub fn adopt(
     })?;
     drop(app);
     let side = side_path(path);
-    let replaced = !dry_run && record(&side, &mapping, case, busy_timeout, now)?;
+    let recorded = if dry_run {
+        Recorded::default()
+    } else {
+        record(&side, &mapping, case, busy_timeout, now)?
+    };
     Ok(Adoption {
         path: path.to_owned(),
         side,
@@ -111,31 +135,70 @@ pub fn adopt(
         scheme_source,
         users: users.unsigned_abs(),
         recorded: !dry_run,
-        replaced,
+        replaced: recorded.replaced,
+        state_forgotten: recorded.state_forgotten,
     })
 }
 
+/// Whether the table holds addresses and every one is in lower case (Flasky lower-cases them).
+fn all_lowercase(app: &Connection, mapping: &AppMapping) -> Result<bool> {
+    let email = quoted(mapping.column(Role::Email).unwrap_or_default());
+    let (total, lower): (i64, i64) = app.query_row(
+        &format!(
+            "SELECT count(*), coalesce(sum({email} = lower({email})), 0) FROM {} WHERE {email} IS NOT NULL",
+            quoted(&mapping.table)
+        ),
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    Ok(total > 0 && total == lower)
+}
+
 /// Checks, at every opening, that the table and the columns of the recorded mapping are still
-/// in the attached application database.
-pub(super) fn check_mapping(conn: &Connection, mapping: &AppMapping, path: &Path) -> Result<()> {
+/// in the attached application database, and that it has no new NOT NULL column without a
+/// default that authctl would not fill; returns what else it must know of the table.
+pub(super) fn check_mapping(conn: &Connection, mapping: &AppMapping) -> Result<Shape> {
     let columns = table_columns(conn, "app", &mapping.table)?;
     let again = "run `authctl db adopt` again to record what it holds now";
+    let table = &mapping.table;
     if columns.is_empty() {
         return Err(Error::Usage(format!(
-            "The application database {} no longer has the table {} that db adopt recorded: {again}.",
-            path.display(),
-            mapping.table
+            "The application's database no longer has the table {table} that db adopt recorded: {again}."
         )));
     }
+    let mut shape = Shape::default();
     for (role, name) in &mapping.columns {
-        if !columns.iter().any(|c| &c.name == name) {
+        let Some(column) = columns.iter().find(|c| &c.name == name) else {
             return Err(Error::Usage(format!(
-                "The table {} no longer has the column {name} that db adopt recorded for the {role}: {again}.",
-                mapping.table
+                "The table {table} no longer has the column {name} that db adopt recorded for the {role}: {again}."
             )));
+        };
+        if column.not_null && !column.has_default {
+            shape.not_null.insert(*role);
+        }
+        if *role == Role::Created {
+            shape.created_in_seconds = column.declared.to_ascii_uppercase().contains("INT");
         }
     }
-    Ok(())
+    let unfilled: Vec<&str> = unfilled(&columns, mapping)
+        .filter(|name| !mapping.defaults.contains_key(*name))
+        .collect();
+    if !unfilled.is_empty() {
+        return Err(Error::Usage(format!(
+            "The table {table} has NOT NULL columns without a default that db adopt did not record: {}: {again}.",
+            unfilled.join(", ")
+        )));
+    }
+    Ok(shape)
+}
+
+/// The NOT NULL columns without a default that no role of `mapping` fills.
+fn unfilled<'c>(columns: &'c [Column], mapping: &AppMapping) -> impl Iterator<Item = &'c str> {
+    let mapped: Vec<String> = mapping.columns.values().cloned().collect();
+    columns
+        .iter()
+        .filter(move |c| c.not_null && !c.has_default && !c.primary_key && !mapped.contains(&c.name))
+        .map(|c| c.name.as_str())
 }
 
 fn find_table(tables: &[String], hints: &AppHints, path: &Path) -> Result<String> {
@@ -254,18 +317,13 @@ fn fill_values(columns: &[Column], mapping: &AppMapping, hints: &AppHints) -> Re
     }
     let mut values = BTreeMap::new();
     let mut missing = Vec::new();
-    for column in columns {
-        if mapped(&column.name) || !column.not_null || column.has_default || column.primary_key {
-            continue;
-        }
-        let django = (table == "auth_user")
-            .then(|| django_fill_value(&column.name))
-            .flatten();
-        match hints.defaults.get(&column.name).cloned().or(django) {
+    for name in unfilled(columns, mapping) {
+        let django = (table == "auth_user").then(|| django_fill_value(name)).flatten();
+        match hints.defaults.get(name).cloned().or(django) {
             Some(value) => {
-                values.insert(column.name.clone(), value);
+                values.insert(name.to_owned(), value);
             }
-            None => missing.push(column.name.clone()),
+            None => missing.push(name.to_owned()),
         }
     }
     for (name, value) in &hints.defaults {
@@ -347,43 +405,60 @@ fn check_usernames(app: &Connection, table: &str, column: &str, case: UsernameCa
 }
 
 /// Records `mapping` in the side database at `side`, made with its schema if it is new, in one
-/// transaction. Returns whether a mapping was recorded before.
+/// transaction. A mapping of another table or id column forgets the state of the old one's
+/// accounts (their ids name other accounts now).
 fn record(
     side: &Path,
     mapping: &AppMapping,
     case: UsernameCase,
     busy_timeout: Duration,
     now: DateTime<Utc>,
-) -> Result<bool> {
+) -> Result<Recorded> {
     let mut conn = Connection::open(side)
         .map_err(|e| Error::storage_from(format!("cannot create authctl's side database {}", side.display()), e))?;
     conn.busy_timeout(busy_timeout)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let version: u32 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
     let objects: i64 = tx.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))?;
-    let replaced = match (version, objects) {
+    let mut recorded = Recorded::default();
+    match (version, objects) {
         (0, 0) => {
             tx.execute_batch(SIDE_SCHEMA)?;
             tx.pragma_update(None, "user_version", SIDE_SCHEMA_VERSION)?;
+            tx.pragma_update(None, "application_id", SIDE_APPLICATION_ID)?;
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('adopted_at', ?1), ('username_case', ?2)",
                 params![now.timestamp_millis().to_string(), case.as_str()],
             )?;
-            false
         }
-        (SIDE_SCHEMA_VERSION, _) => true,
+        (SIDE_SCHEMA_VERSION, _) => {
+            recorded.replaced = true;
+            let before: Option<AppMapping> = tx
+                .query_row("SELECT value FROM meta WHERE key = 'app_mapping'", [], |row| {
+                    row.get::<_, String>(0)
+                })
+                .optional()?
+                .and_then(|json| serde_json::from_str(&json).ok());
+            let same_accounts = before.is_some_and(|before| {
+                before.table == mapping.table && before.column(Role::Id) == mapping.column(Role::Id)
+            });
+            if !same_accounts {
+                tx.execute_batch("DELETE FROM sessions; DELETE FROM tokens; DELETE FROM accounts;")?;
+                recorded.state_forgotten = true;
+            }
+        }
         _ => {
             return Err(Error::storage(format!(
                 "{} is not a side database this authctl knows (schema version {version}): move it away and adopt again.",
                 side.display()
             )));
         }
-    };
+    }
     let json = serde_json::to_string(mapping).map_err(|e| Error::storage_from("cannot record the mapping", e))?;
     tx.execute(
         "INSERT INTO meta (key, value) VALUES ('app_mapping', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [json],
     )?;
     tx.commit()?;
-    Ok(replaced)
+    Ok(recorded)
 }
