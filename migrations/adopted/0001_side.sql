@@ -3,8 +3,9 @@
 -- the native schema's (version 7) less `users`: sessions and tokens name an account by the
 -- UUID that encodes the application's id, without a foreign key (the account is in another
 -- file). `accounts` keeps what the application's table has no column for, bound to the
--- account's address: state whose address is not the account's any more (the application gave
--- the id to another account) counts for nothing.
+-- account's address and to the SHA-256 of its stored password hash: state whose account has
+-- another address or another password now (the application gave the id to another account, or
+-- made the account again) counts for nothing.
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY NOT NULL,
@@ -15,6 +16,7 @@ INSERT INTO meta (key, value) VALUES ('database_id', lower(hex(randomblob(16))))
 CREATE TABLE accounts (
     app_id           INTEGER PRIMARY KEY NOT NULL,
     email_normalized TEXT NOT NULL,
+    password_fp      BLOB,
     failed_logins    INTEGER NOT NULL DEFAULT 0,
     locked_out_until INTEGER,
     -- Locked by authctl through the application's active column (it has no locked column).

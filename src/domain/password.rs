@@ -670,6 +670,18 @@ mod tests {
     }
 
     #[test]
+    fn django_pbkdf2_hashes_of_a_supported_django_are_current() {
+        // Django 5.1's count: Django 5.1 rehashes to it at login, and must not meet authctl
+        // rehashing back at the next. (Computed with Python's hashlib.pbkdf2_hmac.)
+        let stored = "pbkdf2_sha256$870000$pepper$WgvGequ7oW/tQ+a+GNLISldplKvPzETc/ck4giZCNZk=";
+        let password = Password::new("correct horse battery");
+        assert_eq!(
+            writing(AppScheme::DjangoPbkdf2Sha256).verify(&password, stored),
+            Verdict::Match
+        );
+    }
+
+    #[test]
     fn django_argon2_hashes_of_any_parameters_are_current() {
         // Django rewrites its argon2 hashes to its own parameters at its next login: were
         // authctl to rewrite them back to its own, each would undo the other at every login.

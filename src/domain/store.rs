@@ -42,6 +42,14 @@ pub trait Store {
     /// Starts a read-only transaction: a consistent snapshot.
     fn read(&mut self) -> Result<Self::Tx<'_>>;
 
+    /// Whether a read transaction keeps other processes from writing while it lasts (an
+    /// application's file in a rollback-journal mode, which the web application writes too): a
+    /// listing is then read whole before any of it is handed on, so that a slow reader of the
+    /// output never holds the web application's writes back.
+    fn reads_block_writers(&self) -> bool {
+        false
+    }
+
     /// Starts a write transaction. What it reads of a user (and that user's tokens) stays as
     /// read until it commits: no other write transaction can change it meanwhile, so every
     /// check-then-act of the domain re-reads inside the transaction that acts. Each engine

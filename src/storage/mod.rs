@@ -154,6 +154,13 @@ impl Engine {
 impl Store for Engine {
     type Tx<'a> = EngineTx<'a>;
 
+    fn reads_block_writers(&self) -> bool {
+        match self {
+            Engine::Adopted(store) => store.reads_block_writers(),
+            Engine::Sqlite(_) | Engine::Postgres(_) => false,
+        }
+    }
+
     fn read(&mut self) -> Result<EngineTx<'_>> {
         Ok(match self {
             Engine::Sqlite(store) => EngineTx::Sqlite(store.read()?),

@@ -64,6 +64,12 @@ fn schema_and_header(path: &str) -> (Vec<u8>, Vec<u8>, String) {
     )
 }
 
+/// Runs `sql` on the application's file with the sqlite3 command line, as its owner would.
+fn sqlite(db: &str, sql: &str) {
+    let status = std::process::Command::new("sqlite3").args([db, sql]).status().unwrap();
+    assert!(status.success(), "sqlite3 {sql}");
+}
+
 fn adopt(world: &World) -> Value {
     world.json(&["db", "adopt"])
 }
@@ -156,13 +162,7 @@ fn adopt_names_what_it_cannot_find() {
     let world = World::with_sqlite_file("app.sqlite");
     let db = world.db().to_owned();
     let sql = "CREATE TABLE members (id INTEGER PRIMARY KEY, mail TEXT, secret TEXT, role_id INTEGER NOT NULL);";
-    assert!(
-        std::process::Command::new("sqlite3")
-            .args([&db, sql])
-            .status()
-            .unwrap()
-            .success()
-    );
+    sqlite(&db, sql);
     let refused = |config: &str, needle: &str| {
         std::fs::write(world.path("config.toml"), config).unwrap();
         world
@@ -562,13 +562,7 @@ fn an_id_the_application_reuses_inherits_no_session_and_no_token() {
         .expect("a reset message")
         .token("reset confirm");
     let sql = "DELETE FROM users WHERE email = 'mallory@example.com'";
-    assert!(
-        std::process::Command::new("sqlite3")
-            .args([&db, sql])
-            .status()
-            .unwrap()
-            .success()
-    );
+    sqlite(&db, sql);
     webapp(&["flask-register", &db, "victim@example.com", PASSWORD]);
     assert_eq!(
         world.json(&["user", "show", "victim@example.com"])["id"],
@@ -582,6 +576,12 @@ fn an_id_the_application_reuses_inherits_no_session_and_no_token() {
         .assert()
         .code(1);
     assert!(flask_login(&db, "victim@example.com", PASSWORD, &[]));
+    // Nor an account the application makes again with the same address (second review).
+    world.login("victim@example.com", PASSWORD, &["--remember"]).success();
+    let sql = "DELETE FROM users WHERE email = 'victim@example.com'";
+    sqlite(&db, sql);
+    webapp(&["flask-register", &db, "victim@example.com", NEW_PASSWORD]);
+    world.cmd().args(["whoami"]).assert().code(3);
 }
 
 /// Defects found in review: addresses the application stores lower-cased are written so; an
@@ -597,15 +597,15 @@ fn addresses_are_stored_and_matched_as_the_application_needs() {
     assert_eq!(adopt(&world)["lowercase_emails"], true);
     world.add_user("Bob@Example.com");
     assert!(flask_login(&db, "bob@example.com", PASSWORD, &[]));
-    let sql = "INSERT INTO users (username) VALUES ('phone-only')";
-    assert!(
-        std::process::Command::new("sqlite3")
-            .args([&db, sql])
-            .status()
-            .unwrap()
-            .success()
+    sqlite(&db, "INSERT INTO users (username) VALUES ('phone-only')");
+    sqlite(
+        &db,
+        "INSERT INTO users (email, username, password_hash) VALUES (x'6140622eff', CAST(x'4a6fe9' AS TEXT), x'00ff')",
     );
-    assert_eq!(world.json(&["user", "list"]).as_array().unwrap().len(), 3);
+    // Rows without an address, or with bytes that are not text, list and fail no look-up.
+    assert_eq!(world.json(&["user", "list"]).as_array().unwrap().len(), 4);
+    world.cmd().args(["user", "export"]).assert().success();
+    world.login("ada@example.com", PASSWORD, &[]).success();
 
     let world = World::with_sqlite_file("django.sqlite");
     let db = world.db().to_owned();
@@ -617,6 +617,15 @@ fn addresses_are_stored_and_matched_as_the_application_needs() {
         .cmd()
         .args(["user", "set-password", "shared@example.com", "--password-stdin"])
         .write_stdin(format!("{NEW_PASSWORD}\n"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("Several accounts"));
+    assert_eq!(webapp(&["django-check", &db, "admin", PASSWORD]).0, 0);
+    // Nor does an import's update pick one of them (second review).
+    world
+        .cmd()
+        .args(["user", "import", "--format", "csv", "--on-conflict", "update", "-"])
+        .write_stdin("email,active\nshared@example.com,false\n")
         .assert()
         .code(2)
         .stderr(predicates::str::contains("Several accounts"));
@@ -658,13 +667,15 @@ fn a_lock_through_the_active_column_shows_and_undoes_only_itself() {
     assert!(flask_login(&db, "ada@example.com", PASSWORD, &["--active-column"]));
     // Deactivated by the application: unlocking leaves it so.
     let sql = "UPDATE users SET active = 0 WHERE email = 'ban@example.com'";
-    assert!(
-        std::process::Command::new("sqlite3")
-            .args([&db, sql])
-            .status()
-            .unwrap()
-            .success()
-    );
+    sqlite(&db, sql);
+    world
+        .cmd()
+        .args(["user", "unlock", "ban@example.com"])
+        .assert()
+        .success();
+    assert_eq!(world.json(&["user", "show", "ban@example.com"])["active"], false);
+    // Nor does locking and unlocking it (second review).
+    world.cmd().args(["user", "lock", "ban@example.com"]).assert().success();
     world
         .cmd()
         .args(["user", "unlock", "ban@example.com"])
@@ -699,4 +710,37 @@ fn a_wal_application_file_stays_as_it_was_and_the_side_file_is_not_a_database() 
         .assert()
         .code(2)
         .stderr(predicates::str::contains("use --db"));
+}
+
+/// Defect found in review: a reader that holds the application's file while its output waits
+/// (a pager, a full pipe) would make the web application's writes fail with "database is
+/// locked". A listing of an adopted file in a rollback-journal mode is read whole first.
+#[test]
+fn a_listing_waiting_on_its_reader_does_not_hold_the_web_application_back() {
+    if engine::is_postgres() {
+        return;
+    }
+    let (world, db) = flask_world(&[]);
+    sqlite(
+        &db,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) \
+         INSERT INTO users (email, username, password_hash, confirmed) \
+         SELECT 'user' || i || '@example.com', 'user' || i, 'x', 1 FROM n",
+    );
+    adopt(&world);
+    // Nobody reads its output: it fills the pipe and waits.
+    let mut list = world
+        .std_cmd()
+        .args(["user", "list"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let registered = webapp(&["flask-register", &db, "late@example.com", PASSWORD]).0;
+    list.kill().unwrap();
+    list.wait().unwrap();
+    assert_eq!(
+        registered, 0,
+        "the web application could not write while the listing waited"
+    );
 }

@@ -198,11 +198,22 @@ impl<'a, S: Store> Accounts<'a, S> {
         self.store.read()?.find_user(key)?.ok_or_else(|| no_such_user(key))
     }
 
-    /// Calls `each` for every user `query` selects, in its order, streaming.
+    /// Calls `each` for every user `query` selects, in its order, streaming (or, where reads
+    /// block writers, once the whole listing is read and the transaction over).
     pub fn for_each_user(&mut self, query: UserQuery, each: &mut dyn FnMut(User) -> Result<()>) -> Result<()> {
+        let buffered = self.store.reads_block_writers();
         let tx = self.store.read()?;
         let selection = UserSelection::new(query, tx.username_case()?);
-        tx.for_each_user(&selection, each)
+        if !buffered {
+            return tx.for_each_user(&selection, each);
+        }
+        let mut users = Vec::new();
+        tx.for_each_user(&selection, &mut |user| {
+            users.push(user);
+            Ok(())
+        })?;
+        drop(tx);
+        users.into_iter().try_for_each(each)
     }
 
     /// Calls `each` for every audit row that passes `filter`.

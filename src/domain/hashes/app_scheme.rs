@@ -22,6 +22,8 @@ const SCRYPT_R: u32 = 8;
 const SCRYPT_P: u32 = 1;
 /// The PBKDF2-SHA256 iterations of Werkzeug 3.1 and Django 5.2 by default.
 const PBKDF2_ITERATIONS: u32 = 1_000_000;
+/// The PBKDF2-SHA256 iterations of Django 4.2 LTS, the oldest series it supports.
+const DJANGO_OLDEST_PBKDF2_ITERATIONS: u32 = 600_000;
 /// The bcrypt cost Flask-Bcrypt and Python's bcrypt use by default.
 const BCRYPT_COST: u32 = 12;
 /// The salt length of Werkzeug's `gen_salt(16)`.
@@ -139,6 +141,12 @@ impl AppScheme {
             }
             StoredHash::Argon2 { phc, .. } => current_argon2(phc),
             StoredHash::Scrypt { log_n, r, p, .. } => (*log_n, *r, *p) == (SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P),
+            // Django rehashes its own at login to its version's count (600,000 in 4.2 LTS, up to
+            // 1,000,000 in 5.2): any count a supported Django writes is current, or each side
+            // would rewrite the other's at every login.
+            StoredHash::Pbkdf2 { digest, iterations, .. } if self == AppScheme::DjangoPbkdf2Sha256 => {
+                *digest == Digest::Sha256 && *iterations >= DJANGO_OLDEST_PBKDF2_ITERATIONS
+            }
             StoredHash::Pbkdf2 { digest, iterations, .. } => {
                 *digest == Digest::Sha256 && *iterations == PBKDF2_ITERATIONS
             }

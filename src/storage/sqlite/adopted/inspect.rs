@@ -42,6 +42,20 @@ pub struct Adoption {
     pub state_forgotten: bool,
 }
 
+/// Whether two mappings name the same accounts by the same ids.
+fn same_accounts(before: &AppMapping, after: &AppMapping) -> bool {
+    before.table == after.table && before.column(Role::Id) == after.column(Role::Id)
+}
+
+/// The mapping recorded in the side database at `side`, read only (for a dry run).
+fn recorded_mapping(side: &Path) -> Option<AppMapping> {
+    let conn = Connection::open_with_flags(side, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+    let json: String = conn
+        .query_row("SELECT value FROM meta WHERE key = 'app_mapping'", [], |row| row.get(0))
+        .ok()?;
+    serde_json::from_str(&json).ok()
+}
+
 /// What recording a mapping did.
 #[derive(Debug, Default)]
 struct Recorded {
@@ -124,7 +138,11 @@ pub fn adopt(
     drop(app);
     let side = side_path(path);
     let recorded = if dry_run {
-        Recorded::default()
+        let before = recorded_mapping(&side);
+        Recorded {
+            replaced: before.is_some(),
+            state_forgotten: before.is_some_and(|before| !same_accounts(&before, &mapping)),
+        }
     } else {
         record(&side, &mapping, case, busy_timeout, now)?
     };
@@ -140,7 +158,10 @@ pub fn adopt(
     })
 }
 
-/// Whether the table holds addresses and every one is in lower case (Flasky lower-cases them).
+/// Whether every address of the table is in lower case (the Flask-Login book's application
+/// lower-cases them at registration and at login). With none to look at, a Flask table is
+/// taken to be so, Django's `auth_user` not (Django lower-cases only the domain); the `[app]`
+/// key `lowercase_emails` says otherwise.
 fn all_lowercase(app: &Connection, mapping: &AppMapping) -> Result<bool> {
     let email = quoted(mapping.column(Role::Email).unwrap_or_default());
     let (total, lower): (i64, i64) = app.query_row(
@@ -151,7 +172,11 @@ fn all_lowercase(app: &Connection, mapping: &AppMapping) -> Result<bool> {
         [],
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
-    Ok(total > 0 && total == lower)
+    Ok(if total == 0 {
+        mapping.table != "auth_user"
+    } else {
+        total == lower
+    })
 }
 
 /// Checks, at every opening, that the table and the columns of the recorded mapping are still
@@ -177,7 +202,10 @@ pub(super) fn check_mapping(conn: &Connection, mapping: &AppMapping) -> Result<S
             shape.not_null.insert(*role);
         }
         if *role == Role::Created {
-            shape.created_in_seconds = column.declared.to_ascii_uppercase().contains("INT");
+            let declared = column.declared.to_ascii_uppercase();
+            shape.created_in_seconds = ["INT", "REAL", "FLOA", "DOUB", "NUM"]
+                .iter()
+                .any(|numeric| declared.contains(numeric));
         }
     }
     let unfilled: Vec<&str> = unfilled(&columns, mapping)
@@ -439,10 +467,7 @@ fn record(
                 })
                 .optional()?
                 .and_then(|json| serde_json::from_str(&json).ok());
-            let same_accounts = before.is_some_and(|before| {
-                before.table == mapping.table && before.column(Role::Id) == mapping.column(Role::Id)
-            });
-            if !same_accounts {
+            if !before.is_some_and(|before| same_accounts(&before, mapping)) {
                 tx.execute_batch("DELETE FROM sessions; DELETE FROM tokens; DELETE FROM accounts;")?;
                 recorded.state_forgotten = true;
             }

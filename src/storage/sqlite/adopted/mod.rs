@@ -24,6 +24,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{SqliteTx, from_millis};
@@ -71,6 +72,8 @@ pub struct AdoptedStore {
     conn: Connection,
     path: PathBuf,
     table: AppTable,
+    /// Whether the application's file is in a rollback-journal mode (not WAL).
+    rollback_journal: bool,
 }
 
 /// What the application's table is like beyond the mapping, read at every opening.
@@ -78,7 +81,7 @@ pub struct AdoptedStore {
 struct Shape {
     /// The roles whose column is NOT NULL without a default: authctl must always write them.
     not_null: BTreeSet<Role>,
-    /// Whether the creation column holds integers (Unix seconds) rather than text.
+    /// Whether the creation column holds numbers (Unix seconds) rather than text.
     created_in_seconds: bool,
 }
 
@@ -92,6 +95,8 @@ struct AppTable {
     columns: String,
     /// Whether the account of `u` is locked, in SQL.
     locked: String,
+    /// Whether the account of `u` is active, in SQL.
+    active: String,
     /// Whether the address of `u` is confirmed, in SQL.
     confirmed: String,
     /// When the database was adopted: the creation time shown for an account the application
@@ -147,7 +152,9 @@ impl AdoptedStore {
         register_functions(&conn)?;
         attach(&conn, path)?;
         let shape = inspect::check_mapping(&conn, &mapping)?;
+        let journal: String = conn.pragma_query_value(Some("app"), "journal_mode", |row| row.get(0))?;
         Ok(AdoptedStore {
+            rollback_journal: !journal.eq_ignore_ascii_case("wal"),
             conn,
             path: path.to_owned(),
             table: AppTable::new(mapping, shape, from_millis(adopted_at, 0)?),
@@ -183,16 +190,32 @@ fn attach(conn: &Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The comparison forms authctl uses, as SQL functions: the application's table stores names
-/// only as typed.
+/// The comparison forms authctl uses, as SQL functions (the application's table stores names
+/// only as typed), and `authctl_fingerprint`, the SHA-256 of a stored password hash. Each takes
+/// any value: a number, a blob or text that is not UTF-8 is read as text, lossily, so that one
+/// odd row cannot fail every look-up.
 fn register_functions(conn: &Connection) -> Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     for case in [UsernameCase::Insensitive, UsernameCase::Sensitive] {
         conn.create_scalar_function(key_function(case), 1, flags, move |context| {
-            Ok(context.get::<Option<String>>(0)?.as_deref().map(|name| case.key(name)))
+            Ok(lossy_text(context.get_raw(0)).map(|name| case.key(&name)))
         })?;
     }
+    conn.create_scalar_function("authctl_fingerprint", 1, flags, |context| {
+        Ok(lossy_text(context.get_raw(0)).map(|hash| Sha256::digest(hash.as_bytes()).to_vec()))
+    })?;
     Ok(())
+}
+
+/// A value of the application's table as text: numbers written out, blobs and text that is not
+/// UTF-8 read lossily.
+fn lossy_text(value: ValueRef<'_>) -> Option<String> {
+    match value {
+        ValueRef::Null => None,
+        ValueRef::Integer(number) => Some(number.to_string()),
+        ValueRef::Real(number) => Some(number.to_string()),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+    }
 }
 
 /// The SQL function that computes a name's comparison form under `case` (an email address is
@@ -223,16 +246,16 @@ impl AppTable {
             (None, Some(_)) => format!("(coalesce(a.locked, 0) <> 0 AND NOT {active})"),
             (None, None) => "0".to_owned(),
         };
-        let text = |role: Role| column(role).map_or("NULL".to_owned(), |c| format!("CAST({c} AS TEXT)"));
+        let text = |role: Role| column(role).unwrap_or_else(|| "NULL".to_owned());
         // No confirmed column: the application has no such thing, every address counts.
         let confirmed = flag(Role::Confirmed, "1", "0");
         let columns = [
             column(Role::Id).unwrap_or_default(),
-            format!("coalesce({}, '')", text(Role::Email)),
+            text(Role::Email),
             text(Role::Username),
             text(Role::Password),
             confirmed.clone(),
-            active,
+            active.clone(),
             locked.clone(),
             column(Role::Created).unwrap_or_else(|| "NULL".to_owned()),
             "a.created_at".to_owned(),
@@ -246,6 +269,7 @@ impl AppTable {
             shape,
             columns,
             locked,
+            active,
             confirmed,
             adopted_at,
         }
@@ -268,6 +292,11 @@ impl AppTable {
         })
     }
 
+    /// Whether the account of `u` is active, in SQL.
+    fn active_sql(&self) -> &str {
+        &self.active
+    }
+
     /// The quoted column of a role every mapping has (the id, email and password).
     fn always(&self, role: Role) -> String {
         self.column(role).unwrap_or_default()
@@ -285,16 +314,24 @@ impl AppTable {
         )
     }
 
+    /// Whether the side state `a` is bound to the account `u` (see [`tx`]), in SQL.
+    fn bound_to(&self) -> String {
+        format!(
+            "a.app_id = u.{} AND a.email_normalized = {} AND a.password_fp IS authctl_fingerprint(u.{})",
+            self.id(),
+            self.email_key(),
+            self.always(Role::Password)
+        )
+    }
+
     /// `SELECT` of users with `tail` (a WHERE clause, an ORDER BY…) after the join. The side
-    /// state joins only while it is bound to the account's current address.
+    /// state joins only while it is bound to the account.
     fn select(&self, extra: &str, tail: &str) -> String {
         format!(
-            "SELECT {}{extra} FROM {} AS u LEFT JOIN main.accounts AS a \
-             ON a.app_id = u.{} AND a.email_normalized = {} {tail}",
+            "SELECT {}{extra} FROM {} AS u LEFT JOIN main.accounts AS a ON {} {tail}",
             self.columns,
             self.name,
-            self.id(),
-            self.email_key()
+            self.bound_to()
         )
     }
 
@@ -311,9 +348,9 @@ impl AppTable {
         };
         Ok(User {
             id: app_uuid(app_id),
-            email: row.get(1)?,
-            username: row.get(2)?,
-            password_hash: row.get::<_, Option<String>>(3)?.filter(|hash| !hash.starts_with('!')),
+            email: lossy_text(row.get_ref(1)?).unwrap_or_default(),
+            username: lossy_text(row.get_ref(2)?),
+            password_hash: lossy_text(row.get_ref(3)?).filter(|hash| !hash.starts_with('!')),
             confirmed: row.get(4)?,
             active: row.get(5)?,
             locked: row.get(6)?,
@@ -357,6 +394,10 @@ fn app_time(value: ValueRef<'_>) -> Option<DateTime<Utc>> {
 
 impl Store for AdoptedStore {
     type Tx<'a> = AdoptedTx<'a>;
+
+    fn reads_block_writers(&self) -> bool {
+        self.rollback_journal
+    }
 
     fn read(&mut self) -> Result<AdoptedTx<'_>> {
         let side = SqliteTx(

@@ -84,7 +84,14 @@ impl<'a> AdoptedTx<'a> {
         if found.len() > 1
             && let Some(exact) = exact
         {
-            found.retain(|user| user.username.as_deref() == Some(exact));
+            let mut exactly: Vec<User> = found
+                .iter()
+                .filter(|user| user.username.as_deref() == Some(exact))
+                .cloned()
+                .collect();
+            if exactly.len() == 1 {
+                found = exactly.split_off(0);
+            }
         }
         match found.len() {
             0 | 1 => Ok(found.pop()),
@@ -250,9 +257,10 @@ impl<'a> AdoptedTx<'a> {
         // An id the application used before (and freed) must not hand the old account's
         // sessions, tokens or lockout to the new one.
         self.forget(app_id)?;
+        self.bind(app_uuid(app_id))?;
         self.conn().execute(
-            "INSERT INTO main.accounts (app_id, email_normalized, created_at) VALUES (?1, ?2, ?3)",
-            params![app_id, normalize(&user.email), millis(user.created_at)],
+            "UPDATE main.accounts SET created_at = ?2 WHERE app_id = ?1",
+            params![app_id, millis(user.created_at)],
         )?;
         if self.batch.get() {
             let username = user
@@ -279,37 +287,38 @@ impl<'a> AdoptedTx<'a> {
         Ok(())
     }
 
-    /// Binds the side state of the account `id` to its current address, first forgetting any
-    /// that belonged to an account that had the id before; returns the application's id.
+    /// Binds the side state of the account `id` to the account as it is now, first forgetting
+    /// any that is not bound to it (it belonged to an account that had the id before, or to
+    /// this one before the application changed its address or password); returns the
+    /// application's id, `None` when there is no such account.
     fn bind(&self, id: Uuid) -> Result<Option<i64>> {
         let Some(app_id) = app_id_of(id) else {
             return Ok(None);
         };
         let t = self.table;
-        let current: Option<String> = self
+        let exists: bool = self
             .conn()
             .prepare_cached(&format!(
-                "SELECT {} FROM {} AS u WHERE u.{} = ?1",
-                t.email_key(),
+                "SELECT EXISTS (SELECT 1 FROM {} AS u WHERE u.{} = ?1)",
                 t.name,
                 t.id()
             ))?
-            .query_row([app_id], |row| row.get(0))
-            .optional()?;
-        let Some(current) = current else {
+            .query_row([app_id], |row| row.get(0))?;
+        if !exists {
             return Ok(None);
-        };
-        let recorded: Option<String> = self
-            .conn()
-            .prepare_cached("SELECT email_normalized FROM main.accounts WHERE app_id = ?1")?
-            .query_row([app_id], |row| row.get(0))
-            .optional()?;
-        if recorded.as_ref() != Some(&current) {
+        }
+        if !self.bound(id)? {
             self.forget(app_id)?;
-            self.conn().execute(
-                "INSERT INTO main.accounts (app_id, email_normalized) VALUES (?1, ?2)",
-                params![app_id, current],
-            )?;
+            self.conn()
+                .prepare_cached(&format!(
+                    "INSERT INTO main.accounts (app_id, email_normalized, password_fp) \
+                     SELECT u.{id}, {email}, authctl_fingerprint(u.{password}) FROM {name} AS u WHERE u.{id} = ?1",
+                    id = t.id(),
+                    email = t.email_key(),
+                    password = t.always(Role::Password),
+                    name = t.name
+                ))?
+                .execute([app_id])?;
         }
         Ok(Some(app_id))
     }
@@ -321,16 +330,32 @@ impl<'a> AdoptedTx<'a> {
         };
         let t = self.table;
         let sql = format!(
-            "SELECT EXISTS (SELECT 1 FROM main.accounts AS a JOIN {} AS u ON u.{} = a.app_id \
-             WHERE a.app_id = ?1 AND a.email_normalized = {})",
+            "SELECT EXISTS (SELECT 1 FROM main.accounts AS a JOIN {} AS u ON {} WHERE a.app_id = ?1)",
             t.name,
-            t.id(),
-            t.email_key()
+            t.bound_to()
         );
         Ok(self
             .conn()
             .prepare_cached(&sql)?
             .query_row([app_id], |row| row.get(0))?)
+    }
+
+    /// Re-binds the side state of the account `app_id` after authctl itself changed its
+    /// address or password (it was bound just before).
+    fn rebind(&self, app_id: Option<i64>) -> Result<()> {
+        let t = self.table;
+        self.conn()
+            .prepare_cached(&format!(
+                "UPDATE main.accounts SET email_normalized = (SELECT {email} FROM {name} AS u WHERE u.{id} = ?1), \
+                 password_fp = (SELECT authctl_fingerprint(u.{password}) FROM {name} AS u WHERE u.{id} = ?1) \
+                 WHERE app_id = ?1",
+                email = t.email_key(),
+                name = t.name,
+                id = t.id(),
+                password = t.always(Role::Password)
+            ))?
+            .execute([app_id])?;
+        Ok(())
     }
 
     /// Sets `column` of the account `id` to `value`.
@@ -444,9 +469,11 @@ impl Transaction for AdoptedTx<'_> {
         let query = &selection.query;
         let t = self.table;
         let username_key = self.username_key_sql()?.unwrap_or_else(|| "NULL".to_owned());
-        let created = t
-            .column(Role::Created)
-            .map_or("a.created_at".to_owned(), |c| format!("u.{c}"));
+        // Without a creation column, accounts authctl did not make show the adoption time.
+        let created = t.column(Role::Created).map_or_else(
+            || format!("coalesce(a.created_at, {})", millis(t.adopted_at)),
+            |c| format!("u.{c}"),
+        );
         let extra = format!(
             ", {} AS email_normalized, {username_key} AS username_normalized, {created} AS created_at",
             t.email_key()
@@ -509,7 +536,8 @@ impl Transaction for AdoptedTx<'_> {
             if holder > mark.0 {
                 return Ok(Insert::EmailInBatch);
             }
-            let existing = self.find_user(&UserKey::Id(app_uuid(holder)))?;
+            // By the address, not the id found: several accounts with it are refused by name.
+            let existing = self.find_user(&UserKey::Email(normalize(&user.email)))?;
             return Ok(existing.map_or(Insert::EmailInBatch, Insert::EmailTaken));
         }
         if let Some(name) = &user.username
@@ -534,11 +562,16 @@ impl Transaction for AdoptedTx<'_> {
             t.name,
             t.id()
         );
-        Ok(self
+        let app_id = self.bind(id)?;
+        let changed = self
             .conn()
             .prepare_cached(&sql)?
-            .execute(params![app_id_of(id), new, expected])?
-            == 1)
+            .execute(params![app_id, new, expected])?
+            == 1;
+        if changed {
+            self.rebind(app_id)?;
+        }
+        Ok(changed)
     }
 
     /// With no locked column, the active column holds the lock: a locked account is inactive
@@ -551,14 +584,22 @@ impl Transaction for AdoptedTx<'_> {
                 let Some(app_id) = self.bind(id)? else {
                     return Ok(());
                 };
-                let was: bool =
-                    self.conn()
-                        .query_row("SELECT locked FROM main.accounts WHERE app_id = ?1", [app_id], |row| {
-                            row.get(0)
-                        })?;
+                let (was, active): (bool, bool) = self.conn().query_row(
+                    &format!(
+                        "SELECT a.locked, {} FROM main.accounts AS a, {} AS u WHERE a.app_id = ?1 AND u.{} = ?1",
+                        self.table.active_sql(),
+                        self.table.name,
+                        self.table.id()
+                    ),
+                    [app_id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )?;
+                // An account the application deactivated is not authctl's to reactivate: locking
+                // it records nothing, and unlocking leaves it inactive.
+                let flag = locked && (active || was);
                 self.conn().execute(
                     "UPDATE main.accounts SET locked = ?2 WHERE app_id = ?1",
-                    params![app_id, locked],
+                    params![app_id, flag],
                 )?;
                 match (locked, was) {
                     (true, _) => self.update(id, &column, &false),
@@ -575,11 +616,16 @@ impl Transaction for AdoptedTx<'_> {
         }
     }
 
+    /// Also ends a lock authctl kept through the active column: the account is now what the
+    /// administrator set.
     fn set_active(&self, id: Uuid, active: bool) -> Result<()> {
         let column = self
             .table
             .needed(Role::Active, "changing whether an account is active")?;
-        self.update(id, &column, &active)
+        self.update(id, &column, &active)?;
+        self.conn()
+            .execute("UPDATE main.accounts SET locked = 0 WHERE app_id = ?1", [app_id_of(id)])?;
+        Ok(())
     }
 
     fn set_confirmed(&self, id: Uuid, confirmed: bool) -> Result<()> {
@@ -597,10 +643,7 @@ impl Transaction for AdoptedTx<'_> {
         }
         let app_id = self.bind(id)?;
         self.update(id, &self.table.always(Role::Email), &self.stored_email(email))?;
-        self.conn().execute(
-            "UPDATE main.accounts SET email_normalized = ?2 WHERE app_id = ?1",
-            params![app_id, normalize(email)],
-        )?;
+        self.rebind(app_id)?;
         self.rekey(id, "email_key", Some(normalize(email)))
     }
 
@@ -610,6 +653,12 @@ impl Transaction for AdoptedTx<'_> {
             (None, None) => return Ok(()),
             (None, Some(_)) => self.table.needed(Role::Username, "a username")?,
         };
+        if username.is_none() && self.table.shape.not_null.contains(&Role::Username) {
+            return Err(Error::Usage(format!(
+                "The application's table {} needs a username for every account (its column {column} is NOT NULL).",
+                self.table.mapping.table
+            )));
+        }
         if let Some(name) = username
             && self.username_holder(name, app_id_of(id))?.is_some()
         {
@@ -645,7 +694,7 @@ impl Transaction for AdoptedTx<'_> {
                 refused(
                     e,
                     format!(
-                        "The application's database refuses to delete the account {app_id}: rows of its other tables reference it"
+                        "The application's database refuses to delete the account {id}: rows of its other tables reference it"
                     ),
                 )
             })?;
