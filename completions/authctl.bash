@@ -776,7 +776,7 @@ _authctl() {
             return 0
             ;;
         authctl__subcmd__db__subcmd__adopt)
-            opts="-q -h --dry-run --db --session-file --config --json --quiet --help"
+            opts="-q -h --dry-run --yes --db --session-file --config --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -94,6 +94,7 @@ complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subc
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from adopt" -l session-file -d 'Where the login session is kept. Also AUTHCTL_SESSION_FILE, or `session_file` in the config file' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from adopt" -l config -d 'A TOML file of settings (default: $XDG_CONFIG_HOME/authctl/config.toml). Also AUTHCTL_CONFIG' -r -F
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from adopt" -l dry-run -d 'Print the mapping found without recording it'
+complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from adopt" -l yes -d 'Adopt a mapping of another table or id column than the recorded one, forgetting authctl\'s sessions, tokens and lockouts of the recorded table\'s accounts'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from adopt" -l json -d 'Print exactly one JSON value on stdout (errors as JSON on stderr)'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from adopt" -s q -l quiet -d 'No remarks on stderr (where a mail went, warnings, progress): only the result and errors'
 complete -c authctl -n "__fish_authctl_using_subcommand db; and __fish_seen_subcommand_from adopt" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -57,6 +57,10 @@ pub struct AdoptArgs {
     /// Print the mapping found without recording it.
     #[arg(long)]
     dry_run: bool,
+    /// Adopt a mapping of another table or id column than the recorded one, forgetting
+    /// authctl's sessions, tokens and lockouts of the recorded table's accounts.
+    #[arg(long)]
+    yes: bool,
 }
 
 /// Arguments of `authctl db backup`.
@@ -212,7 +216,7 @@ impl DbCommand {
             DbCommand::Migrate => migrate(ctx),
             DbCommand::Backup(args) => args.run(&sqlite_file(ctx, BACKUP_ON_POSTGRES)?, ctx),
             DbCommand::Check => check(&mut sqlite_file(ctx, CHECK_ON_POSTGRES)?, ctx),
-            DbCommand::Adopt(args) => adopt(ctx, args.dry_run),
+            DbCommand::Adopt(args) => adopt(ctx, &args),
         }
     }
 }
@@ -226,7 +230,7 @@ const CHECK_ON_POSTGRES: &str = "db check checks an SQLite file; check a Postgre
      own tools (for example pg_amcheck, or pg_dump to /dev/null to read every row).";
 
 /// `authctl db adopt`.
-fn adopt(ctx: &Context, dry_run: bool) -> Result<()> {
+fn adopt(ctx: &Context, args: &AdoptArgs) -> Result<()> {
     let path = match &ctx.settings.db {
         Database::Sqlite(path) => path,
         Database::Postgres(_) => {
@@ -243,7 +247,8 @@ fn adopt(ctx: &Context, dry_run: bool) -> Result<()> {
         &settings.app,
         settings.username_case,
         settings.busy_timeout,
-        dry_run,
+        args.dry_run,
+        args.yes,
         ctx.now,
     )?;
     let mapping = &found.mapping;
@@ -267,9 +272,13 @@ fn adopt(ctx: &Context, dry_run: bool) -> Result<()> {
     });
     ctx.printer.emit(&value, |w| {
         let path = found.path.display();
-        let what = format!("the table {} of {path} ({} accounts)", mapping.table, found.users);
+        let plural = if found.users == 1 { "" } else { "s" };
+        let what = format!(
+            "the table {} of {path} ({} account{plural})",
+            mapping.table, found.users
+        );
         match (found.recorded, found.replaced) {
-            (false, _) => writeln!(w, "Would adopt {what} (dry run: nothing recorded):")?,
+            (false, _) => writeln!(w, "Would adopt {what}; a dry run, nothing recorded:")?,
             (true, false) => writeln!(w, "Adopted {what}:")?,
             (true, true) => writeln!(w, "Adopted {what} again, replacing the recorded mapping:")?,
         }
@@ -290,12 +299,19 @@ fn adopt(ctx: &Context, dry_run: bool) -> Result<()> {
             writeln!(w, "  {:<10} stored in lower case, as the application does", "addresses")?;
         }
         if found.state_forgotten {
+            let forgotten = if found.recorded { "were" } else { "would be" };
             writeln!(
                 w,
-                "The mapping names another table or id column: authctl's sessions, tokens and lockouts of the old one were forgotten."
+                "The mapping names another table or id column: authctl's sessions, tokens and lockouts of the \
+                 recorded one {forgotten} forgotten."
             )?;
         }
-        writeln!(w, "authctl's own state: {}", found.side.display())
+        let side = found.side.display();
+        if found.recorded {
+            writeln!(w, "authctl's own state: {side}")
+        } else {
+            writeln!(w, "authctl's own state would go to: {side}")
+        }
     })
 }
 
@@ -396,7 +412,8 @@ fn sqlite_file(ctx: &Context, on_postgres: &str) -> Result<SqliteStore> {
     match &ctx.settings.db {
         Database::Sqlite(path) if adopted::is_adopted(path) => Err(Error::Usage(format!(
             "{} is an application's database, adopted: back it up and check it with the application's own \
-             tools or sqlite3 (for example `sqlite3 {} \".backup copy.sqlite\"`); authctl's side database is {}.",
+             tools or sqlite3 (for example `sqlite3 {} \".backup copy.sqlite\"`), and authctl's side database {} \
+             the same way.",
             path.display(),
             path.display(),
             adopted::side_path(path).display()

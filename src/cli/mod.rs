@@ -50,7 +50,7 @@ Exit codes:
   2  invalid usage or input (bad arguments, unreadable input, malformed email, password rejected by policy, invalid setting)
   3  not logged in (no session, expired, revoked, refused session file, session of another database)
   4  no such user (or session)
-  5  conflict (email or username already registered, or changed meanwhile by another command)
+  5  conflict (email or username already registered, changed meanwhile by another command, or refused by an adopted application's constraints)
   6  mail could not be delivered
   7  database or file error (unreadable, corrupt, locked past the busy timeout, schema too new)
   8  user import --rejects: the valid rows were imported, the rejected ones written to the rejects file";

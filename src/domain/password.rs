@@ -272,7 +272,7 @@ impl Hasher {
         let library = self.scheme.library();
         if self.application && AppScheme::of(&hash).map(AppScheme::library) != Some(library) {
             return Err(format!(
-                "a {} hash, which the application cannot verify: it verifies {library} hashes only",
+                "the hash is {}, which the application cannot verify: it verifies {library} hashes only",
                 hash.scheme()
             ));
         }

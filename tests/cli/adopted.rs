@@ -744,3 +744,53 @@ fn a_listing_waiting_on_its_reader_does_not_hold_the_web_application_back() {
         "the web application could not write while the listing waited"
     );
 }
+
+/// Found in a new user's trial: a configured scheme the application cannot verify is refused;
+/// adopting another table, which forgets authctl's state of the recorded one, needs --yes; a
+/// symbolic link to the application's file finds the same side database.
+#[test]
+fn adopting_again_is_deliberate_and_a_link_finds_the_same_state() {
+    if engine::is_postgres() {
+        return;
+    }
+    let (world, db) = flask_world(&[]);
+    webapp(&["flask-register", &db, "ada@example.com", PASSWORD]);
+    let config = |text: &str| std::fs::write(world.path("config.toml"), text).unwrap();
+    config("[app]\npassword_scheme = \"django-argon2\"\n");
+    world
+        .cmd()
+        .args(["--config", "config.toml", "db", "adopt"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("could not verify"));
+    config("");
+    world
+        .cmd()
+        .args(["--config", "config.toml", "db", "adopt"])
+        .assert()
+        .success();
+    world.login("ada@example.com", PASSWORD, &[]).success();
+    sqlite(
+        &db,
+        "CREATE TABLE members (id INTEGER PRIMARY KEY, email TEXT, password_hash TEXT)",
+    );
+    config("[app]\ntable = \"members\"\n");
+    world
+        .cmd()
+        .args(["--config", "config.toml", "db", "adopt"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--yes"));
+    world.json(&["whoami"]);
+    let dry = world.json(&["--config", "config.toml", "db", "adopt", "--dry-run"]);
+    assert_eq!(dry["state_forgotten"], true);
+    let adopted = world.json(&["--config", "config.toml", "db", "adopt", "--yes"]);
+    assert_eq!(
+        (adopted["table"].clone(), adopted["state_forgotten"].clone()),
+        ("members".into(), true.into())
+    );
+    world.cmd().args(["whoami"]).assert().code(3);
+    std::os::unix::fs::symlink(&db, world.path("link.sqlite")).unwrap();
+    let status = world.json(&["--db", "link.sqlite", "db", "status"]);
+    assert_eq!(status["app"]["table"], "members");
+}

@@ -80,6 +80,7 @@ pub fn adopt(
     case: UsernameCase,
     busy_timeout: Duration,
     dry_run: bool,
+    forget_state: bool,
     now: DateTime<Utc>,
 ) -> Result<Adoption> {
     if !path.is_file() {
@@ -137,8 +138,22 @@ pub fn adopt(
     })?;
     drop(app);
     let side = side_path(path);
+    let before = recorded_mapping(&side);
+    if let Some(before) = before.as_ref().filter(|before| !same_accounts(before, &mapping))
+        && !dry_run
+        && !forget_state
+    {
+        return Err(Error::Usage(format!(
+            "The recorded mapping names the table {} (ids in {}), this one {} (ids in {}): adopting it forgets \
+             authctl's sessions, tokens and lockouts of the recorded table's accounts. Pass --yes to adopt it, \
+             or keep the [app] section that chose the recorded one.",
+            before.table,
+            before.column(Role::Id).unwrap_or_default(),
+            mapping.table,
+            mapping.column(Role::Id).unwrap_or_default()
+        )));
+    }
     let recorded = if dry_run {
-        let before = recorded_mapping(&side);
         Recorded {
             replaced: before.is_some(),
             state_forgotten: before.is_some_and(|before| !same_accounts(&before, &mapping)),
@@ -195,7 +210,7 @@ pub(super) fn check_mapping(conn: &Connection, mapping: &AppMapping) -> Result<S
     for (role, name) in &mapping.columns {
         let Some(column) = columns.iter().find(|c| &c.name == name) else {
             return Err(Error::Usage(format!(
-                "The table {table} no longer has the column {name} that db adopt recorded for the {role}: {again}."
+                "The table {table} no longer has the column {name} that db adopt recorded for the role {role}: {again}."
             )));
         };
         if column.not_null && !column.has_default {
@@ -213,7 +228,8 @@ pub(super) fn check_mapping(conn: &Connection, mapping: &AppMapping) -> Result<S
         .collect();
     if !unfilled.is_empty() {
         return Err(Error::Usage(format!(
-            "The table {table} has NOT NULL columns without a default that db adopt did not record: {}: {again}.",
+            "The table {table} has NOT NULL columns without a default that db adopt did not record: {}: give each a \
+             value in the config file's [app.defaults] section and {again}.",
             unfilled.join(", ")
         )));
     }
@@ -373,16 +389,37 @@ fn fill_values(columns: &[Column], mapping: &AppMapping, hints: &AppHints) -> Re
 /// hashes, else the default of the application's library (Django's for `auth_user`, Werkzeug's
 /// otherwise).
 fn password_scheme(app: &Connection, mapping: &AppMapping, hints: &AppHints) -> Result<(AppScheme, &'static str)> {
+    let stored = stored_scheme(app, mapping)?;
     if let Some(name) = &hints.password_scheme {
-        return AppScheme::from_name(name)
-            .map(|scheme| (scheme, "config"))
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "Unknown password_scheme '{name}' in the config file's [app] section; known schemes: {}.",
-                    AppScheme::ALL.map(AppScheme::as_str).join(", ")
-                ))
-            });
+        let scheme = AppScheme::from_name(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "Unknown password_scheme '{name}' in the config file's [app] section; known schemes: {}.",
+                AppScheme::ALL.map(AppScheme::as_str).join(", ")
+            ))
+        })?;
+        // A scheme of another library than the stored hashes' would write hashes the
+        // application cannot verify (Werkzeug answers HTTP 500 to a Django hash).
+        if let Some(stored) = stored.filter(|stored| stored.library() != scheme.library()) {
+            return Err(Error::Usage(format!(
+                "The config file's [app] section asks for {name} hashes, which {} verifies, but the stored \
+                 hashes are {} ({}'s): the application could not verify the passwords authctl set.",
+                scheme.library(),
+                stored.as_str(),
+                stored.library()
+            )));
+        }
+        return Ok((scheme, "config"));
     }
+    Ok(match stored {
+        Some(scheme) => (scheme, "rows"),
+        None if mapping.table == "auth_user" => (AppScheme::DjangoPbkdf2Sha256, "default"),
+        None => (AppScheme::WerkzeugScrypt, "default"),
+    })
+}
+
+/// The most common format of the stored hashes (of the first [`SCHEME_SAMPLE`]) that authctl
+/// can write, if any.
+fn stored_scheme(app: &Connection, mapping: &AppMapping) -> Result<Option<AppScheme>> {
     let column = quoted(mapping.column(Role::Password).unwrap_or_default());
     let mut statement = app.prepare(&format!(
         "SELECT {column} FROM {} WHERE {column} IS NOT NULL AND {column} <> '' LIMIT ?1",
@@ -401,14 +438,11 @@ fn password_scheme(app: &Connection, mapping: &AppMapping, hints: &AppHints) -> 
         }
     }
     // The most common; the first seen of equally common ones.
-    if let Some((scheme, _)) = counts.into_iter().rev().max_by_key(|(_, count)| *count) {
-        return Ok((scheme, "rows"));
-    }
-    Ok(if mapping.table == "auth_user" {
-        (AppScheme::DjangoPbkdf2Sha256, "default")
-    } else {
-        (AppScheme::WerkzeugScrypt, "default")
-    })
+    Ok(counts
+        .into_iter()
+        .rev()
+        .max_by_key(|(_, count)| *count)
+        .map(|(scheme, _)| scheme))
 }
 
 /// Refuses a comparison `case` under which two of the application's usernames would be one.

@@ -42,9 +42,11 @@ pub const SIDE_SCHEMA_VERSION: u32 = 1;
 /// The side database's `application_id` ("atsd"): a native open refuses the file by it.
 pub const SIDE_APPLICATION_ID: i32 = 0x6174_7364;
 
-/// The side database of the application database at `app`: `<app>.authctl`, beside it.
+/// The side database of the application database at `app`: `<app>.authctl`, beside the file
+/// `app` resolves to (a symbolic link or another spelling of the path finds the same one).
 pub fn side_path(app: &Path) -> PathBuf {
-    let mut name = app.as_os_str().to_owned();
+    let app = app.canonicalize().unwrap_or_else(|_| app.to_owned());
+    let mut name = app.into_os_string();
     name.push(".authctl");
     PathBuf::from(name)
 }

@@ -694,7 +694,7 @@ impl Transaction for AdoptedTx<'_> {
                 refused(
                     e,
                     format!(
-                        "The application's database refuses to delete the account {id}: rows of its other tables reference it"
+                        "The application's database refuses to remove the account {id}: rows of its other tables reference it (its foreign keys)"
                     ),
                 )
             })?;
@@ -793,7 +793,7 @@ impl Transaction for AdoptedTx<'_> {
             refused(
                 e,
                 format!(
-                    "The application's database refuses the change to its table {table}: rows of its other tables reference the account"
+                    "The application's database refuses the change to its table {table}: rows of its other tables reference the account (its foreign keys)"
                 ),
             )
         })
