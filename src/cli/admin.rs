@@ -347,7 +347,8 @@ fn status(ctx: &Context) -> Result<()> {
     ctx.printer.emit(&value, |w| {
         writeln!(w, "engine:          {engine}")?;
         writeln!(w, "path:            {path}")?;
-        writeln!(w, "schema version:  {version} (this authctl: {latest})")?;
+        let whose = if app.is_some() { "the side database's; " } else { "" };
+        writeln!(w, "schema version:  {version} ({whose}this authctl: {latest})")?;
         if let Some(app) = &app {
             writeln!(
                 w,

@@ -597,6 +597,9 @@ fn addresses_are_stored_and_matched_as_the_application_needs() {
     assert_eq!(adopt(&world)["lowercase_emails"], true);
     world.add_user("Bob@Example.com");
     assert!(flask_login(&db, "bob@example.com", PASSWORD, &[]));
+    // What a command answers is what the application's table holds.
+    let edited = world.json(&["user", "edit", "bob@example.com", "--email", "Robert@Example.com"]);
+    assert_eq!(edited["email"], "robert@example.com", "{edited}");
     sqlite(&db, "INSERT INTO users (username) VALUES ('phone-only')");
     sqlite(
         &db,
@@ -638,7 +641,7 @@ fn addresses_are_stored_and_matched_as_the_application_needs() {
         .write_stdin(format!("{PASSWORD}\n"))
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("--username"));
+        .stderr(predicates::str::contains("needs a username for every account"));
 }
 
 /// Defect found in review: without a locked column, a lock is kept through the active column;

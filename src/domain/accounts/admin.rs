@@ -107,6 +107,9 @@ impl<S: Store> Accounts<'_, S> {
             user.lockout = Lockout::default();
             (AuditEvent::UserUnlocked, Some(detail))
         };
+        // As stored: an application's table may hold the lock otherwise (through its active
+        // column, which an account the application deactivated keeps).
+        let user = tx.find_user(&UserKey::Id(user.id))?.unwrap_or(user);
         tx.append_audit(&self.stamp.entry(event, Some(&user), detail))?;
         tx.commit()?;
         Ok(user)
@@ -168,6 +171,9 @@ impl<S: Store> Accounts<'_, S> {
         if new_address {
             changes.push("unused tokens of the old address ended".to_owned());
         }
+        // As stored: an application's table may keep an address lower-cased, or a lock through
+        // the active column.
+        let user = tx.find_user(&UserKey::Id(user.id))?.unwrap_or(user);
         tx.append_audit(
             &self
                 .stamp

@@ -172,7 +172,7 @@ impl<'a> AdoptedTx<'a> {
             Some(name) => set(t.needed(Role::Username, "a username")?, Value::Text(name.clone())),
             None if required(Role::Username) => {
                 return Err(Error::Usage(format!(
-                    "The application's table {} needs a username for every account (its column {} is NOT NULL): give one with --username.",
+                    "The application's table {} needs a username for every account (its column {} is NOT NULL): give the account a username.",
                     t.mapping.table,
                     t.mapping.column(Role::Username).unwrap_or_default()
                 )));
