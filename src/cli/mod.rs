@@ -226,8 +226,12 @@ impl Context {
     }
 
     /// The hasher of the command's database: new hashes in the format an adopted application
-    /// verifies, argon2id in authctl's own database.
+    /// verifies, argon2id in authctl's own database (which is not opened for it: an import
+    /// hashes for minutes before it needs the database).
     fn hasher(&self) -> Result<Hasher> {
+        if !matches!(&self.settings.db, Database::Sqlite(path) if adopted::is_adopted(path)) {
+            return Ok(self.hasher.clone());
+        }
         self.with_store(|store| {
             Ok(match store.app_mapping() {
                 Some(mapping) => self.hasher.clone().with_scheme(app_scheme(mapping)?)?,

@@ -270,6 +270,18 @@ impl Hasher {
     pub fn check_importable<'h>(&self, stored: &'h str) -> std::result::Result<StoredHash<'h>, String> {
         let hash = self.check_stored(stored)?;
         let library = self.scheme.library();
+        // `pbkdf2:sha256$SALT$HEX` leaves the count out: Werkzeug 3 reads its own default then,
+        // not the 1000 of the Werkzeug that wrote it, and would refuse the password.
+        let omitted_count = stored
+            .split('$')
+            .next()
+            .is_some_and(|method| method.starts_with("pbkdf2:") && method.matches(':').count() == 1);
+        if self.application && omitted_count {
+            return Err(
+                "a Werkzeug pbkdf2 hash without its iteration count, which today's Werkzeug reads with another count"
+                    .to_owned(),
+            );
+        }
         if self.application && AppScheme::of(&hash).map(AppScheme::library) != Some(library) {
             return Err(format!(
                 "the hash is {}, which the application cannot verify: it verifies {library} hashes only",
@@ -383,8 +395,14 @@ impl Hasher {
         let _ = self.verify(password, &self.decoy);
     }
 
-    /// Whether an argon2 PHC string is argon2id with the current parameters.
+    /// Whether an argon2 PHC string is argon2id with the current parameters. An application's
+    /// own argon2id hash of any parameters is current: argon2-cffi's `check_needs_rehash`
+    /// upgrades it to the application's parameters at its logins, and rewriting it back to
+    /// authctl's would undo that at every login.
     fn is_current(&self, parsed: &PasswordHash<'_>) -> bool {
+        if self.application {
+            return parsed.algorithm == Algorithm::Argon2id.ident();
+        }
         let same_params = Params::try_from(parsed).is_ok_and(|p| {
             p.m_cost() == self.params.memory_kib
                 && p.t_cost() == self.params.iterations

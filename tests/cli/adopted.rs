@@ -375,6 +375,20 @@ fn a_flask_login_application_accepts_what_authctl_does_in_place() {
         .assert()
         .success();
     world.cmd().args(["logout"]).assert().success();
+    // A password changed through the web application: authctl logs in with the new one, and
+    // its sessions of the account made before the change count no more.
+    world.login("bob@example.com", NEW_PASSWORD, &[]).success();
+    let changed = webapp(&[
+        "flask-change-password",
+        &db,
+        "bob@example.com",
+        NEW_PASSWORD,
+        PASSWORD,
+        "--active-column",
+    ]);
+    assert_eq!(changed.0, 0, "{}", changed.1);
+    world.cmd().args(["whoami"]).assert().code(3);
+    world.login("bob@example.com", PASSWORD, &[]).success();
     world.cmd().args(["db", "status"]).assert().success();
     world.cmd().args(["db", "migrate"]).assert().success();
     world.cmd().args(["db", "backup", "copy.db"]).assert().code(2);
@@ -796,4 +810,87 @@ fn adopting_again_is_deliberate_and_a_link_finds_the_same_state() {
     std::os::unix::fs::symlink(&db, world.path("link.sqlite")).unwrap();
     let status = world.json(&["--db", "link.sqlite", "db", "status"]);
     assert_eq!(status["app"]["table"], "members");
+}
+
+/// Runs `code` with the test environment's Python and `args`; returns its stdout, trimmed.
+fn python_says(code: &str, args: &[&str]) -> (bool, String) {
+    let output = python().arg("-c").arg(code).args(args).output().unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap().trim().to_owned(),
+    )
+}
+
+/// An application table of `users (id, email, password_hash)` whose one account has a hash of
+/// [`PASSWORD`] made by Python's `hasher` expression (of `p`, the password).
+fn table_with_hash(world: &World, hasher: &str) -> String {
+    let db = world.db().to_owned();
+    sqlite(
+        &db,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, password_hash TEXT)",
+    );
+    let code = format!(
+        "import sys, sqlite3, bcrypt, argon2; p = sys.argv[2]; c = sqlite3.connect(sys.argv[1]); \
+         c.execute('INSERT INTO users (email, password_hash) VALUES (?, ?)', ('old@example.com', {hasher})); c.commit()"
+    );
+    python_says(&code, &[&db, PASSWORD]);
+    db
+}
+
+/// Found in the third review: a bcrypt application's passwords must fit bcrypt's 72 bytes
+/// (Python's bcrypt 5 refuses longer ones at login); an argon2-cffi application's own hashes
+/// are current (argon2-cffi upgrades them itself); Werkzeug pbkdf2 hashes without their count
+/// are not imported into a Werkzeug application.
+#[test]
+fn bcrypt_and_argon2_applications_verify_what_authctl_writes() {
+    if engine::is_postgres() {
+        return;
+    }
+    const BCRYPT_CHECK: &str = "import sys, sqlite3, bcrypt; h = sqlite3.connect(sys.argv[1]).execute(\
+        'SELECT password_hash FROM users WHERE email = ?', (sys.argv[2],)).fetchone()[0]; \
+        sys.exit(0 if bcrypt.checkpw(sys.argv[3].encode(), h.encode()) else 1)";
+    let world = World::with_sqlite_file("bcrypt.sqlite");
+    let db = table_with_hash(&world, "bcrypt.hashpw(p.encode(), bcrypt.gensalt(12)).decode()");
+    assert_eq!(adopt(&world)["password_scheme"], "bcrypt");
+    world.add_user("new@example.com");
+    assert!(python_says(BCRYPT_CHECK, &[&db, "new@example.com", PASSWORD]).0);
+    world
+        .cmd()
+        .args(["user", "add", "eve@example.com", "--password-stdin"])
+        .write_stdin(format!("{}\n", "a long passphrase ".repeat(5)))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("at most 72 bytes"));
+
+    let world = World::with_sqlite_file("argon2.sqlite");
+    let db = table_with_hash(&world, "argon2.PasswordHasher().hash(p)");
+    assert_eq!(adopt(&world)["password_scheme"], "argon2");
+    let before = world.stored_hash("old@example.com");
+    world.login("old@example.com", PASSWORD, &[]).success();
+    assert_eq!(
+        world.stored_hash("old@example.com"),
+        before,
+        "authctl rewrote argon2-cffi's own hash"
+    );
+    world.add_user("new@example.com");
+    let argon2_check = "import sys, sqlite3, argon2; h = sqlite3.connect(sys.argv[1]).execute(\
+        'SELECT password_hash FROM users WHERE email = ?', (sys.argv[2],)).fetchone()[0]; \
+        argon2.PasswordHasher().verify(h, sys.argv[3])";
+    assert!(python_says(argon2_check, &[&db, "new@example.com", PASSWORD]).0);
+
+    let (world, _) = flask_world(&[]);
+    adopt(&world);
+    let omitted = "pbkdf2:sha256$saltsalt$0000000000000000000000000000000000000000000000000000000000000000";
+    world
+        .cmd()
+        .args(["user", "import", "--format", "csv", "-"])
+        .write_stdin(format!("email,password_hash\nimp@example.com,{omitted}\n"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("without its iteration count"));
 }

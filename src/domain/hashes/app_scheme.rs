@@ -24,6 +24,8 @@ const SCRYPT_P: u32 = 1;
 const PBKDF2_ITERATIONS: u32 = 1_000_000;
 /// The PBKDF2-SHA256 iterations of Django 4.2 LTS, the oldest series it supports.
 const DJANGO_OLDEST_PBKDF2_ITERATIONS: u32 = 600_000;
+/// The longest password bcrypt reads, in bytes.
+const BCRYPT_MAX_BYTES: usize = 72;
 /// The bcrypt cost Flask-Bcrypt and Python's bcrypt use by default.
 const BCRYPT_COST: u32 = 12;
 /// The salt length of Werkzeug's `gen_salt(16)`.
@@ -166,6 +168,10 @@ impl AppScheme {
             AppScheme::DjangoPbkdf2Sha256 => Ok(django_pbkdf2(password, &alphanumeric_salt(DJANGO_SALT_CHARS)?)),
             // bcrypt reads 72 bytes at most, as Python's bcrypt before 5.0 did (5.0 refuses a longer
             // password outright: with it, such a user cannot log in to the application at all).
+            AppScheme::Bcrypt if password.len() > BCRYPT_MAX_BYTES => Err(Error::Usage(format!(
+                "The application's bcrypt hashes hold at most {BCRYPT_MAX_BYTES} bytes of a password (Python's \
+                 bcrypt 5 refuses longer ones at login): choose a shorter password."
+            ))),
             AppScheme::Bcrypt => Ok(bcrypt::hash_with_salt(password, BCRYPT_COST, random_bytes::<16>()?)
                 .map_err(|e| hash_failed(&e))?
                 .format_for_version(bcrypt::Version::TwoB)),

@@ -128,8 +128,9 @@ impl AdoptedStore {
         let conn = Connection::open_with_flags(&side, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| Error::storage_from(format!("cannot open authctl's side database {}", side.display()), e))?;
         conn.busy_timeout(busy_timeout)?;
+        let application_id: i32 = conn.pragma_query_value(None, "application_id", |row| row.get(0))?;
         match conn.pragma_query_value(None, "user_version", |row| row.get::<_, u32>(0))? {
-            SIDE_SCHEMA_VERSION => {}
+            SIDE_SCHEMA_VERSION if application_id == SIDE_APPLICATION_ID => {}
             0 => return Err(again("is empty: the adoption did not complete")),
             version => {
                 return Err(Error::storage(format!(
