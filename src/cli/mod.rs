@@ -234,7 +234,11 @@ impl Context {
         }
         self.with_store(|store| {
             Ok(match store.app_mapping() {
-                Some(mapping) => self.hasher.clone().with_scheme(app_scheme(mapping)?)?,
+                Some(mapping) => self
+                    .hasher
+                    .clone()
+                    .with_scheme(app_scheme(mapping)?)?
+                    .with_decoy(mapping.decoy.as_deref()),
                 None => self.hasher.clone(),
             })
         })

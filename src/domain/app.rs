@@ -136,6 +136,10 @@ pub struct AppMapping {
     pub lowercase_emails: bool,
     /// Values for the NOT NULL columns without a default that no role fills.
     pub defaults: BTreeMap<String, FillValue>,
+    /// A stored hash of the scheme with its key zeroed: what a login of an unknown address
+    /// verifies, to cost what the application's accounts cost.
+    #[serde(default)]
+    pub decoy: Option<String>,
 }
 
 impl AppMapping {

@@ -246,6 +246,19 @@ impl Hasher {
         })
     }
 
+    /// This hasher, whose decoy is `decoy` (an application's hash with a zero key, from
+    /// [`AppScheme::decoy_like`]): an unknown account then costs what the application's
+    /// accounts do, not what a hash authctl writes would.
+    pub fn with_decoy(self, decoy: Option<&str>) -> Self {
+        match decoy.filter(|decoy| self.check_stored(decoy).is_ok()) {
+            Some(decoy) => Hasher {
+                decoy: decoy.to_owned(),
+                ..self
+            },
+            None => self,
+        }
+    }
+
     /// This hasher, taking over the foreign formats that need a setting as `foreign` says.
     pub fn with_foreign(self, foreign: ForeignHashes) -> Self {
         Hasher { foreign, ..self }

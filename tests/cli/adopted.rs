@@ -150,6 +150,21 @@ fn adopt_finds_the_table_columns_and_hash_format_and_a_dry_run_records_nothing()
     let listed = world.json(&["user", "list"]);
     assert_eq!(listed[0]["email"], "ada@example.com");
     assert_eq!(listed[0]["id"], "00000000-0000-0000-0000-000000000001");
+    // An unknown address costs what the application's accounts do: its decoy is a stored hash
+    // with a zero key.
+    let recorded = std::process::Command::new("sqlite3")
+        .args([
+            world.path("app.sqlite.authctl").to_str().unwrap(),
+            "SELECT value FROM meta WHERE key = 'app_mapping'",
+        ])
+        .output()
+        .unwrap();
+    let recorded: Value = serde_json::from_slice(&recorded.stdout).unwrap();
+    let decoy = recorded["decoy"].as_str().unwrap();
+    assert!(
+        decoy.starts_with("scrypt:32768:8:1$") && decoy.ends_with(&"0".repeat(128)),
+        "{decoy}"
+    );
     // Adopting again replaces the mapping.
     assert_eq!(adopt(&world)["replaced"], true);
 }

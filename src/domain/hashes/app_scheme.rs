@@ -213,6 +213,33 @@ impl AppScheme {
     }
 }
 
+impl AppScheme {
+    /// A hash like `stored` (one of this scheme the application holds: its parameters and salt)
+    /// whose key is all zeros, so that no password matches it: verifying it is the work of a
+    /// wrong password for that account. `None` when `stored` is not of this scheme or would cost
+    /// more than `limit`.
+    pub fn decoy_like(self, stored: &str, limit: Duration) -> Option<String> {
+        let (head, key) = match self {
+            // `$2b$12$` + 22 characters of salt + 31 of key.
+            AppScheme::Bcrypt => stored.split_at_checked(stored.len().checked_sub(31)?)?,
+            _ => stored.rsplit_once('$')?,
+        };
+        let zero = match self {
+            AppScheme::WerkzeugScrypt | AppScheme::WerkzeugPbkdf2 => '0',
+            AppScheme::Bcrypt => '.',
+            AppScheme::Argon2 | AppScheme::DjangoArgon2 | AppScheme::DjangoPbkdf2Sha256 => 'A',
+        };
+        let zeros: String = key.chars().map(|c| if c == '=' { c } else { zero }).collect();
+        let decoy = match self {
+            AppScheme::Bcrypt => format!("{head}{zeros}"),
+            _ => format!("{head}${zeros}"),
+        };
+        let parsed = StoredHash::parse(&decoy).ok()?;
+        (AppScheme::of(&parsed) == Some(self) && parsed.cost().check(&parsed.describe(), limit).is_ok())
+            .then_some(decoy)
+    }
+}
+
 impl fmt::Display for AppScheme {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -356,6 +383,57 @@ pub(super) mod tests {
 
     /// Each decoy is a well-formed hash of its scheme with the current parameters (so verifying
     /// it takes the path of a real one), within the default limit.
+    #[test]
+    fn a_decoy_like_a_stored_hash_keeps_its_parameters_and_matches_nothing() {
+        let stored = [
+            (
+                AppScheme::WerkzeugPbkdf2,
+                "pbkdf2:sha256:1000$0VQDIdsevYIKzI1v$78748c66723b748d2818784499767e380f426ec3a3b4c5d6e7f8091a2b3c4d5e",
+            ),
+            (
+                AppScheme::DjangoPbkdf2Sha256,
+                "pbkdf2_sha256$1000$pepper$gedcPL0GaEi5iRBONs6pjoZ7T4F4YBQdhznvbVGSheE=",
+            ),
+            (
+                AppScheme::Bcrypt,
+                "$2b$04$8zzgitde1e3bxsfMkzwJ2e2XbuDHeHs1HnmwD9aqWY3wbpIIBerRC",
+            ),
+            (
+                AppScheme::WerkzeugScrypt,
+                "scrypt:1024:8:1$emn9ZreATYZib5Nt$d6a331e40e8f1cf38ad665dc4aab4cfc22e37c8143bafce04a6684a03b50\
+                 bea114a910ef7bfcc7bafe398a89ed5625137a51c007775247af559ebd227494cfe9",
+            ),
+        ];
+        let argon2 = argon2_phc().replace("AAAA", "abcd");
+        for (scheme, hash) in stored.into_iter().chain([(AppScheme::Argon2, argon2.as_str())]) {
+            let decoy = scheme
+                .decoy_like(hash, DEFAULT_MAX_FOREIGN_HASH_COST)
+                .unwrap_or_else(|| panic!("{scheme}"));
+            let (parsed, original) = (StoredHash::parse(&decoy).unwrap(), StoredHash::parse(hash).unwrap());
+            assert_eq!(
+                parsed.describe(),
+                original.describe(),
+                "{scheme}: the parameters changed"
+            );
+            assert!(!parsed.matches(b"correct horse battery"), "{scheme}");
+        }
+        // Not of the scheme, or too costly: no decoy.
+        assert_eq!(
+            AppScheme::Bcrypt.decoy_like(
+                "pbkdf2_sha256$1000$pepper$gedcPL0GaEi5iRBONs6pjoZ7T4F4YBQdhznvbVGSheE=",
+                DEFAULT_MAX_FOREIGN_HASH_COST
+            ),
+            None
+        );
+        assert_eq!(
+            AppScheme::Bcrypt.decoy_like(
+                "$2b$04$8zzgitde1e3bxsfMkzwJ2e2XbuDHeHs1HnmwD9aqWY3wbpIIBerRC",
+                Duration::from_micros(1)
+            ),
+            None
+        );
+    }
+
     #[test]
     fn decoys_are_current_hashes_of_their_scheme() {
         for scheme in AppScheme::ALL {

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::domain::app::{AppHints, AppMapping, FillValue, Role, TABLE_CANDIDATES};
 use crate::domain::error::{Error, Result};
-use crate::domain::hashes::AppScheme;
+use crate::domain::hashes::{AppScheme, MAX_FOREIGN_HASH_COST};
 use crate::domain::user::{UsernameCase, usernames_collide};
 
 /// Stored hashes read to detect the application's format.
@@ -116,6 +116,7 @@ pub fn adopt(
         password_scheme: String::new(),
         lowercase_emails: false,
         defaults: BTreeMap::new(),
+        decoy: None,
     };
     for role in Role::ALL {
         if let Some(column) = find_column(&columns, role, hints, &table)? {
@@ -126,6 +127,8 @@ pub fn adopt(
     mapping.defaults = fill_values(&columns, &mapping, hints)?;
     let (scheme, scheme_source) = password_scheme(&app, &mapping, hints)?;
     mapping.password_scheme = scheme.as_str().to_owned();
+    mapping.decoy = stored_scheme(&app, &mapping)?
+        .and_then(|(stored, sample)| stored.decoy_like(&sample, *MAX_FOREIGN_HASH_COST.end()));
     mapping.lowercase_emails = match hints.lowercase_emails {
         Some(lowercase) => lowercase,
         None => all_lowercase(&app, &mapping)?,
@@ -389,7 +392,7 @@ fn fill_values(columns: &[Column], mapping: &AppMapping, hints: &AppHints) -> Re
 /// hashes, else the default of the application's library (Django's for `auth_user`, Werkzeug's
 /// otherwise).
 fn password_scheme(app: &Connection, mapping: &AppMapping, hints: &AppHints) -> Result<(AppScheme, &'static str)> {
-    let stored = stored_scheme(app, mapping)?;
+    let stored = stored_scheme(app, mapping)?.map(|(scheme, _)| scheme);
     if let Some(name) = &hints.password_scheme {
         let scheme = AppScheme::from_name(name).ok_or_else(|| {
             Error::Usage(format!(
@@ -418,22 +421,22 @@ fn password_scheme(app: &Connection, mapping: &AppMapping, hints: &AppHints) -> 
 }
 
 /// The most common format of the stored hashes (of the first [`SCHEME_SAMPLE`]) that authctl
-/// can write, if any.
-fn stored_scheme(app: &Connection, mapping: &AppMapping) -> Result<Option<AppScheme>> {
+/// can write, if any, and the first hash of it.
+fn stored_scheme(app: &Connection, mapping: &AppMapping) -> Result<Option<(AppScheme, String)>> {
     let column = quoted(mapping.column(Role::Password).unwrap_or_default());
     let mut statement = app.prepare(&format!(
         "SELECT {column} FROM {} WHERE {column} IS NOT NULL AND {column} <> '' LIMIT ?1",
         quoted(&mapping.table)
     ))?;
-    let mut counts: Vec<(AppScheme, usize)> = Vec::new();
+    let mut counts: Vec<(AppScheme, usize, String)> = Vec::new();
     let mut rows = statement.query([SCHEME_SAMPLE])?;
     while let Some(row) = rows.next()? {
         if let Some(text) = row.get_ref(0)?.as_str().ok()
             && let Some(scheme) = AppScheme::detect(text)
         {
-            match counts.iter_mut().find(|(seen, _)| *seen == scheme) {
-                Some((_, count)) => *count += 1,
-                None => counts.push((scheme, 1)),
+            match counts.iter_mut().find(|(seen, _, _)| *seen == scheme) {
+                Some((_, count, _)) => *count += 1,
+                None => counts.push((scheme, 1, text.to_owned())),
             }
         }
     }
@@ -441,8 +444,8 @@ fn stored_scheme(app: &Connection, mapping: &AppMapping) -> Result<Option<AppSch
     Ok(counts
         .into_iter()
         .rev()
-        .max_by_key(|(_, count)| *count)
-        .map(|(scheme, _)| scheme))
+        .max_by_key(|(_, count, _)| *count)
+        .map(|(scheme, _, sample)| (scheme, sample)))
 }
 
 /// Refuses a comparison `case` under which two of the application's usernames would be one.
