@@ -70,6 +70,22 @@ fn sqlite(db: &str, sql: &str) {
     assert!(status.success(), "sqlite3 {sql}");
 }
 
+/// Runs `args` and expects exit `code` with `needle` in the message.
+fn refused(world: &World, args: &[&str], code: i32, needle: &str) {
+    refused_with(world, args, String::new(), code, needle);
+}
+
+/// [`refused`] with `stdin`.
+fn refused_with(world: &World, args: &[&str], stdin: impl Into<Vec<u8>>, code: i32, needle: &str) {
+    world
+        .cmd()
+        .args(args)
+        .write_stdin(stdin)
+        .assert()
+        .code(code)
+        .stderr(predicates::str::contains(needle));
+}
+
 fn adopt(world: &World) -> Value {
     world.json(&["db", "adopt"])
 }
@@ -178,28 +194,23 @@ fn adopt_names_what_it_cannot_find() {
     let db = world.db().to_owned();
     let sql = "CREATE TABLE members (id INTEGER PRIMARY KEY, mail TEXT, secret TEXT, role_id INTEGER NOT NULL);";
     sqlite(&db, sql);
-    let refused = |config: &str, needle: &str| {
+    let refused_by = |config: &str, needle: &str| {
         std::fs::write(world.path("config.toml"), config).unwrap();
-        world
-            .cmd()
-            .args(["--config", "config.toml", "db", "adopt"])
-            .assert()
-            .code(2)
-            .stderr(predicates::str::contains(needle.to_owned()));
+        refused(&world, &["--config", "config.toml", "db", "adopt"], 2, needle);
         assert!(!world.path("app.sqlite.authctl").exists());
     };
-    refused("", "none of the tables users, user, auth_user (its tables: members)");
-    refused("[app]\ntable = \"people\"\n", "no such table");
-    refused("[app]\ntable = \"members\"\n", "no email column");
-    refused(
+    refused_by("", "none of the tables users, user, auth_user (its tables: members)");
+    refused_by("[app]\ntable = \"people\"\n", "no such table");
+    refused_by("[app]\ntable = \"members\"\n", "no email column");
+    refused_by(
         "[app]\ntable = \"members\"\nemail_column = \"email\"\n",
         "names the column email (email_column)",
     );
-    refused(
+    refused_by(
         "[app]\ntable = \"members\"\nemail_column = \"mail\"\npassword_column = \"secret\"\n",
         "NOT NULL columns without a default that authctl does not fill: role_id",
     );
-    refused(
+    refused_by(
         "[app]\ntable = \"members\"\nfavourite_colour = \"blue\"\n",
         "Unknown key 'favourite_colour'",
     );
@@ -222,12 +233,12 @@ fn adopt_names_what_it_cannot_find() {
         "3|pbkdf2:sha256:1000000$"
     );
     // A command the table has no column for is refused by name, and changes nothing.
-    world
-        .cmd()
-        .args(["user", "lock", "ada@example.com"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("neither a locked nor an active column"));
+    refused(
+        &world,
+        &["user", "lock", "ada@example.com"],
+        2,
+        "neither a locked nor an active column",
+    );
 }
 
 /// Every command of the everyday jobs, in place, checked by the Flask-Login application itself;
@@ -338,12 +349,7 @@ fn a_flask_login_application_accepts_what_authctl_does_in_place() {
         .0,
         0
     );
-    world
-        .cmd()
-        .args(["user", "remove", "bob@example.com", "--yes"])
-        .assert()
-        .code(5)
-        .stderr(predicates::str::contains("reference"));
+    refused(&world, &["user", "remove", "bob@example.com", "--yes"], 5, "reference");
     assert!(flask_login(&db, "bob@example.com", NEW_PASSWORD, &active));
     world
         .cmd()
@@ -484,12 +490,7 @@ fn django_accepts_the_passwords_authctl_sets() {
     world.cmd().args(["user", "unlock", "alice"]).assert().success();
     // A group membership references grace: removing her is refused and changes nothing.
     assert_eq!(webapp(&["django-add-to-group", &db, "grace", "staff"]).0, 0);
-    world
-        .cmd()
-        .args(["user", "remove", "grace", "--yes"])
-        .assert()
-        .code(5)
-        .stderr(predicates::str::contains("reference"));
+    refused(&world, &["user", "remove", "grace", "--yes"], 5, "reference");
     assert_eq!(webapp(&["django-check", &db, "grace", PASSWORD]).0, 0);
     world
         .cmd()
@@ -510,13 +511,13 @@ fn an_import_writes_only_what_the_application_can_verify() {
     adopt(&world);
     let argon2 = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
     let rows = format!("email,password,password_hash\nada@example.com,{PASSWORD},\nbob@example.com,,\"{argon2}\"\n");
-    world
-        .cmd()
-        .args(["user", "import", "--format", "csv", "-"])
-        .write_stdin(rows)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("which the application cannot verify"));
+    refused_with(
+        &world,
+        &["user", "import", "--format", "csv", "-"],
+        rows,
+        2,
+        "which the application cannot verify",
+    );
     assert_eq!(world.user_count(), 0, "a refused import wrote rows");
     world
         .cmd()
@@ -645,32 +646,32 @@ fn addresses_are_stored_and_matched_as_the_application_needs() {
     webapp(&["django-add", &db, "admin", "shared@example.com", PASSWORD]);
     webapp(&["django-add", &db, "intern", "Shared@Example.com", PASSWORD]);
     adopt(&world);
-    world
-        .cmd()
-        .args(["user", "set-password", "shared@example.com", "--password-stdin"])
-        .write_stdin(format!("{NEW_PASSWORD}\n"))
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("Several accounts"));
+    refused_with(
+        &world,
+        &["user", "set-password", "shared@example.com", "--password-stdin"],
+        format!("{NEW_PASSWORD}\n"),
+        2,
+        "Several accounts",
+    );
     assert_eq!(webapp(&["django-check", &db, "admin", PASSWORD]).0, 0);
     // Nor does an import's update pick one of them (second review).
-    world
-        .cmd()
-        .args(["user", "import", "--format", "csv", "--on-conflict", "update", "-"])
-        .write_stdin("email,active\nshared@example.com,false\n")
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("Several accounts"));
+    refused_with(
+        &world,
+        &["user", "import", "--format", "csv", "--on-conflict", "update", "-"],
+        "email,active\nshared@example.com,false\n",
+        2,
+        "Several accounts",
+    );
     assert_eq!(webapp(&["django-check", &db, "admin", PASSWORD]).0, 0);
     set_password(&world, "intern", NEW_PASSWORD);
     assert_eq!(webapp(&["django-check", &db, "intern", NEW_PASSWORD]).0, 0);
-    world
-        .cmd()
-        .args(["user", "add", "new@example.com", "--password-stdin"])
-        .write_stdin(format!("{PASSWORD}\n"))
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("needs a username for every account"));
+    refused_with(
+        &world,
+        &["user", "add", "new@example.com", "--password-stdin"],
+        format!("{PASSWORD}\n"),
+        2,
+        "needs a username for every account",
+    );
 }
 
 /// Defect found in review: without a locked column, a lock is kept through the active column;
@@ -736,12 +737,7 @@ fn a_wal_application_file_stays_as_it_was_and_the_side_file_is_not_a_database() 
     assert!(flask_login(&db, "ada@example.com", PASSWORD, &[]));
     let header = std::fs::read(&db).unwrap();
     assert_eq!(header[18..20], [2, 2], "the application's file left WAL mode");
-    world
-        .cmd()
-        .args(["--db", "app.sqlite.authctl", "user", "list"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("use --db"));
+    refused(&world, &["--db", "app.sqlite.authctl", "user", "list"], 2, "use --db");
 }
 
 /// Defect found in review: a reader that holds the application's file while its output waits
@@ -789,12 +785,12 @@ fn adopting_again_is_deliberate_and_a_link_finds_the_same_state() {
     webapp(&["flask-register", &db, "ada@example.com", PASSWORD]);
     let config = |text: &str| std::fs::write(world.path("config.toml"), text).unwrap();
     config("[app]\npassword_scheme = \"django-argon2\"\n");
-    world
-        .cmd()
-        .args(["--config", "config.toml", "db", "adopt"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("could not verify"));
+    refused(
+        &world,
+        &["--config", "config.toml", "db", "adopt"],
+        2,
+        "could not verify",
+    );
     config("");
     world
         .cmd()
@@ -807,12 +803,7 @@ fn adopting_again_is_deliberate_and_a_link_finds_the_same_state() {
         "CREATE TABLE members (id INTEGER PRIMARY KEY, email TEXT, password_hash TEXT)",
     );
     config("[app]\ntable = \"members\"\n");
-    world
-        .cmd()
-        .args(["--config", "config.toml", "db", "adopt"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("--yes"));
+    refused(&world, &["--config", "config.toml", "db", "adopt"], 2, "--yes");
     world.json(&["whoami"]);
     let dry = world.json(&["--config", "config.toml", "db", "adopt", "--dry-run"]);
     assert_eq!(dry["state_forgotten"], true);
@@ -874,13 +865,13 @@ fn bcrypt_and_argon2_applications_verify_what_authctl_writes() {
     assert_eq!(adopt(&world)["password_scheme"], "bcrypt");
     world.add_user("new@example.com");
     assert!(python_says(BCRYPT_CHECK, &[&db, "new@example.com", PASSWORD]).0);
-    world
-        .cmd()
-        .args(["user", "add", "eve@example.com", "--password-stdin"])
-        .write_stdin(format!("{}\n", "a long passphrase ".repeat(5)))
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("at most 72 bytes"));
+    refused_with(
+        &world,
+        &["user", "add", "eve@example.com", "--password-stdin"],
+        format!("{}\n", "a long passphrase ".repeat(5)),
+        2,
+        "at most 72 bytes",
+    );
 
     let world = World::with_sqlite_file("argon2.sqlite");
     let db = table_with_hash(&world, "argon2.PasswordHasher().hash(p)");
@@ -901,11 +892,11 @@ fn bcrypt_and_argon2_applications_verify_what_authctl_writes() {
     let (world, _) = flask_world(&[]);
     adopt(&world);
     let omitted = "pbkdf2:sha256$saltsalt$0000000000000000000000000000000000000000000000000000000000000000";
-    world
-        .cmd()
-        .args(["user", "import", "--format", "csv", "-"])
-        .write_stdin(format!("email,password_hash\nimp@example.com,{omitted}\n"))
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("without its iteration count"));
+    refused_with(
+        &world,
+        &["user", "import", "--format", "csv", "-"],
+        format!("email,password_hash\nimp@example.com,{omitted}\n"),
+        2,
+        "without its iteration count",
+    );
 }
