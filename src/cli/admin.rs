@@ -196,8 +196,16 @@ pub fn init(ctx: &Context) -> Result<()> {
     let case = ctx.settings.username_case.as_str();
     let value =
         json!({ "path": path, "schema_version": version, "username_case": case, "username_case_changed": changed });
+    let adopted = store.app_mapping().is_some();
     ctx.printer.emit(&value, |w| {
-        writeln!(w, "The database {path} is ready (schema version {version}).")?;
+        if adopted {
+            writeln!(
+                w,
+                "The application database {path} is adopted: authctl manages it in place and adds nothing to it."
+            )?;
+        } else {
+            writeln!(w, "The database {path} is ready (schema version {version}).")?;
+        }
         if changed {
             writeln!(
                 w,

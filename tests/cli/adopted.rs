@@ -412,6 +412,12 @@ fn a_flask_login_application_accepts_what_authctl_does_in_place() {
     world.login("bob@example.com", PASSWORD, &[]).success();
     world.cmd().args(["db", "status"]).assert().success();
     world.cmd().args(["db", "migrate"]).assert().success();
+    world
+        .cmd()
+        .arg("init")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("adds nothing to it"));
     world.cmd().args(["db", "backup", "copy.db"]).assert().code(2);
     assert_eq!(
         schema_and_header(&db),
