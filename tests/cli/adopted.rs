@@ -906,3 +906,25 @@ fn bcrypt_and_argon2_applications_verify_what_authctl_writes() {
         "without its iteration count",
     );
 }
+
+/// Flask-SQLAlchemy's default table name, `user` (an SQL keyword, quoted everywhere): a
+/// database that native mode refused, adopted and used in place.
+#[test]
+fn a_table_named_user_is_adopted_too() {
+    if engine::is_postgres() {
+        return;
+    }
+    let (world, db) = flask_world(&["--table", "user"]);
+    webapp(&["flask-register", &db, "ada@example.com", PASSWORD, "--table", "user"]);
+    let before = std::fs::read(&db).unwrap();
+    refused(&world, &["db", "status"], 2, "db adopt");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "native mode changed the application's file"
+    );
+    assert_eq!(adopt(&world)["table"], "user");
+    world.add_user("bob@example.com");
+    assert!(flask_login(&db, "bob@example.com", PASSWORD, &["--table", "user"]));
+    world.login("ada@example.com", PASSWORD, &[]).success();
+}
