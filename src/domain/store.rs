@@ -30,6 +30,10 @@ pub enum Insert {
     EmailInBatch,
     /// An earlier row of the same batch has the username.
     UsernameInBatch,
+    /// The database cannot hold this user as given (an application's table without a column
+    /// the row needs, or whose constraints refuse it), for the reason given; nothing of it was
+    /// written.
+    Refused(String),
 }
 
 /// A database of accounts. Every read and every write happens inside a [`Transaction`].

@@ -928,3 +928,35 @@ fn a_table_named_user_is_adopted_too() {
     assert!(flask_login(&db, "bob@example.com", PASSWORD, &["--table", "user"]));
     world.login("ada@example.com", PASSWORD, &[]).success();
 }
+
+/// Found in the third review: an import row the application's table cannot hold (it needs a
+/// column the table lacks) is that row's problem, by line, not the end of the whole import.
+#[test]
+fn an_import_row_the_table_cannot_hold_is_rejected_by_line() {
+    if engine::is_postgres() {
+        return;
+    }
+    let (world, _) = flask_world(&[]);
+    adopt(&world);
+    let rows = format!("email,password,active\nc1@example.com,{PASSWORD},true\nc2@example.com,{PASSWORD},false\n");
+    refused_with(
+        &world,
+        &["user", "import", "--format", "csv", "-"],
+        rows.clone(),
+        2,
+        "line 3",
+    );
+    assert_eq!(world.user_count(), 0);
+    world
+        .cmd()
+        .args(["user", "import", "--format", "csv", "--rejects", "rejected.csv", "-"])
+        .write_stdin(rows)
+        .assert()
+        .code(8);
+    assert_eq!(world.user_count(), 1);
+    let rejected = std::fs::read_to_string(world.path("rejected.csv")).unwrap();
+    assert!(
+        rejected.contains("c2@example.com") && rejected.contains("active column"),
+        "{rejected}"
+    );
+}

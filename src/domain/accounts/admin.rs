@@ -284,6 +284,7 @@ impl<S: Store> Accounts<'_, S> {
                 let username = row.username.as_deref().unwrap_or_default();
                 match outcome {
                     Insert::Created => summary.created += 1,
+                    Insert::Refused(why) => problems.push(problem(why)),
                     Insert::EmailInBatch => {
                         problems.push(problem(format!("{} appears earlier in the file", row.email)))
                     }

@@ -549,8 +549,13 @@ impl Transaction for AdoptedTx<'_> {
                 Insert::UsernameTaken
             });
         }
-        self.insert_row(user)?;
-        Ok(Insert::Created)
+        // A row the table cannot hold is the import's problem of that line: SQLite undid only
+        // its own statement, and the rest of the import goes on.
+        match self.insert_row(user) {
+            Ok(_) => Ok(Insert::Created),
+            Err(refusal @ (Error::Usage(_) | Error::Constrained { .. })) => Ok(Insert::Refused(refusal.message())),
+            Err(other) => Err(other),
+        }
     }
 
     fn set_password_hash(&self, id: Uuid, new: &str, expected: Option<&str>) -> Result<bool> {
