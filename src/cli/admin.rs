@@ -328,11 +328,8 @@ fn status(ctx: &Context) -> Result<()> {
     let mut store = ctx.open_store(SchemaCheck::UpToThisBinary)?;
     let path = store.location();
     let app = store.app_mapping().map(|mapping| {
-        json!({
-            "table": mapping.table,
-            "password_scheme": mapping.password_scheme,
-            "side_database": adopted::side_path(std::path::Path::new(&path)),
-        })
+        let side = adopted::side_path(std::path::Path::new(&path)).display().to_string();
+        (mapping.table.clone(), mapping.password_scheme.clone(), side)
     });
     let version = store.schema_version()?;
     let latest = store.latest_schema_version();
@@ -350,25 +347,18 @@ fn status(ctx: &Context) -> Result<()> {
         "users": users,
         "username_case": case.as_str(),
         "username_case_setting": wanted.as_str(),
-        "app": app,
+        "app": app.as_ref().map(|(table, scheme, side)| {
+            json!({ "table": table, "password_scheme": scheme, "side_database": side })
+        }),
     });
     ctx.printer.emit(&value, |w| {
         writeln!(w, "engine:          {engine}")?;
         writeln!(w, "path:            {path}")?;
         let whose = if app.is_some() { "the side database's; " } else { "" };
         writeln!(w, "schema version:  {version} ({whose}this authctl: {latest})")?;
-        if let Some(app) = &app {
-            writeln!(
-                w,
-                "adopted table:   {} (hashes {})",
-                app["table"].as_str().unwrap_or_default(),
-                app["password_scheme"].as_str().unwrap_or_default()
-            )?;
-            writeln!(
-                w,
-                "side database:   {}",
-                app["side_database"].as_str().unwrap_or_default()
-            )?;
+        if let Some((table, scheme, side)) = &app {
+            writeln!(w, "adopted table:   {table} (hashes {scheme})")?;
+            writeln!(w, "side database:   {side}")?;
         }
         writeln!(w, "users:           {users}")?;
         write!(w, "usernames:       case-{}", case.as_str())?;

@@ -144,6 +144,19 @@ fn adopt_finds_the_table_columns_and_hash_format_and_a_dry_run_records_nothing()
     assert_eq!(found["password_scheme_source"], "rows");
     assert_eq!(found["users"], 1);
     assert_eq!(found["recorded"], false);
+    let side = world
+        .path("app.sqlite.authctl")
+        .canonicalize()
+        .unwrap_or_else(|_| world.path("app.sqlite.authctl"));
+    assert_eq!(found["path"], db);
+    assert!(
+        found["side_database"].as_str().unwrap().ends_with("app.sqlite.authctl"),
+        "{found}"
+    );
+    assert_eq!(
+        (found["replaced"].clone(), found["state_forgotten"].clone()),
+        (false.into(), false.into())
+    );
     assert!(
         !world.path("app.sqlite.authctl").exists(),
         "a dry run recorded the mapping"
@@ -162,6 +175,8 @@ fn adopt_finds_the_table_columns_and_hash_format_and_a_dry_run_records_nothing()
     let status = world.json(&["db", "status"]);
     assert_eq!(status["engine"], "sqlite-adopted");
     assert_eq!(status["app"]["table"], "users");
+    assert_eq!(status["app"]["password_scheme"], "werkzeug-scrypt");
+    assert_eq!(status["app"]["side_database"], side.display().to_string());
     assert_eq!(status["users"], 1);
     let listed = world.json(&["user", "list"]);
     assert_eq!(listed[0]["email"], "ada@example.com");

@@ -845,7 +845,6 @@ fn parse_uuid(text: &str) -> Result<Uuid> {
     Uuid::parse_str(text).map_err(|e| Error::storage_from(format!("malformed id '{text}' in the database"), e))
 }
 
-/// A LIMIT or OFFSET: none, or past what SQLite counts, is no limit.
 /// The parameters `?1` to `?6` of a listing of users: the time of a running lockout, whether
 /// only unconfirmed accounts, the search text in the email's and the username's comparison
 /// forms, the limit and the offset.
@@ -863,6 +862,7 @@ fn listing_params(selection: &UserSelection) -> rusqlite::ParamsFromIter<[rusqli
     ])
 }
 
+/// A LIMIT or OFFSET: none, or past what SQLite counts, is no limit.
 fn sql_count(count: Option<u64>) -> i64 {
     count.map_or(i64::MAX, |count| i64::try_from(count).unwrap_or(i64::MAX))
 }

@@ -125,10 +125,10 @@ pub fn adopt(
     }
     check_id_column(&columns, &mapping)?;
     mapping.defaults = fill_values(&columns, &mapping, hints)?;
-    let (scheme, scheme_source) = password_scheme(&app, &mapping, hints)?;
+    let stored = stored_scheme(&app, &mapping)?;
+    let (scheme, scheme_source) = password_scheme(stored.as_ref().map(|(stored, _)| *stored), &mapping, hints)?;
     mapping.password_scheme = scheme.as_str().to_owned();
-    mapping.decoy = stored_scheme(&app, &mapping)?
-        .and_then(|(stored, sample)| stored.decoy_like(&sample, *MAX_FOREIGN_HASH_COST.end()));
+    mapping.decoy = stored.and_then(|(stored, sample)| stored.decoy_like(&sample, *MAX_FOREIGN_HASH_COST.end()));
     mapping.lowercase_emails = match hints.lowercase_emails {
         Some(lowercase) => lowercase,
         None => all_lowercase(&app, &mapping)?,
@@ -391,8 +391,11 @@ fn fill_values(columns: &[Column], mapping: &AppMapping, hints: &AppHints) -> Re
 /// The scheme new hashes are written in: the hints', else the most common format of the stored
 /// hashes, else the default of the application's library (Django's for `auth_user`, Werkzeug's
 /// otherwise).
-fn password_scheme(app: &Connection, mapping: &AppMapping, hints: &AppHints) -> Result<(AppScheme, &'static str)> {
-    let stored = stored_scheme(app, mapping)?.map(|(scheme, _)| scheme);
+fn password_scheme(
+    stored: Option<AppScheme>,
+    mapping: &AppMapping,
+    hints: &AppHints,
+) -> Result<(AppScheme, &'static str)> {
     if let Some(name) = &hints.password_scheme {
         let scheme = AppScheme::from_name(name).ok_or_else(|| {
             Error::Usage(format!(

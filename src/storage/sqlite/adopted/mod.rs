@@ -249,18 +249,18 @@ impl AppTable {
             (None, Some(_)) => format!("(coalesce(a.locked, 0) <> 0 AND NOT {active})"),
             (None, None) => "0".to_owned(),
         };
-        let text = |role: Role| column(role).unwrap_or_else(|| "NULL".to_owned());
+        let or_null = |role: Role| column(role).unwrap_or_else(|| "NULL".to_owned());
         // No confirmed column: the application has no such thing, every address counts.
         let confirmed = flag(Role::Confirmed, "1", "0");
         let columns = [
             column(Role::Id).unwrap_or_default(),
-            text(Role::Email),
-            text(Role::Username),
-            text(Role::Password),
+            or_null(Role::Email),
+            or_null(Role::Username),
+            or_null(Role::Password),
             confirmed.clone(),
             active.clone(),
             locked.clone(),
-            column(Role::Created).unwrap_or_else(|| "NULL".to_owned()),
+            or_null(Role::Created),
             "a.created_at".to_owned(),
             "coalesce(a.failed_logins, 0)".to_owned(),
             "a.locked_out_until".to_owned(),
@@ -295,11 +295,6 @@ impl AppTable {
         })
     }
 
-    /// Whether the account of `u` is active, in SQL.
-    fn active_sql(&self) -> &str {
-        &self.active
-    }
-
     /// The quoted column of a role every mapping has (the id, email and password).
     fn always(&self, role: Role) -> String {
         self.column(role).unwrap_or_default()
@@ -311,10 +306,7 @@ impl AppTable {
 
     /// The comparison form of the address of `u`, in SQL.
     fn email_key(&self) -> String {
-        format!(
-            "coalesce(authctl_normalize(u.{}), '')",
-            self.column(Role::Email).unwrap_or_default()
-        )
+        format!("coalesce(authctl_normalize(u.{}), '')", self.always(Role::Email))
     }
 
     /// Whether the side state `a` is bound to the account `u` (see [`tx`]), in SQL.

@@ -2,10 +2,11 @@
 //! the side database (through the native engine's own code).
 //!
 //! The side state of an account (its `accounts` row, sessions, tokens) is bound to the address
-//! the account had when it was made ([`AdoptedTx::bind`]) and counts only while the account
-//! still has it: the application may delete an account and give its id to a new one (SQLite
-//! reuses the highest id), which must not inherit the old one's sessions, tokens or lockout. An
-//! address the web application changes ends authctl's sessions of the account.
+//! and the stored password hash the account had when it was made ([`AdoptedTx::bind`]) and
+//! counts only while the account still has them: the application may delete an account and give
+//! its id to a new one (SQLite reuses the highest id), which must not inherit the old one's
+//! sessions, tokens or lockout. An address or password the web application changes ends
+//! authctl's sessions of the account.
 
 use std::cell::Cell;
 
@@ -19,6 +20,7 @@ use crate::domain::app::{FillValue, Role};
 use crate::domain::audit::{AuditEntry, AuditFilter, AuditRecord};
 use crate::domain::email::{AddressHash, normalize};
 use crate::domain::error::{Error, Result};
+use crate::domain::hashes::AppScheme;
 use crate::domain::lockout::Lockout;
 use crate::domain::session::Session;
 use crate::domain::store::{BatchMark, Insert, Transaction};
@@ -83,15 +85,12 @@ impl<'a> AdoptedTx<'a> {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         if found.len() > 1
             && let Some(exact) = exact
-        {
-            let mut exactly: Vec<User> = found
+            && let [one] = found
                 .iter()
                 .filter(|user| user.username.as_deref() == Some(exact))
-                .cloned()
-                .collect();
-            if exactly.len() == 1 {
-                found = exactly.split_off(0);
-            }
+                .collect::<Vec<_>>()[..]
+        {
+            return Ok(Some(one.clone()));
         }
         match found.len() {
             0 | 1 => Ok(found.pop()),
@@ -109,33 +108,26 @@ impl<'a> AdoptedTx<'a> {
 
     /// The application's id of the account with the address `email`, other than `except`.
     fn email_holder(&self, email: &str, except: Option<i64>) -> Result<Option<i64>> {
-        let sql = if self.batch.get() {
-            "SELECT id FROM temp.app_keys WHERE email_key = ?1 AND id IS NOT ?2 ORDER BY id LIMIT 1".to_owned()
-        } else {
-            format!(
-                "SELECT u.{id} FROM {name} AS u WHERE {key} = ?1 AND u.{id} IS NOT ?2 ORDER BY u.{id} LIMIT 1",
-                id = self.table.id(),
-                name = self.table.name,
-                key = self.table.email_key()
-            )
-        };
-        Ok(self
-            .conn()
-            .prepare_cached(&sql)?
-            .query_row(params![normalize(email), except], |row| row.get(0))
-            .optional()?)
+        self.holder("email_key", &self.table.email_key(), &normalize(email), except)
     }
 
     /// The application's id of the account with the username `name`, other than `except`.
     fn username_holder(&self, name: &str, except: Option<i64>) -> Result<Option<i64>> {
-        let Some(key) = self.username_key_sql()? else {
-            return Ok(None);
-        };
+        match self.username_key_sql()? {
+            Some(key_sql) => self.holder("username_key", &key_sql, &self.case()?.key(name), except),
+            None => Ok(None),
+        }
+    }
+
+    /// The application's id of the account whose name has the comparison form `key`, other
+    /// than `except`: through the import's index (its column `indexed`) when one is running,
+    /// else through the table (its comparison form in SQL, `key_sql`).
+    fn holder(&self, indexed: &str, key_sql: &str, key: &str, except: Option<i64>) -> Result<Option<i64>> {
         let sql = if self.batch.get() {
-            "SELECT id FROM temp.app_keys WHERE username_key = ?1 AND id IS NOT ?2 ORDER BY id LIMIT 1".to_owned()
+            format!("SELECT id FROM temp.app_keys WHERE {indexed} = ?1 AND id IS NOT ?2 ORDER BY id LIMIT 1")
         } else {
             format!(
-                "SELECT u.{id} FROM {name} AS u WHERE {key} = ?1 AND u.{id} IS NOT ?2 ORDER BY u.{id} LIMIT 1",
+                "SELECT u.{id} FROM {name} AS u WHERE {key_sql} = ?1 AND u.{id} IS NOT ?2 ORDER BY u.{id} LIMIT 1",
                 id = self.table.id(),
                 name = self.table.name,
             )
@@ -143,7 +135,7 @@ impl<'a> AdoptedTx<'a> {
         Ok(self
             .conn()
             .prepare_cached(&sql)?
-            .query_row(params![self.case()?.key(name), except], |row| row.get(0))
+            .query_row(params![key, except], |row| row.get(0))
             .optional()?)
     }
 
@@ -183,10 +175,12 @@ impl<'a> AdoptedTx<'a> {
             Some(hash) => Value::Text(hash.clone()),
             None if !required(Role::Password) => Value::Null,
             // Django's unusable password: `!` and 40 random characters.
-            None if t.mapping.password_scheme.starts_with("django") => Value::Text(format!(
-                "!{}",
-                &format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())[..40]
-            )),
+            None if AppScheme::from_name(&t.mapping.password_scheme).map(AppScheme::library) == Some("Django") => {
+                Value::Text(format!(
+                    "!{}",
+                    &format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())[..40]
+                ))
+            }
             None => {
                 return Err(Error::Usage(format!(
                     "The application's table {} needs a password for every account (its column {} is NOT NULL).",
@@ -257,11 +251,7 @@ impl<'a> AdoptedTx<'a> {
         // An id the application used before (and freed) must not hand the old account's
         // sessions, tokens or lockout to the new one.
         self.forget(app_id)?;
-        self.bind(app_uuid(app_id))?;
-        self.conn().execute(
-            "UPDATE main.accounts SET created_at = ?2 WHERE app_id = ?1",
-            params![app_id, millis(user.created_at)],
-        )?;
+        self.insert_binding(app_id, Some(millis(user.created_at)))?;
         if self.batch.get() {
             let username = user
                 .username
@@ -309,18 +299,26 @@ impl<'a> AdoptedTx<'a> {
         }
         if !self.bound(id)? {
             self.forget(app_id)?;
-            self.conn()
-                .prepare_cached(&format!(
-                    "INSERT INTO main.accounts (app_id, email_normalized, password_fp) \
-                     SELECT u.{id}, {email}, authctl_fingerprint(u.{password}) FROM {name} AS u WHERE u.{id} = ?1",
-                    id = t.id(),
-                    email = t.email_key(),
-                    password = t.always(Role::Password),
-                    name = t.name
-                ))?
-                .execute([app_id])?;
+            self.insert_binding(app_id, None)?;
         }
         Ok(Some(app_id))
+    }
+
+    /// Records the side state of the account `app_id` (made at `created_at`, when authctl made
+    /// it), bound to its address and password hash as they are now.
+    fn insert_binding(&self, app_id: i64, created_at: Option<i64>) -> Result<()> {
+        let t = self.table;
+        self.conn()
+            .prepare_cached(&format!(
+                "INSERT INTO main.accounts (app_id, email_normalized, password_fp, created_at) \
+                 SELECT u.{id}, {email}, authctl_fingerprint(u.{password}), ?2 FROM {name} AS u WHERE u.{id} = ?1",
+                id = t.id(),
+                email = t.email_key(),
+                password = t.always(Role::Password),
+                name = t.name
+            ))?
+            .execute(params![app_id, created_at])?;
+        Ok(())
     }
 
     /// Whether side state of the account `id` is bound to the account that has the id now.
@@ -592,7 +590,7 @@ impl Transaction for AdoptedTx<'_> {
                 let (was, active): (bool, bool) = self.conn().query_row(
                     &format!(
                         "SELECT a.locked, {} FROM main.accounts AS a, {} AS u WHERE a.app_id = ?1 AND u.{} = ?1",
-                        self.table.active_sql(),
+                        self.table.active,
                         self.table.name,
                         self.table.id()
                     ),
